@@ -1,0 +1,5 @@
+# O365FWD_SANITIZE=ON builds everything with ASan + UBSan (tests included).
+if(O365FWD_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency from Debian 12 packages. Idempotent: packages already
+# present are skipped, so a second run does no network I/O.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates openssl curl
+  libcurl4-openssl-dev rapidjson-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev
+  libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libcpp-httplib-dev libcli11-dev
+  librelp-dev clang-format
+  # integration tests: syslog receiver with TLS and RELP, Kafka consumer
+  rsyslog rsyslog-openssl rsyslog-relp kcat
+  # benchmarks (/usr/bin/time) and packaging
+  time rpm rpmlint
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# rsyslog's package starts a system daemon on install; the tests run their own instances.
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
