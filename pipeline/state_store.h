@@ -1,0 +1,90 @@
+#pragma once
+// Durable collection state under state_dir (SQLite, WAL): per-stream watermark, done blobs until
+// their contentExpiration, the de-duplication set of forwarded record keys (dedup_window),
+// per-blob failure attempts, and per-stream counters for status.
+//
+// Owns the SQLite connection and the exclusive lock on <state_dir>/lock (flock, held for the
+// object's life: two instances cannot share a state directory). Thread-safe: every method may be
+// called from any thread (internally serialised).
+//
+// Promise: commit() is atomic — after a crash at any point, the store holds either everything of a
+// commit() call or nothing of it.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connector/content_ref.h"
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace o365fwd {
+
+// De-duplication key of a record: a 128-bit hash of (tenant, Id, Operation). One Id may carry a
+// DlpRuleMatch and its DlpRuleUndo; both survive because Operation is part of the key.
+struct RecordKey {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  bool operator==(const RecordKey&) const = default;
+  static RecordKey of(std::string_view tenant, std::string_view id, std::string_view operation);
+};
+
+struct RecordKeyHash {
+  std::size_t operator()(const RecordKey& k) const { return static_cast<std::size_t>(k.lo ^ (k.hi * 0x9E3779B97F4A7C15ull)); }
+};
+
+// Everything that becomes durable when one blob is done.
+struct BlobCommit {
+  ContentRef content;
+  std::vector<RecordKey> keys;         // keys of the records forwarded from this blob
+  std::uint64_t records_forwarded = 0; // records every sink acknowledged
+  std::uint64_t duplicates_dropped = 0;
+  std::uint64_t dead_lettered = 0;     // records (or the whole blob) written to dead letters
+};
+
+struct StreamCounters {
+  StreamKey stream;
+  std::optional<WallTime> watermark;
+  std::uint64_t blobs_done = 0;
+  std::uint64_t events_forwarded = 0;
+  std::uint64_t duplicates_dropped = 0;
+  std::uint64_t dead_lettered = 0;
+  std::uint64_t blobs_lost = 0;  // expired before they could be fetched (AF20051 / past expiration)
+  std::optional<WallTime> last_success;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  virtual Result<std::optional<WallTime>> watermark(const StreamKey& stream) = 0;
+  // For each content id, whether it is done (same order as the input).
+  virtual Result<std::vector<bool>> blobsDone(const StreamKey& stream,
+                                              const std::vector<std::string>& content_ids) = 0;
+  // For each key, whether it was forwarded within the dedup window (same order as the input).
+  virtual Result<std::vector<bool>> keysSeen(const std::vector<RecordKey>& keys) = 0;
+  // One transaction: marks the blobs done, records their keys (seen at `now`), adds the counters,
+  // and sets the given watermarks.
+  virtual Status commit(const std::vector<BlobCommit>& blobs,
+                        const std::vector<std::pair<StreamKey, WallTime>>& watermarks, WallTime now) = 0;
+  // Counts a blob that expired before it could be fetched.
+  virtual Status recordLostBlob(const ContentRef& content, std::string_view reason) = 0;
+  // Counts one failed attempt of a blob (e.g. invalid JSON) and returns the attempts so far.
+  virtual Result<int> recordBlobFailure(const ContentRef& content, std::string_view reason) = 0;
+  // Removes done blobs past their expiration and keys seen before now - dedup_window.
+  virtual Status prune(WallTime now, std::chrono::milliseconds dedup_window) = 0;
+  virtual Result<std::vector<StreamCounters>> counters() = 0;
+  // replay: forgets done blobs created in [from, to) so they are listed and forwarded again
+  // (their records still pass de-duplication unless `forget_keys`).
+  virtual Result<std::uint64_t> forgetBlobs(const StreamKey& stream, WallTime from, WallTime to,
+                                            bool forget_keys) = 0;
+};
+
+// Opens (creating if needed) <state_dir>/state.db and takes <state_dir>/lock. Fails with a clear
+// message naming the other process when the lock is held.
+Result<std::unique_ptr<StateStore>> openSqliteStateStore(const std::filesystem::path& state_dir);
+
+}  // namespace o365fwd
