@@ -77,10 +77,6 @@ class StateStore {
   // Removes done blobs past their expiration and keys seen before now - dedup_window.
   virtual Status prune(WallTime now, std::chrono::milliseconds dedup_window) = 0;
   virtual Result<std::vector<StreamCounters>> counters() = 0;
-  // replay: forgets done blobs created in [from, to) so they are listed and forwarded again
-  // (their records still pass de-duplication unless `forget_keys`).
-  virtual Result<std::uint64_t> forgetBlobs(const StreamKey& stream, WallTime from, WallTime to,
-                                            bool forget_keys) = 0;
 };
 
 // Opens (creating if needed) <state_dir>/state.db and takes <state_dir>/lock. Fails with a clear
