@@ -1,0 +1,187 @@
+// ApiService: content listing (windows, visibility, NextPageUri paging) and blob retrieval.
+#include <algorithm>
+#include <cctype>
+
+#include "core/time_format.h"
+#include "sim/api_service.h"
+#include "sim/json_text.h"
+
+namespace o365fwd::sim {
+namespace {
+
+// Percent-encodes a query value, keeping the characters timestamps use unencoded.
+std::string queryEscape(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string isoMillis(std::int64_t ms) {
+  return formatIsoMillis(WallTime(std::chrono::milliseconds(ms)));
+}
+
+std::optional<std::string> param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  return req.get_param_value(name);
+}
+
+std::string gzip(const std::string& plain) {
+  std::string out;
+  httplib::detail::gzip_compressor compressor;
+  compressor.compress(plain.data(), plain.size(), true, [&](const char* data, size_t n) {
+    out.append(data, n);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace
+
+void ApiService::content(Call& c) {
+  auto ct = contentTypeParam(c, true);
+  if (!ct) return;
+  const std::string name(kContentTypes[*ct]);
+  if (auditingOff(c, "ListContent", name)) return;
+  SubscriptionState sub = d_.state.tenant(c.tenant).subscriptions[*ct];
+  if (sub == SubscriptionState::kDisabledByAdmin)
+    return afError(
+        c.res, 400, "AF20023",
+        "The subscription " + name + " was disabled by a tenant or service administrator.");
+  if (sub != SubscriptionState::kEnabled)
+    return afError(c.res, 400, "AF20022", "No subscription found for the specified content type.");
+  const GlobalRuntime g = d_.state.global();
+  const std::int64_t now = d_.state.nowMs();
+  WindowCheck w = checkWindow(param(c.req, "startTime"), param(c.req, "endTime"), now,
+                              g.faults.window_error_code);
+  if (!w.ok) return afError(c.res, 400, w.code, w.message);
+
+  const BlobStream* stream = d_.data.stream(c.tenant, *ct);
+  const size_t size = stream != nullptr ? stream->size() : 0;
+  size_t pos = stream != nullptr ? stream->lowerBound(w.window.start_ms) : 0;
+  auto token = param(c.req, "nextPage");
+  if (token) {
+    auto p = d_.pages.decode(*token, c.tenant, *ct, w.window);
+    if (!p || *p > size)
+      return afError(c.res, 400, "AF20031", "Invalid nextPage Input: " + *token + ".");
+    pos = std::max(pos, *p);
+  }
+  // Blobs in [start, end) that are visible now, in contentCreated order.
+  auto listed = [&](size_t i) {
+    const BlobMeta& m = stream->blob(i);
+    return m.visible_ms <= now;
+  };
+  std::string body = "[";
+  const std::string content_base =
+      g.faults.content_uri_base.empty() ? c.base : g.faults.content_uri_base;
+  size_t served = 0;
+  size_t i = pos;
+  for (; i < size && stream->blob(i).created_ms < w.window.end_ms; ++i) {
+    if (!listed(i)) continue;
+    if (served == static_cast<size_t>(g.page_size)) break;
+    const BlobMeta& m = stream->blob(i);
+    const std::string id = stream->contentId(i);
+    if (served++ > 0) body += ",";
+    body +=
+        "{\"contentType\":" + jsonString(name) + ",\"contentId\":" + jsonString(id) +
+        ",\"contentUri\":" +
+        jsonString(content_base + "/api/v1.0/" + c.tenant_segment + "/activity/feed/audit/" + id) +
+        ",\"contentCreated\":\"" + isoMillis(m.created_ms) + "\",\"contentExpiration\":\"" +
+        isoMillis(m.expires_ms) + "\"}";
+  }
+  body += "]";
+  // More results exist when a listed blob remains inside the window.
+  size_t next = i;
+  while (next < size && stream->blob(next).created_ms < w.window.end_ms && !listed(next)) ++next;
+  bool more = next < size && stream->blob(next).created_ms < w.window.end_ms;
+  if (g.faults.next_page_loop && token) more = true;
+  if (more) {
+    std::string next_token =
+        g.faults.next_page_loop && token ? *token : d_.pages.encode(c.tenant, *ct, w.window, next);
+    std::string uri = c.base + "/api/" + g.faults.next_page_api_version + "/" + c.tenant_segment +
+                      "/activity/feed/subscriptions/content?contentType=" + name +
+                      "&startTime=" + queryEscape(w.window.start_text) +
+                      "&endTime=" + queryEscape(w.window.end_text) + "&nextPage=" + next_token;
+    if (c.publisher && !g.faults.next_page_omit_publisher)
+      uri += "&PublisherIdentifier=" + queryEscape(*c.publisher);
+    c.res.set_header("NextPageUri", uri);
+  }
+  d_.stats.contentListing(!token.has_value());
+  json(c.res, 200, body);
+}
+
+void ApiService::blob(Call& c, const std::string& content_id) {
+  auto parts = parseContentId(content_id);
+  if (!parts)
+    return afError(c.res, 400, "AF20052",
+                   "The content ID " + content_id + " in the URL is invalid.");
+  const BlobStream* stream = d_.data.stream(c.tenant, parts->content_type);
+  // (A plain index rather than std::optional: GCC's -O3 flow analysis misreports the latter.)
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t index = kNone;
+  if (stream != nullptr) {
+    if (auto found = stream->find(*parts)) index = *found;
+  }
+  const std::int64_t now = d_.state.nowMs();
+  if (index == kNone || stream->blob(index).visible_ms > now)
+    return afError(c.res, 404, "AF20050",
+                   "The specified content (" + content_id + ") doesn't exist.");
+  const BlobMeta& m = stream->blob(index);
+  if (now >= m.expires_ms)
+    return afError(c.res, 400, "AF20051",
+                   "Content requested with the key " + content_id +
+                       " has already expired. Content older than 7 days cannot be retrieved.");
+  bool broken = false;
+  if (m.invalid) {
+    int n = d_.state.countFetch(c.tenant, parts->content_type, index);
+    int limit = stream->knobs().invalid_json_fetches;
+    broken = limit == 0 || n <= limit;
+  }
+  serveBody(c, parts->content_type, index, broken);
+}
+
+void ApiService::serveBody(Call& c, size_t content_type, size_t index, bool broken) {
+  const BlobStream* stream = d_.data.stream(c.tenant, content_type);
+  const bool want_gzip =
+      c.req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos;
+  BodyCache::Key plain_key{c.tenant, content_type, index, false};
+  BodyCache::Key gzip_key{c.tenant, content_type, index, true};
+  BodyCache::Body body = broken ? nullptr : d_.cache.get(want_gzip ? gzip_key : plain_key);
+  if (!body) {
+    BodyCache::Body plain = broken || !want_gzip ? nullptr : d_.cache.get(plain_key);
+    if (!plain) {
+      auto text = std::make_shared<std::string>();
+      if (broken) {
+        stream->renderBrokenBody(index, *text);
+      } else {
+        stream->renderBody(index, *text);
+      }
+      plain = std::move(text);
+      if (!broken) d_.cache.put(plain_key, plain);
+    }
+    body = plain;
+    if (want_gzip) {
+      body = std::make_shared<const std::string>(gzip(*plain));
+      if (!broken) d_.cache.put(gzip_key, body);
+    }
+  }
+  if (broken) d_.stats.brokenBlobServed();
+  d_.stats.blobServed(body->size());
+  c.res.status = 200;
+  if (want_gzip) c.res.set_header("Content-Encoding", "gzip");
+  c.res.set_header("Vary", "Accept-Encoding");
+  c.res.set_content_provider(
+      body->size(), kJsonType, [body](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(body->data() + offset, std::min<size_t>(length, 1 << 20));
+      });
+}
+
+}  // namespace o365fwd::sim
