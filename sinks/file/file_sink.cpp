@@ -1,0 +1,373 @@
+#include "sinks/file/file_sink.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+
+#include "core/logging.h"
+#include "core/units.h"
+
+namespace o365fwd {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char kNewline = '\n';
+
+DeliveryReport retryable(Error error) {
+  DeliveryReport report;
+  report.status = DeliveryStatus::kRetryable;
+  report.error = std::move(error);
+  return report;
+}
+
+}  // namespace
+
+FileSink::FileSink(std::string name, FileSinkConfig config, Clock& clock, Random& random,
+                   FileSinkOptions options)
+    : name_(std::move(name)),
+      config_(std::move(config)),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)),
+      log_(getLogger("sink." + name_)),
+      file_(config_.path, config_.max_size, config_.max_files, log_) {}
+
+FileSink::~FileSink() {
+  stop();
+}
+
+Status FileSink::start() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_)
+      return Error::permanent(ErrorKind::kInternal, "File sink " + name_ + " was stopped");
+    if (started_) return okStatus();
+  }
+  Status opened = file_.open();
+  if (opened.ok()) {
+    std::lock_guard lock(mu_);
+    state_ = SinkState::kUp;
+  } else {
+    noteFailure(opened.error());
+  }
+  if (opened.ok()) {
+    log_->info("File sink started path={} size={} max_size={} max_files={}", config_.path,
+               formatSize(file_.size()), formatSize(config_.max_size), config_.max_files);
+  }
+  {
+    std::lock_guard lock(mu_);
+    started_ = true;
+  }
+  writer_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  return opened;
+}
+
+void FileSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop) {
+  Item item;
+  item.batch = std::move(batch);
+  item.done = std::move(done);
+  const RecordBatch& b = *item.batch;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    std::string_view raw = b.raw(i);
+    const char* reason = nullptr;
+    if (raw.empty())
+      reason = "empty record";
+    else if (std::memchr(raw.data(), '\n', raw.size()))
+      reason = "record contains a raw newline, which would break the NDJSON lines";
+    if (reason == nullptr) {
+      item.bytes += raw.size() + 1;
+      ++item.records;
+      continue;
+    }
+    if (item.skip.empty()) item.skip.assign(b.size(), false);
+    item.skip[i] = true;
+    item.rejected.push_back(RejectedRecord{static_cast<std::uint32_t>(i), reason});
+  }
+  if (item.records == 0) {  // nothing to write
+    {
+      std::lock_guard lock(mu_);
+      rejected_ += item.rejected.size();
+    }
+    DeliveryReport report;
+    report.rejected = std::move(item.rejected);
+    item.done(std::move(report));
+    return;
+  }
+
+  std::unique_lock lock(mu_);
+  if (!started_ || stopped_) {
+    failed_ += item.records;
+    lock.unlock();
+    item.done(retryable(
+        Error::retryableError(ErrorKind::kCancelled, "File sink " + name_ + " is not running")));
+    return;
+  }
+  bool admitted = space_cv_.wait(lock, stop, [&] {
+    return stopped_ || queued_bytes_ == 0 || queued_bytes_ + item.bytes <= options_.queue_max_bytes;
+  });
+  if (!admitted || stopped_) {
+    failed_ += item.records;
+    lock.unlock();
+    item.done(retryable(Error::retryableError(
+        ErrorKind::kCancelled,
+        "Stopped while waiting for space in the queue of file sink " + name_)));
+    return;
+  }
+  queued_bytes_ += item.bytes;
+  queued_records_ += item.records;
+  ++outstanding_;
+  queue_.push_back(std::move(item));
+  lock.unlock();
+  queue_cv_.notify_one();
+}
+
+void FileSink::run(std::stop_token stop) {
+  std::vector<Item> cycle;
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mu_);
+      if (!queue_cv_.wait(lock, stop, [&] { return !queue_.empty(); })) break;
+    }
+    if (options_.writer_hook) {
+      options_.writer_hook(stop);
+      if (stop.stop_requested()) break;
+    }
+    {
+      std::lock_guard lock(mu_);
+      std::uint64_t bytes = 0;
+      while (!queue_.empty() &&
+             (cycle.empty() || bytes + queue_.front().bytes <= options_.max_cycle_bytes)) {
+        bytes += queue_.front().bytes;
+        cycle.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    writeCycle(cycle);
+    cycle.clear();
+  }
+}
+
+void FileSink::writeCycle(std::vector<Item>& cycle) {
+  if (!ensureOpen()) {
+    Error error = Error::retryableError(ErrorKind::kIo, "File sink " + name_ + " is down");
+    {
+      std::lock_guard lock(mu_);
+      if (last_error_) error = *last_error_;
+    }
+    for (Item& item : cycle) fail(item, error);
+    return;
+  }
+  std::size_t begin = 0;
+  std::uint64_t planned = file_.size();
+  for (std::size_t i = 0; i < cycle.size(); ++i) {
+    if (file_.wouldExceed(planned, cycle[i].bytes)) {
+      if (i > begin) {
+        if (std::optional<Error> e = writeGroup(cycle, begin, i)) {
+          for (std::size_t j = i; j < cycle.size(); ++j) fail(cycle[j], *e);
+          return;
+        }
+      }
+      if (Status s = file_.rotate(); !s.ok()) {
+        noteFailure(s.error());
+        for (std::size_t j = i; j < cycle.size(); ++j) fail(cycle[j], s.error());
+        return;
+      }
+      begin = i;
+      planned = 0;
+    }
+    planned += cycle[i].bytes;
+  }
+  (void)writeGroup(cycle, begin, cycle.size());  // reports its batches itself
+}
+
+std::optional<Error> FileSink::writeGroup(std::vector<Item>& cycle, std::size_t begin,
+                                          std::size_t end) {
+  iov_.clear();
+  for (std::size_t k = begin; k < end; ++k) {
+    const RecordBatch& b = *cycle[k].batch;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      if (!cycle[k].skip.empty() && cycle[k].skip[i]) continue;
+      std::string_view raw = b.raw(i);
+      iov_.push_back(iovec{const_cast<char*>(raw.data()), raw.size()});
+      iov_.push_back(iovec{const_cast<char*>(&kNewline), 1});
+    }
+  }
+  Status s = file_.write(iov_);
+  if (s.ok()) s = file_.sync();
+  if (!s.ok()) {
+    file_.abandon();
+    noteFailure(s.error());
+    for (std::size_t k = begin; k < end; ++k) fail(cycle[k], s.error());
+    return s.error();
+  }
+  consecutive_failures_ = 0;
+  bool recovered = false;
+  {
+    std::lock_guard lock(mu_);
+    recovered = state_ == SinkState::kDown;
+    state_ = SinkState::kUp;
+  }
+  if (recovered) log_->info("File sink recovered; writing again path={}", config_.path);
+  for (std::size_t k = begin; k < end; ++k) deliver(cycle[k]);
+  return std::nullopt;
+}
+
+bool FileSink::ensureOpen() {
+  if (file_.isOpen()) return true;
+  if (clock_.steadyNow() < next_open_at_) return false;
+  if (Status s = file_.open(); !s.ok()) {
+    noteFailure(s.error());
+    return false;
+  }
+  log_->info("Reopened output file path={} size={}", config_.path, formatSize(file_.size()));
+  return true;
+}
+
+void FileSink::noteFailure(const Error& error) {
+  ++consecutive_failures_;
+  next_open_at_ = clock_.steadyNow() +
+                  backoffDelay(options_.reopen_backoff, consecutive_failures_ - 1, random_);
+  bool was_down = false;
+  {
+    std::lock_guard lock(mu_);
+    was_down = state_ == SinkState::kDown;
+    state_ = SinkState::kDown;
+    last_error_ = error;
+    last_error_at_ = clock_.wallNow();
+  }
+  if (was_down) {
+    log_->debug("File sink still failing attempt={} error={}", consecutive_failures_,
+                error.message);
+  } else {
+    log_->error("File sink is down; batches are reported for resending error={}", error.message);
+  }
+}
+
+void FileSink::deliver(Item& item) {
+  DeliveryReport report;
+  report.rejected = std::move(item.rejected);
+  finish(item, std::move(report), true);
+}
+
+void FileSink::fail(Item& item, const Error& error) {
+  finish(item, retryable(error), false);
+}
+
+void FileSink::finish(Item& item, DeliveryReport report, bool delivered) {
+  {
+    std::lock_guard lock(mu_);
+    if (delivered) {
+      delivered_ += item.records;
+      rejected_ += report.rejected.size();
+    } else {
+      failed_ += item.records;
+    }
+    queued_records_ -= item.records;
+    queued_bytes_ -= item.bytes;
+  }
+  space_cv_.notify_all();
+  DeliveryCallback done = std::move(item.done);
+  item.batch.reset();
+  done(std::move(report));
+  {
+    std::lock_guard lock(mu_);
+    --outstanding_;
+  }
+  drained_cv_.notify_all();
+}
+
+void FileSink::failQueued(const Error& error) {
+  std::deque<Item> items;
+  {
+    std::lock_guard lock(mu_);
+    items.swap(queue_);
+  }
+  for (Item& item : items) fail(item, error);
+}
+
+Status FileSink::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  if (drained_cv_.wait_for(lock, timeout, [&] { return outstanding_ == 0; })) return okStatus();
+  return Error::retryableError(ErrorKind::kSink, "File sink " + name_ + ": " +
+                                                     std::to_string(outstanding_) +
+                                                     " batches still unacknowledged after " +
+                                                     std::to_string(timeout.count()) + " ms");
+}
+
+void FileSink::stop() {
+  std::call_once(stop_once_, [this] {
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+    }
+    space_cv_.notify_all();
+    writer_.request_stop();
+    if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+    failQueued(
+        Error::retryableError(ErrorKind::kCancelled,
+                              "File sink " + name_ + " stopped before these records were written"));
+    if (!writer_.joinable()) file_.close();
+    log_->info("File sink stopped path={}", config_.path);
+  });
+}
+
+SinkStats FileSink::stats() const {
+  std::lock_guard lock(mu_);
+  SinkStats s;
+  s.state = state_;
+  s.delivered = delivered_;
+  s.failed = failed_;
+  s.rejected = rejected_;
+  s.queued = queued_records_;
+  s.queued_bytes = queued_bytes_;
+  s.last_error = last_error_;
+  s.last_error_at = last_error_at_;
+  return s;
+}
+
+Status FileSink::healthcheck(std::chrono::milliseconds) {
+  const fs::path path(config_.path);
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    return Error::permanent(
+        ErrorKind::kConfig,
+        config_.path + " is not a regular file; sinks[].path must name a regular file");
+  }
+  // The directory, or the nearest existing ancestor when it will have to be created.
+  fs::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  while (!fs::exists(dir, ec) && dir.has_parent_path() && dir.parent_path() != dir)
+    dir = dir.parent_path();
+  if (!fs::is_directory(dir, ec)) {
+    return Error::permanent(ErrorKind::kConfig, dir.string() + " (on the way to " + config_.path +
+                                                    ") is not a directory");
+  }
+  char name[64];
+  std::snprintf(name, sizeof name, ".o365fwd-probe-%d-%016llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(random_.next()));
+  fs::path probe = dir / name;
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int err = errno;
+    return Error::permanent(ErrorKind::kIo,
+                            "Cannot create files in " + dir.string() + ": " +
+                                std::error_code(err, std::generic_category()).message() +
+                                "; the file sink needs write access there for " + config_.path);
+  }
+  ::close(fd);
+  if (::unlink(probe.c_str()) != 0) {
+    int err = errno;
+    return Error::permanent(ErrorKind::kIo,
+                            "Cannot remove files in " + dir.string() + ": " +
+                                std::error_code(err, std::generic_category()).message());
+  }
+  return okStatus();
+}
+
+}  // namespace o365fwd
