@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/run_command.h"
+#include "app/subscriptions_command.h"
 #include "app/validate_command.h"
 #include "core/config_loader.h"
 #include "core/version.h"
@@ -25,6 +26,7 @@ void registerVersionCommand(CLI::App& app, const GlobalOptions&, CommandResult& 
 constexpr RegisterCommand kCommands[] = {
     registerRunCommand,
     registerReplayCommand,
+    registerSubscriptionsCommand,
     registerValidateCommand,
     registerVersionCommand,
 };

@@ -1,0 +1,78 @@
+#include "app/runtime.h"
+
+#include "core/secret_loader.h"
+#include "core/version.h"
+
+namespace o365fwd {
+
+Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock, Random& random) {
+  std::unique_ptr<Runtime> rt(new Runtime(config, clock, random));
+  CurlTransportOptions transport_options;
+  // Downloads plus listing and token requests of every tenant share the transport.
+  transport_options.max_concurrent =
+      config.collection.max_concurrent_downloads + 4 * static_cast<int>(config.tenants.size()) + 4;
+  transport_options.user_agent = std::string("o365fwd/") + kVersion;
+  auto transport = CurlMultiTransport::create(transport_options);
+  if (!transport.ok()) return transport.error();
+  rt->transport_ = std::move(*transport);
+
+  for (const TenantConfig& tc : config.tenants) {
+    auto t = std::make_unique<TenantRuntime>();
+    t->config = &tc;
+    t->limiter = std::make_unique<RateLimiter>(config.collection.max_requests_per_minute, clock);
+
+    TokenProviderOptions token_options;
+    token_options.login_url = tc.login_url;
+    token_options.tenant = tc.tenant_id;
+    token_options.client_id = tc.client_id;
+    token_options.api_url = tc.api_url;
+    token_options.endpoint = tc.token_endpoint;
+    if (tc.certificate_file) {
+      token_options.certificate = [&tc, &clock]() -> Result<CertificateCredential> {
+        auto loaded = loadCertificate(tc, clock.wallNow());
+        if (!loaded.ok()) return loaded.error();
+        CertificateCredential credential;
+        credential.certificate = std::move(loaded->certificate);
+        credential.key = std::move(loaded->key);
+        return credential;
+      };
+    } else {
+      token_options.client_secret = [&tc]() -> Result<Secret> {
+        auto loaded = loadClientSecret(tc);
+        if (!loaded.ok()) return loaded.error();
+        return std::move(loaded->secret);
+      };
+    }
+    t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *rt->transport_, clock, random,
+                                                &rt->stats_);
+
+    ApiClientOptions api_options;
+    api_options.api_url = tc.api_url;
+    api_options.publisher_id = tc.publisher_id;
+    api_options.request_timeout = config.collection.request_timeout;
+    api_options.max_blob_bytes = config.collection.max_blob_size;
+    t->api = std::make_unique<ApiClientImpl>(api_options, *rt->transport_, *t->tokens, *t->limiter, clock, random,
+                                             rt->stats_);
+    t->subscriptions = std::make_unique<SubscriptionManager>(*t->api, clock, tc.name);
+    t->lister = std::make_unique<ContentLister>(*t->api, *t->subscriptions, clock);
+    t->source = std::make_unique<ConnectorContentSource>(*t->api, *t->subscriptions, *t->lister);
+    rt->tenants_.push_back(std::move(t));
+  }
+  return rt;
+}
+
+Runtime::~Runtime() {
+  if (transport_) transport_->shutdown();
+}
+
+TenantRuntime* Runtime::tenant(const std::string& name) const {
+  for (const auto& t : tenants_)
+    if (t->config->name == name) return t.get();
+  return nullptr;
+}
+
+void Runtime::reloadCredentials() {
+  for (const auto& t : tenants_) t->tokens->reload();
+}
+
+}  // namespace o365fwd

@@ -1,0 +1,59 @@
+#pragma once
+// The composition root's connector half: one HTTP transport, and per tenant its rate limiter,
+// token provider, API client, subscription manager, content lister and ContentSource adapter,
+// built from the configuration. Used by `run`, `replay`, `subscriptions` and `validate`.
+// Owns everything it builds; the destructor shuts the transport down (cancelling transfers)
+// before the objects that use it go away. Thread-safe after create().
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/connector_content_source.h"
+#include "connector/api_client_impl.h"
+#include "connector/api_stats.h"
+#include "connector/content_lister.h"
+#include "connector/curl_multi_transport.h"
+#include "connector/rate_limiter.h"
+#include "connector/subscription_manager.h"
+#include "connector/token_provider.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/random.h"
+
+namespace o365fwd {
+
+struct TenantRuntime {
+  const TenantConfig* config = nullptr;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<TokenProvider> tokens;
+  std::unique_ptr<ApiClientImpl> api;
+  std::unique_ptr<SubscriptionManager> subscriptions;
+  std::unique_ptr<ContentLister> lister;
+  std::unique_ptr<ConnectorContentSource> source;
+};
+
+class Runtime {
+ public:
+  // `config` must outlive the Runtime.
+  static Result<std::unique_ptr<Runtime>> create(const Config& config, Clock& clock, Random& random);
+  ~Runtime();
+
+  const std::vector<std::unique_ptr<TenantRuntime>>& tenants() const { return tenants_; }
+  TenantRuntime* tenant(const std::string& name) const;
+  ApiStats& apiStats() { return stats_; }
+  HttpTransport& transport() { return *transport_; }
+  // SIGHUP: the next token refresh reads the secret or certificate again.
+  void reloadCredentials();
+
+ private:
+  Runtime(const Config& config, Clock& clock, Random& random) : config_(config), clock_(clock), random_(random) {}
+
+  const Config& config_;
+  Clock& clock_;
+  Random& random_;
+  ApiStats stats_;
+  std::unique_ptr<CurlMultiTransport> transport_;
+  std::vector<std::unique_ptr<TenantRuntime>> tenants_;
+};
+
+}  // namespace o365fwd

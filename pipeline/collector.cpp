@@ -1,0 +1,492 @@
+#include "pipeline/collector.h"
+
+#include <algorithm>
+
+#include "core/backoff.h"
+#include "core/logging.h"
+#include "core/time_format.h"
+#include "pipeline/blob_parser.h"
+
+namespace o365fwd {
+namespace {
+
+std::shared_ptr<spdlog::logger> log() { return getLogger("pipeline.collector"); }
+
+// AF20050 (gone) and AF20051 (expired): the content cannot be fetched any more.
+bool isLoss(const Error& e) { return e.code == "AF20050" || e.code == "AF20051"; }
+
+}  // namespace
+
+Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, std::vector<Sink*> sinks,
+                     StateStore& store, StatusBoard& status, DeadLetterWriter& dead_letters, Clock& clock,
+                     Random& random)
+    : options_(std::move(options)),
+      store_(store),
+      status_(status),
+      dead_letters_(dead_letters),
+      clock_(clock),
+      random_(random),
+      dedup_(store),
+      budget_(options_.collection.max_inflight_bytes,
+              static_cast<std::uint64_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4),
+      queue_(static_cast<std::size_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4),
+      delivery_(std::move(sinks)) {
+  options_.committer.dedup_window = options_.collection.dedup_window;
+  committer_ = std::make_unique<Committer>(
+      options_.committer, store_, dedup_, budget_, status_, dead_letters_, clock_, random_,
+      [this](const std::shared_ptr<CycleTracker>& cycle) { onCycleFinished(cycle); });
+  for (StreamSpec& spec : streams) {
+    StreamRuntime rt;
+    rt.spec = spec;
+    status_.addStream(spec.key);
+    streams_.emplace(spec.key, std::move(rt));
+  }
+}
+
+Collector::~Collector() { shutdown(); }
+
+void Collector::wakeAll() {
+  ++wakeups_;
+  cv_.notify_all();
+}
+
+void Collector::syncNow() {
+  std::lock_guard lock(mu_);
+  SteadyTime now = clock_.steadyNow();
+  for (auto& [key, rt] : streams_)
+    if (!rt.busy && !rt.finished) rt.next_due = now;
+  wakeAll();
+}
+
+bool Collector::allStreamsFinished() const {
+  for (const auto& [key, rt] : streams_)
+    if (!rt.finished) return false;
+  return true;
+}
+
+CollectorResult Collector::run(std::stop_token stop) {
+  status_.markStarted();
+  committer_->start();
+  SteadyTime now = clock_.steadyNow();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [key, rt] : streams_) rt.next_due = now;
+  }
+  std::size_t listers = std::min<std::size_t>(std::max<std::size_t>(1, options_.lister_threads), streams_.size());
+  for (std::size_t i = 0; i < listers; ++i)
+    listers_.emplace_back([this](std::stop_token) { listerLoop(listing_stop_.get_token()); });
+  int workers = std::max(1, options_.collection.max_concurrent_downloads);
+  for (int i = 0; i < workers; ++i)
+    workers_.emplace_back([this](std::stop_token) { workerLoop(listing_stop_.get_token()); });
+  retry_thread_ = std::jthread([this](std::stop_token) { retryLoop(hard_stop_.get_token()); });
+
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, stop, [&] { return options_.mode != CollectorMode::kDaemon && allStreamsFinished(); });
+  }
+  if (stop.stop_requested()) log()->info("Stopping: listing ends, in-flight blobs are drained");
+  shutdown();
+
+  CollectorResult result;
+  std::lock_guard lock(mu_);
+  for (const auto& [key, rt] : streams_) {
+    if (rt.finished && rt.last_cycle_ok) continue;
+    result.complete = false;
+    result.problems.push_back(key.str() + ": " +
+                              (rt.last_problem.empty() ? std::string("stopped before the cycle completed")
+                                                       : rt.last_problem));
+  }
+  return result;
+}
+
+void Collector::shutdown() {
+  if (draining_.exchange(true)) return;
+  // 1. No new listing, no new blobs for the workers.
+  listing_stop_.request_stop();
+  {
+    std::lock_guard lock(mu_);
+    wakeAll();
+  }
+  for (auto& t : listers_)
+    if (t.joinable()) t.join();
+  queue_.close();
+  for (BlobTaskPtr& task : queue_.drain()) settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopped before download"));
+  // 2. Drain: let workers finish the blobs they hold, and deliveries complete, until drain_timeout.
+  SteadyTime deadline = clock_.steadyNow() + options_.collection.drain_timeout;
+  for (;;) {
+    bool idle = budget_.blobs() == 0;
+    if (idle || clock_.steadyNow() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (budget_.blobs() != 0)
+    log()->warn("Drain timeout reached with {} blobs in flight; they are collected again on the next start",
+                budget_.blobs());
+  // 3. Abort whatever is still running; undelivered blobs are failed (not done).
+  hard_stop_.request_stop();
+  {
+    std::lock_guard lock(mu_);
+    wakeAll();
+  }
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
+  if (retry_thread_.joinable()) retry_thread_.join();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [due, task] : retries_) settle(task, BlobOutcome::kFailed, task->error);
+    retries_.clear();
+  }
+  for (Sink* sink : delivery_.sinks())
+    if (Status s = sink->flush(std::chrono::seconds(10)); !s.ok())
+      log()->warn("Sink did not flush in time. sink={} error={}", sink->name(), s.error().describe());
+  // 4. Commit everything settled so far.
+  committer_->stop(std::chrono::seconds(10));
+}
+
+void Collector::listerLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    StreamRuntime* picked = nullptr;
+    {
+      std::unique_lock lock(mu_);
+      SteadyTime now = clock_.steadyNow();
+      SteadyTime earliest = SteadyTime::max();
+      for (auto& [key, rt] : streams_) {
+        if (rt.busy || rt.finished) continue;
+        if (rt.next_due <= now && (!picked || rt.next_due < picked->next_due)) picked = &rt;
+        earliest = std::min(earliest, rt.next_due);
+      }
+      if (!picked) {
+        // Poll the clock at least every 200 ms so FakeClock and SystemClock both work.
+        auto wait = earliest == SteadyTime::max() ? std::chrono::milliseconds(200)
+                                                  : std::min<std::chrono::milliseconds>(
+                                                        std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now),
+                                                        std::chrono::milliseconds(200));
+        std::uint64_t seen = wakeups_;
+        cv_.wait_for(lock, stop, std::max(wait, std::chrono::milliseconds(1)), [&] { return wakeups_ != seen; });
+        continue;
+      }
+      picked->busy = true;
+    }
+    runCycle(*picked, stop);
+  }
+}
+
+std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
+  const StreamKey& key = rt.spec.key;
+  WallTime server_now = clock_.wallNow() + rt.spec.source->clockSkew();
+  if (options_.mode == CollectorMode::kReplay && options_.replay_window) {
+    std::vector<ListingWindow> windows;
+    WallTime start = floorToSecond(options_.replay_window->start);
+    WallTime end = std::min(ceilToSecond(options_.replay_window->end), ceilToSecond(server_now));
+    while (start < end) {
+      WallTime next = std::min(end, start + std::chrono::hours(24));
+      windows.push_back({start, next});
+      start = next;
+    }
+    return windows;
+  }
+  WindowPlanInput input;
+  auto wm = store_.watermark(key);
+  if (wm.ok()) input.watermark = *wm;
+  input.overlap = options_.collection.overlap;
+  input.initial_lookback = options_.collection.initial_lookback;
+  input.server_now = server_now;
+  input.retention = options_.retention;
+  input.retention_margin = options_.retention_margin;
+  WindowPlan plan = planWindows(input);
+  if (plan.unrecoverable_gap) {
+    Error gap = Error::permanent(
+        ErrorKind::kApi,
+        "content created between " + formatIsoMillis(plan.unrecoverable_gap->start) + " and " +
+            formatIsoMillis(plan.unrecoverable_gap->end) +
+            " was never collected and is now older than the API's 7-day retention: it is lost. "
+            "Keep the forwarder running (or its outage shorter than 7 days)",
+        "retention_gap");
+    log()->error("Unrecoverable gap. stream={} {}", key.str(), gap.message);
+    status_.recordError(key, gap, StreamState::kError);
+  }
+  if (plan.overlap_cut)
+    log()->warn("Part of the re-list overlap is beyond the API's 7-day retention; late content created "
+                "between {} and {} can no longer be caught. stream={}",
+                formatIsoMillis(plan.overlap_cut->start), formatIsoMillis(plan.overlap_cut->end), key.str());
+  if (plan.watermark_in_future)
+    log()->warn("The stored watermark lies in the future (the clock moved back?). stream={}", key.str());
+  status_.update(key, [&](StreamStatus& s) {
+    if (input.watermark && (!s.watermark || *s.watermark < *input.watermark)) s.watermark = input.watermark;
+  });
+  std::vector<ListingWindow> windows;
+  for (const ListingWindow& w : plan.windows) windows.push_back(w);
+  return windows;
+}
+
+void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
+  const StreamKey key = rt.spec.key;
+  auto cycle = std::make_shared<CycleTracker>(key, clock_.steadyNow());
+  {
+    std::lock_guard lock(mu_);
+    rt.cycle = cycle;
+    ++rt.cycles_run;
+  }
+  status_.update(key, [&](StreamStatus& s) { s.last_poll = clock_.wallNow(); });
+  auto fail_listing = [&](const Error& error) {
+    StreamState state = error.code == "AF20023" ? StreamState::kDisabled : StreamState::kError;
+    status_.recordError(key, error, state);
+    log()->error("Listing failed. stream={} error={}", key.str(), error.describe());
+    {
+      std::lock_guard lock(mu_);
+      rt.last_problem = error.describe();
+      if (error.code == "AF20022" || error.code == "AF20023" || error.code == "AuditingDisabled")
+        rt.subscription_ok = false;
+      rt.permanent_failure = !error.retryable;
+    }
+    cycle->listingFinished(false);
+    committer_->touch(cycle);
+  };
+
+  bool replay = options_.mode == CollectorMode::kReplay;
+  if (!replay && !rt.subscription_ok) {
+    Status s = rt.spec.source->ensureSubscription(key.content_type, stop);
+    if (!s.ok()) {
+      if (s.error().kind != ErrorKind::kCancelled) fail_listing(s.error());
+      else { cycle->listingFinished(false); committer_->touch(cycle); }
+      return;
+    }
+    std::lock_guard lock(mu_);
+    rt.subscription_ok = true;
+  }
+
+  auto on_page = [&](std::vector<ContentRef> refs) -> Status {
+    if (refs.empty()) return okStatus();
+    std::vector<std::string> ids;
+    ids.reserve(refs.size());
+    for (const ContentRef& r : refs) ids.push_back(r.content_id);
+    std::vector<bool> done(refs.size(), false);
+    if (!replay) {
+      auto d = store_.blobsDone(key, ids);
+      if (!d.ok()) return d.error();
+      done = std::move(*d);
+    }
+    WallTime server_now = clock_.wallNow() + rt.spec.source->clockSkew();
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (done[i]) continue;
+      auto task = std::make_shared<BlobTask>();
+      task->content = std::move(refs[i]);
+      task->cycle = cycle;
+      task->replay = replay;
+      task->delivered_to.assign(delivery_.sinkCount(), false);
+      cycle->addPending(task->content);
+      status_.update(key, [](StreamStatus& s) {
+        ++s.blobs_listed;
+        ++s.blobs_pending;
+      });
+      if (task->content.expiration <= server_now) {
+        log()->error("Blob expired before it could be fetched; its records are lost. stream={} content_id={} "
+                     "expired={}",
+                     key.str(), task->content.content_id, formatIsoMillis(task->content.expiration));
+        settle(task, BlobOutcome::kLost,
+               Error::permanent(ErrorKind::kApi, "content expired before it could be fetched", "expired"));
+        continue;
+      }
+      if (!queue_.push(task, stop)) {
+        settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopping"));
+        return Error::retryableError(ErrorKind::kCancelled, "stopping");
+      }
+    }
+    return okStatus();
+  };
+
+  for (const ListingWindow& window : planCycleWindows(rt)) {
+    Status s = rt.spec.source->listWindow(key, window, on_page, stop);
+    if (!s.ok()) {
+      if (s.error().kind == ErrorKind::kCancelled || stop.stop_requested()) {
+        cycle->listingFinished(false);
+        committer_->touch(cycle);
+      } else {
+        fail_listing(s.error());
+      }
+      return;
+    }
+    cycle->windowListed(window.end);
+    committer_->touch(cycle);
+  }
+  cycle->listingFinished(true);
+  committer_->touch(cycle);
+}
+
+void Collector::settle(const BlobTaskPtr& task, BlobOutcome outcome, std::optional<Error> error) {
+  task->outcome = outcome;
+  if (error) task->error = std::move(error);
+  committer_->submit(task);
+}
+
+void Collector::workerLoop(std::stop_token stop) {
+  for (;;) {
+    // Workers keep taking queued blobs until the queue is closed and empty (drain); the queue is
+    // drained by shutdown() after listing stopped, so `stop` only ends the wait.
+    auto task = queue_.pop(hard_stop_.get_token());
+    if (!task) {
+      if (stop.stop_requested() || hard_stop_.get_token().stop_requested()) return;
+      continue;
+    }
+    processBlob(*task);
+  }
+}
+
+void Collector::processBlob(const BlobTaskPtr& task) {
+  const StreamKey& key = task->content.stream;
+  std::stop_token hard = hard_stop_.get_token();
+  if (!budget_.acquireSlot(hard)) {
+    settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopping"));
+    return;
+  }
+  task->holds_slot = true;
+  ContentSource* source = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    source = streams_.at(key).spec.source;
+  }
+  auto body = source->fetchBlob(task->content, hard);
+  if (!body.ok()) {
+    const Error& e = body.error();
+    if (isLoss(e)) {
+      log()->error("Blob is no longer available at the API; its records are lost. stream={} content_id={} error={}",
+                   key.str(), task->content.content_id, e.describe());
+      settle(task, BlobOutcome::kLost, e);
+    } else if (!e.retryable && e.kind != ErrorKind::kCancelled) {
+      // Refused or unfetchable for good (untrusted host, invalid id, too large): keep a record of it.
+      auto path = dead_letters_.write(task->content, e.code.empty() ? "fetch-failed" : e.code, e.message, "");
+      log()->error("Blob cannot be fetched; recorded as a dead letter. stream={} content_id={} error={} file={}",
+                   key.str(), task->content.content_id, e.describe(), path.ok() ? path->string() : "(write failed)");
+      settle(task, path.ok() ? BlobOutcome::kDeadLettered : BlobOutcome::kFailed, e);
+    } else {
+      if (e.kind != ErrorKind::kCancelled)
+        log()->warn("Blob download failed; it is listed again next cycle. stream={} content_id={} error={}",
+                    key.str(), task->content.content_id, e.describe());
+      settle(task, BlobOutcome::kFailed, e);
+    }
+    return;
+  }
+  task->held_bytes = body->size();
+  budget_.addBytes(task->held_bytes);
+
+  auto batch = std::make_shared<RecordBatch>();
+  batch->content = task->content;
+  batch->body = std::move(*body);
+  if (Status parsed = parseBlobInto(*batch); !parsed.ok()) {
+    auto attempts = store_.recordBlobFailure(task->content, parsed.error().describe());
+    int n = attempts.ok() ? *attempts : 1;
+    if (n >= options_.collection.max_blob_attempts) {
+      auto path = dead_letters_.write(task->content, "invalid-json", parsed.error().message, batch->body);
+      log()->error("Blob is not valid JSON after {} attempts; kept as a dead letter. stream={} content_id={} "
+                   "error={} file={}",
+                   n, key.str(), task->content.content_id, parsed.error().describe(),
+                   path.ok() ? path->string() : "(write failed)");
+      settle(task, path.ok() ? BlobOutcome::kDeadLettered : BlobOutcome::kFailed, parsed.error());
+    } else {
+      log()->warn("Blob is not valid JSON; it is fetched again next cycle. stream={} content_id={} attempt={}/{} "
+                  "error={}",
+                  key.str(), task->content.content_id, n, options_.collection.max_blob_attempts,
+                  parsed.error().describe());
+      settle(task, BlobOutcome::kFailed, parsed.error());
+    }
+    return;
+  }
+  task->records_total = batch->records.size();
+  auto dedup = dedup_.filter(*batch, task->replay);
+  if (!dedup.ok()) {
+    settle(task, BlobOutcome::kFailed, dedup.error());
+    return;
+  }
+  task->keys = std::move(dedup->kept_keys);
+  task->duplicates_dropped = dedup->duplicates_dropped;
+  task->without_id = dedup->without_id;
+  task->batch = std::move(batch);
+  if (task->batch->records.empty()) {
+    task->delivered_to.assign(delivery_.sinkCount(), true);
+    settle(task, BlobOutcome::kDelivered);
+    return;
+  }
+  delivery_.deliver(task, [this](const BlobTaskPtr& t) { onDelivered(t); }, hard);
+}
+
+void Collector::onDelivered(const BlobTaskPtr& task) {
+  if (Delivery::allDelivered(*task)) {
+    settle(task, BlobOutcome::kDelivered);
+    return;
+  }
+  bool give_up = hard_stop_.get_token().stop_requested() ||
+                 (options_.mode != CollectorMode::kDaemon &&
+                  task->delivery_attempts >= options_.once_max_delivery_attempts);
+  if (give_up) {
+    settle(task, BlobOutcome::kFailed, task->error);
+    return;
+  }
+  auto delay = backoffDelay(options_.delivery_backoff, task->delivery_attempts - 1, random_);
+  log()->warn("A sink did not take the blob; retrying in {} ms. stream={} content_id={} attempt={} error={}",
+              delay.count(), task->content.stream.str(), task->content.content_id, task->delivery_attempts,
+              task->error ? task->error->describe() : "unknown");
+  std::lock_guard lock(mu_);
+  retries_.emplace(clock_.steadyNow() + delay, task);
+  wakeAll();
+}
+
+void Collector::retryLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    BlobTaskPtr due;
+    {
+      std::unique_lock lock(mu_);
+      SteadyTime now = clock_.steadyNow();
+      if (!retries_.empty() && retries_.begin()->first <= now) {
+        due = retries_.begin()->second;
+        retries_.erase(retries_.begin());
+      } else {
+        auto wait = std::chrono::milliseconds(100);
+        if (!retries_.empty())
+          wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(retries_.begin()->first - now) +
+                                    std::chrono::milliseconds(1));
+        std::uint64_t seen = wakeups_;
+        cv_.wait_for(lock, stop, wait, [&] { return wakeups_ != seen; });
+        continue;
+      }
+    }
+    due->error.reset();
+    delivery_.deliver(due, [this](const BlobTaskPtr& t) { onDelivered(t); }, stop);
+  }
+}
+
+void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
+  const StreamKey& key = cycle->stream();
+  bool ok = cycle->listingComplete() && cycle->failed() == 0;
+  WallTime now = clock_.wallNow();
+  if (ok) {
+    status_.update(key, [&](StreamStatus& s) {
+      s.state = StreamState::kActive;
+      s.last_success = now;
+      s.consecutive_failures = 0;
+    });
+  } else if (cycle->listingComplete()) {
+    status_.update(key, [&](StreamStatus& s) { ++s.consecutive_failures; });
+  }
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(key);
+  if (it == streams_.end()) return;
+  StreamRuntime& rt = it->second;
+  rt.busy = false;
+  rt.last_cycle_ok = ok;
+  bool permanent = !ok && rt.permanent_failure && !cycle->listingComplete();
+  rt.permanent_failure = false;
+  if (ok) rt.last_problem.clear();
+  else if (rt.last_problem.empty())
+    rt.last_problem = std::to_string(cycle->failed()) + " blob(s) could not be delivered";
+  SteadyTime steady_now = clock_.steadyNow();
+  if (options_.mode == CollectorMode::kDaemon) {
+    rt.next_due = std::max(steady_now, cycle->started() + options_.collection.poll_interval);
+    if (!ok) rt.next_due = std::min(rt.next_due, steady_now + std::chrono::seconds(30));
+  } else if (ok || permanent || rt.cycles_run >= options_.once_max_cycles) {
+    rt.finished = true;
+  } else {
+    rt.next_due = steady_now + backoffDelay(options_.cycle_backoff, rt.cycles_run - 1, random_);
+  }
+  wakeAll();
+}
+
+}  // namespace o365fwd

@@ -1,0 +1,144 @@
+#pragma once
+// The collection engine: for every stream (tenant × content type) it runs poll cycles — keep the
+// subscription enabled, list ≤24 h windows from (watermark − overlap) to now, queue the blobs that
+// are not done — and for every queued blob: download, parse, drop duplicates, deliver to every
+// sink, and hand the settled blob to the Committer.
+//
+// Threads (all owned here, all stopped and joined by run()): lister threads (one cycle of one
+// stream at a time each), download workers (max_concurrent_downloads), one retry thread for
+// deliveries a sink could not take yet, and the Committer's thread.
+//
+// Promises: nothing is skipped silently — every listed blob ends delivered, dead-lettered (kept on
+// disk), lost (expired at the API; counted and logged at ERROR) or failed for this cycle (listed
+// again next cycle, holding the watermark). Memory is bounded by the InflightBudget; when sinks are
+// slow, downloads and listing wait. On stop: listing stops, in-flight blobs are drained until
+// drain_timeout, sinks are flushed and the state is committed.
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "core/backoff.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/random.h"
+#include "pipeline/blob_queue.h"
+#include "pipeline/committer.h"
+#include "pipeline/content_source.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/deduplicator.h"
+#include "pipeline/delivery.h"
+#include "pipeline/inflight_budget.h"
+#include "pipeline/state_store.h"
+#include "pipeline/status_board.h"
+
+namespace o365fwd {
+
+enum class CollectorMode {
+  kDaemon,  // poll every poll_interval until stopped
+  kOnce,    // one cycle per stream (repeated while blobs failed, up to once_max_cycles), then stop
+  kReplay,  // list replay_window, forward everything again (no de-duplication, no done check)
+};
+
+struct CollectorOptions {
+  CollectionConfig collection;
+  CollectorMode mode = CollectorMode::kDaemon;
+  std::optional<ListingWindow> replay_window;
+  int once_max_cycles = 4;
+  int once_max_delivery_attempts = 8;
+  BackoffPolicy delivery_backoff{std::chrono::milliseconds(500), std::chrono::seconds(30),
+                                 std::chrono::milliseconds(200)};  // a sink did not take a blob
+  BackoffPolicy cycle_backoff{std::chrono::seconds(1), std::chrono::seconds(20),
+                              std::chrono::milliseconds(500)};  // once/replay: retry a failed cycle
+  std::size_t lister_threads = 8;
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds retention_margin{std::chrono::minutes(10)};
+  CommitterOptions committer;
+};
+
+struct StreamSpec {
+  StreamKey key;
+  ContentSource* source = nullptr;
+};
+
+struct CollectorResult {
+  bool complete = true;  // once/replay: every stream listed everything and resolved every blob
+  std::vector<std::string> problems;  // one line per stream that did not complete
+};
+
+class Collector {
+ public:
+  Collector(CollectorOptions options, std::vector<StreamSpec> streams, std::vector<Sink*> sinks,
+            StateStore& store, StatusBoard& status, DeadLetterWriter& dead_letters, Clock& clock,
+            Random& random);
+  ~Collector();
+
+  // Runs until the mode's work is done (once, replay) or `stop` is requested (daemon, or an early
+  // stop of once/replay), then drains and commits. Call once.
+  CollectorResult run(std::stop_token stop);
+  // Makes every idle stream poll now ("Sync Now").
+  void syncNow();
+
+  std::uint64_t queuedBlobs() const { return queue_.size(); }
+  const InflightBudget& budget() const { return budget_; }
+  const Committer& committer() const { return *committer_; }
+
+ private:
+  struct StreamRuntime {
+    StreamSpec spec;
+    std::shared_ptr<CycleTracker> cycle;
+    SteadyTime next_due{};
+    int cycles_run = 0;
+    bool busy = false;
+    bool finished = false;  // once/replay: no more cycles
+    bool subscription_ok = false;
+    bool last_cycle_ok = false;
+    bool permanent_failure = false;  // the last cycle failed on an error retrying cannot fix
+    std::string last_problem;
+  };
+
+  void listerLoop(std::stop_token stop);
+  void runCycle(StreamRuntime& rt, std::stop_token stop);
+  std::vector<ListingWindow> planCycleWindows(StreamRuntime& rt);
+  void workerLoop(std::stop_token stop);
+  void processBlob(const BlobTaskPtr& task);
+  void onDelivered(const BlobTaskPtr& task);
+  void retryLoop(std::stop_token stop);
+  void settle(const BlobTaskPtr& task, BlobOutcome outcome, std::optional<Error> error = std::nullopt);
+  void onCycleFinished(const std::shared_ptr<CycleTracker>& cycle);
+  bool allStreamsFinished() const;
+  void shutdown();
+  void wakeAll();  // caller holds mu_
+
+  CollectorOptions options_;
+  StateStore& store_;
+  StatusBoard& status_;
+  DeadLetterWriter& dead_letters_;
+  Clock& clock_;
+  Random& random_;
+  Deduplicator dedup_;
+  InflightBudget budget_;
+  BlobQueue queue_;
+  Delivery delivery_;
+  std::unique_ptr<Committer> committer_;
+
+  mutable std::mutex mu_;
+  std::condition_variable_any cv_;
+  std::map<StreamKey, StreamRuntime> streams_;
+  std::multimap<SteadyTime, BlobTaskPtr> retries_;
+  std::uint64_t wakeups_ = 0;  // bumped (under mu_) with every cv_ notification
+
+  std::stop_source listing_stop_;  // stop listing and taking new blobs
+  std::stop_source hard_stop_;     // abort in-flight transfers and deliveries (drain deadline)
+  std::atomic<bool> draining_{false};
+  std::vector<std::jthread> listers_;
+  std::vector<std::jthread> workers_;
+  std::jthread retry_thread_;
+};
+
+}  // namespace o365fwd

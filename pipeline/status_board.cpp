@@ -1,0 +1,66 @@
+#include "pipeline/status_board.h"
+
+#include "core/redact.h"
+
+namespace o365fwd {
+
+const char* toString(StreamState state) {
+  switch (state) {
+    case StreamState::kStarting: return "starting";
+    case StreamState::kActive: return "active";
+    case StreamState::kError: return "error";
+    case StreamState::kDisabled: return "disabled";
+  }
+  return "unknown";
+}
+
+void StatusBoard::addStream(const StreamKey& stream) {
+  std::lock_guard lock(mu_);
+  streams_[stream].stream = stream;
+}
+
+void StatusBoard::update(const StreamKey& stream, const std::function<void(StreamStatus&)>& change) {
+  std::lock_guard lock(mu_);
+  StreamStatus& s = streams_[stream];
+  s.stream = stream;
+  change(s);
+}
+
+void StatusBoard::recordError(const StreamKey& stream, const Error& error, StreamState state) {
+  ErrorInfo info{clock_.wallNow(), error.code, redactSecrets(error.message)};
+  if (info.message.size() > 512) info.message.resize(512);
+  update(stream, [&](StreamStatus& s) {
+    s.state = state;
+    s.last_error = info;
+    ++s.consecutive_failures;
+  });
+}
+
+std::vector<StreamStatus> StatusBoard::snapshot() const {
+  std::lock_guard lock(mu_);
+  std::vector<StreamStatus> out;
+  out.reserve(streams_.size());
+  for (const auto& [key, s] : streams_) out.push_back(s);
+  return out;
+}
+
+CollectionTotals StatusBoard::totals() const {
+  std::lock_guard lock(mu_);
+  CollectionTotals t;
+  for (const auto& [key, s] : streams_) {
+    t.blobs_done += s.blobs_done;
+    t.blobs_failed += s.blobs_failed;
+    t.blobs_lost += s.blobs_lost;
+    t.events_forwarded += s.events_forwarded;
+    t.duplicates_dropped += s.duplicates_dropped;
+    t.dead_lettered += s.dead_lettered;
+    t.bytes_forwarded += s.bytes_forwarded;
+    t.records_without_id += s.records_without_id;
+    t.events_forwarded_run += s.events_forwarded_run;
+  }
+  return t;
+}
+
+std::uint64_t StatusBoard::eventsForwardedThisRun() const { return totals().events_forwarded_run; }
+
+}  // namespace o365fwd

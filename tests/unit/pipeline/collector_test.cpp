@@ -1,0 +1,271 @@
+#include "pipeline/collector.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/time_format.h"
+#include "tests/fakes/fake_content_source.h"
+#include "tests/fakes/memory_sink.h"
+#include "tests/fakes/memory_state_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace o365fwd {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeBlob;
+using testing::FakeContentSource;
+using testing::MemorySink;
+using testing::MemoryStateStore;
+
+const StreamKey kExchange{"contoso", "Audit.Exchange"};
+
+std::string record(const std::string& id, const std::string& op = "Send") {
+  return R"({"CreationTime":"2025-01-14T09:31:07","Id":")" + id + R"(","Operation":")" + op +
+         R"(","RecordType":2,"Workload":"Exchange","ObjectId":"https:\/\/x.example\/a"})";
+}
+
+std::string blobOf(const std::vector<std::string>& records) {
+  std::string body = "[";
+  for (std::size_t i = 0; i < records.size(); ++i) body += (i ? ",\n " : "") + records[i];
+  return body + "]";
+}
+
+struct Harness {
+  SystemClock clock;
+  Random random{7};
+  MemoryStateStore store;
+  StatusBoard status{clock};
+  testing::TempDir dir;
+  DeadLetterWriter dead_letters{dir.path(), clock};
+  FakeContentSource source;
+  MemorySink sink{"mem"};
+  MemorySink second{"mem2"};
+  WallTime now = clock.wallNow();
+
+  void add(const std::string& content_id, std::chrono::minutes age, std::vector<std::string> records,
+                const StreamKey& stream = kExchange) {
+    FakeBlob b;
+    b.ref.stream = stream;
+    b.ref.content_id = content_id;
+    b.ref.content_uri = "https://manage.office.com/api/v1.0/t/activity/feed/audit/" + content_id;
+    b.ref.created = now - age;
+    b.ref.expiration = b.ref.created + std::chrono::hours(24 * 7);
+    b.body = blobOf(records);
+    source.addBlob(b);
+  }
+
+  CollectorOptions options(CollectorMode mode = CollectorMode::kOnce) {
+    CollectorOptions o;
+    o.mode = mode;
+    o.collection.max_concurrent_downloads = 4;
+    o.collection.initial_lookback = std::chrono::hours(48);
+    o.collection.max_blob_attempts = 2;
+    o.delivery_backoff = {1ms, 5ms, 1ms};
+    o.cycle_backoff = {1ms, 5ms, 1ms};
+    o.committer.commit_interval = 10ms;
+    return o;
+  }
+
+  CollectorResult runOnce(std::vector<Sink*> sinks, CollectorOptions o) {
+    for (Sink* s : sinks) EXPECT_TRUE(s->start().ok());
+    Collector collector(o, {{kExchange, &source}}, sinks, store, status, dead_letters, clock, random);
+    std::stop_source never;
+    return collector.run(never.get_token());
+  }
+};
+
+std::multiset<std::string> ids(const MemorySink& sink) {
+  std::multiset<std::string> out;
+  for (const BatchPtr& b : sink.batches())
+    for (std::size_t i = 0; i < b->size(); ++i) out.insert(std::string(b->id(i)) + "/" + std::string(b->operation(i)));
+  return out;
+}
+
+TEST(Collector, OnceDeliversEveryRecordOnceAcrossPagesAndWindows) {
+  Harness h;
+  for (int i = 0; i < 10; ++i)
+    h.add("blob" + std::to_string(i), std::chrono::minutes(60 * 3 * i + 5),
+          {record("r" + std::to_string(i) + "a"), record("r" + std::to_string(i) + "b")});
+  CollectorResult result = h.runOnce({&h.sink}, h.options());
+  EXPECT_TRUE(result.complete);
+  auto got = ids(h.sink);
+  EXPECT_EQ(got.size(), 20u);
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), 20u);
+  EXPECT_GE(h.source.windows.size(), 2u);  // 48 h lookback -> at least two ≤24 h windows
+  for (const ListingWindow& w : h.source.windows) EXPECT_LE(w.end - w.start, std::chrono::hours(24));
+  auto wm = h.store.watermark(kExchange);
+  ASSERT_TRUE(wm.ok() && wm->has_value());
+  EXPECT_GE(**wm, h.now - std::chrono::seconds(1));  // everything resolved: watermark at the listing end
+  auto totals = h.status.totals();
+  EXPECT_EQ(totals.events_forwarded, 20u);
+  EXPECT_EQ(totals.blobs_done, 10u);
+}
+
+TEST(Collector, SecondRunForwardsNothingAgain) {
+  Harness h;
+  h.add("b1", 30min, {record("x1"), record("x2")});
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  MemorySink again{"again"};
+  EXPECT_TRUE(h.runOnce({&again}, h.options()).complete);
+  EXPECT_TRUE(again.records().empty());
+  EXPECT_EQ(h.source.fetchesOf("b1"), 1);  // done blobs are not downloaded again
+}
+
+TEST(Collector, DuplicatesAcrossBlobsAreDroppedButMatchAndUndoSurvive) {
+  Harness h;
+  h.add("b1", 50min, {record("same"), record("dlp", "DlpRuleMatch")});
+  h.add("b2", 40min, {record("same"), record("dlp", "DlpRuleUndo"), record("new")});
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  auto got = ids(h.sink);
+  EXPECT_EQ(got, (std::multiset<std::string>{"same/Send", "dlp/DlpRuleMatch", "dlp/DlpRuleUndo", "new/Send"}));
+  EXPECT_EQ(h.status.totals().duplicates_dropped, 1u);
+}
+
+TEST(Collector, RetryableSinkIsRetriedAndTheOtherSinkGetsTheBlobOnce) {
+  Harness h;
+  h.add("b1", 30min, {record("a"), record("b")});
+  std::atomic<int> calls{0};
+  h.second.setPolicy([&](const RecordBatch&) {
+    DeliveryReport r;
+    if (++calls <= 2) {
+      r.status = DeliveryStatus::kRetryable;
+      r.error = Error::retryableError(ErrorKind::kSink, "receiver down");
+    }
+    return r;
+  });
+  EXPECT_TRUE(h.runOnce({&h.sink, &h.second}, h.options()).complete);
+  EXPECT_EQ(h.sink.records().size(), 2u);    // not re-sent to the sink that had it
+  EXPECT_EQ(h.second.records().size(), 2u);  // delivered on the third attempt
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(Collector, RejectedRecordsAreDeadLetteredAndTheBlobIsDone) {
+  Harness h;
+  h.add("b1", 30min, {record("ok"), record("huge")});
+  h.sink.setPolicy([](const RecordBatch& b) {
+    DeliveryReport r;
+    for (std::uint32_t i = 0; i < b.size(); ++i)
+      if (b.id(i) == "huge") r.rejected.push_back({i, "too large"});
+    return r;
+  });
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  EXPECT_EQ(h.dead_letters.count(), 1u);
+  EXPECT_EQ(h.status.totals().events_forwarded, 1u);
+  EXPECT_EQ(h.status.totals().dead_lettered, 1u);
+}
+
+TEST(Collector, TransientDownloadFailureIsRetriedInALaterCycle) {
+  Harness h;
+  FakeBlob b;
+  b.ref.stream = kExchange;
+  b.ref.content_id = "flaky";
+  b.ref.created = h.now - 30min;
+  b.ref.expiration = h.now + 1h;
+  b.body = blobOf({record("a")});
+  b.fail_fetches = 2;
+  h.source.addBlob(b);
+  CollectorResult result = h.runOnce({&h.sink}, h.options());
+  EXPECT_TRUE(result.complete);
+  EXPECT_EQ(h.sink.records().size(), 1u);
+  EXPECT_EQ(h.source.fetchesOf("flaky"), 3);
+}
+
+TEST(Collector, ExpiredBlobIsCountedLostNotSkippedSilently) {
+  Harness h;
+  FakeBlob b;
+  b.ref.stream = kExchange;
+  b.ref.content_id = "old";
+  b.ref.created = h.now - 30min;
+  b.ref.expiration = h.now - 1min;
+  b.body = blobOf({record("z")});
+  h.source.addBlob(b);
+  FakeBlob gone = b;
+  gone.ref.content_id = "gone";
+  gone.ref.expiration = h.now + 1h;
+  gone.permanent_error = "AF20051";
+  h.source.addBlob(gone);
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  EXPECT_TRUE(h.sink.records().empty());
+  EXPECT_EQ(h.status.totals().blobs_lost, 2u);
+  EXPECT_EQ(h.source.fetchesOf("old"), 0);
+}
+
+TEST(Collector, InvalidJsonIsRetriedThenDeadLettered) {
+  Harness h;
+  FakeBlob b;
+  b.ref.stream = kExchange;
+  b.ref.content_id = "broken";
+  b.ref.created = h.now - 30min;
+  b.ref.expiration = h.now + 1h;
+  b.body = "[{\"Id\":\"a\"";
+  h.source.addBlob(b);
+  CollectorResult result = h.runOnce({&h.sink}, h.options());  // max_blob_attempts = 2
+  EXPECT_TRUE(result.complete);
+  EXPECT_EQ(h.source.fetchesOf("broken"), 2);
+  EXPECT_EQ(h.dead_letters.count(), 1u);
+  auto done = h.store.blobsDone(kExchange, {"broken"});
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE((*done)[0]);
+}
+
+TEST(Collector, FailedBlobHoldsTheWatermark) {
+  Harness h;
+  h.add("early", 120min, {record("e")});
+  FakeBlob stuck;
+  stuck.ref.stream = kExchange;
+  stuck.ref.content_id = "stuck";
+  stuck.ref.created = h.now - 60min;
+  stuck.ref.expiration = h.now + 1h;
+  stuck.body = blobOf({record("s")});
+  stuck.fail_fetches = 1000;
+  h.source.addBlob(stuck);
+  h.add("late", 10min, {record("l")});
+  CollectorResult result = h.runOnce({&h.sink}, h.options());
+  EXPECT_FALSE(result.complete);
+  ASSERT_EQ(result.problems.size(), 1u);
+  auto wm = h.store.watermark(kExchange);
+  ASSERT_TRUE(wm.ok() && wm->has_value());
+  EXPECT_EQ(**wm, stuck.ref.created);  // not past the blob that failed
+  EXPECT_EQ(h.sink.records().size(), 2u);
+}
+
+TEST(Collector, SubscriptionErrorIsReportedOnTheStream) {
+  Harness h;
+  h.source.subscription_error = "AF20023";
+  CollectorResult result = h.runOnce({&h.sink}, h.options());
+  EXPECT_FALSE(result.complete);
+  auto snap = h.status.snapshot();
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].state, StreamState::kDisabled);
+  ASSERT_TRUE(snap[0].last_error.has_value());
+  EXPECT_EQ(snap[0].last_error->code, "AF20023");
+}
+
+TEST(Collector, BackpressureBoundsBlobsInFlight) {
+  Harness h;
+  for (int i = 0; i < 40; ++i) h.add("b" + std::to_string(i), std::chrono::minutes(100 - i), {record("id" + std::to_string(i))});
+  h.sink.setAutoDeliver(false);
+  h.sink.setCapacity(2);
+  ASSERT_TRUE(h.sink.start().ok());
+  CollectorOptions o = h.options();
+  Collector collector(o, {{kExchange, &h.source}}, {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
+  std::stop_source stop;
+  std::thread runner([&] { collector.run(stop.get_token()); });
+  ASSERT_TRUE(h.sink.waitPending(2, 5s));
+  std::this_thread::sleep_for(100ms);
+  // 4 workers: 2 batches pending in the sink, at most 2 more blocked in send(); the rest wait.
+  EXPECT_LE(h.source.fetch_calls, 4 * 4 + 4);
+  EXPECT_LE(collector.budget().blobs(), 4u * 4u);
+  for (int round = 0; round < 100 && h.sink.records().size() < 40; ++round) {
+    h.sink.deliverPending();
+    std::this_thread::sleep_for(10ms);
+  }
+  stop.request_stop();
+  runner.join();
+  EXPECT_EQ(h.sink.records().size(), 40u);
+}
+
+}  // namespace
+}  // namespace o365fwd
