@@ -269,3 +269,37 @@ TEST(Collector, BackpressureBoundsBlobsInFlight) {
 
 }  // namespace
 }  // namespace o365fwd
+
+namespace o365fwd {
+namespace {
+
+TEST(CollectorWindows, SkewShiftsWindowsAndTheSevenDayClampReportsTheGap) {
+  Harness h;
+  h.source.skew = std::chrono::hours(3);  // the server's clock runs 3 h ahead of ours
+  // A watermark ten days old: everything before now - 7 d (+ margin) can no longer be listed.
+  ASSERT_TRUE(h.store.commit({}, {{kExchange, h.now - std::chrono::hours(24 * 10)}}, h.now).ok());
+  CollectorResult result = h.runOnce({&h.sink}, h.options());
+  EXPECT_TRUE(result.complete);
+  ASSERT_FALSE(h.source.windows.empty());
+  WallTime server_now = h.now + std::chrono::hours(3);
+  const ListingWindow& first = h.source.windows.front();
+  const ListingWindow& last = h.source.windows.back();
+  EXPECT_GE(first.start, server_now - std::chrono::hours(24 * 7) + std::chrono::minutes(10) - std::chrono::seconds(1));
+  EXPECT_LE(first.start, server_now - std::chrono::hours(24 * 7) + std::chrono::minutes(11));
+  EXPECT_GE(last.end, server_now - std::chrono::seconds(2));
+  EXPECT_LE(last.end, server_now + std::chrono::seconds(2));
+  for (std::size_t i = 0; i < h.source.windows.size(); ++i) {
+    EXPECT_LE(h.source.windows[i].end - h.source.windows[i].start, std::chrono::hours(24));
+    if (i > 0) {
+      EXPECT_EQ(h.source.windows[i].start, h.source.windows[i - 1].end);  // no gaps, no overlap
+    }
+  }
+  EXPECT_EQ(h.source.windows.size(), 7u);  // ~7 days in ≤24 h windows
+  auto snap = h.status.snapshot();
+  ASSERT_EQ(snap.size(), 1u);
+  ASSERT_TRUE(snap[0].last_error.has_value());
+  EXPECT_EQ(snap[0].last_error->code, "retention_gap");
+}
+
+}  // namespace
+}  // namespace o365fwd
