@@ -150,15 +150,16 @@ Status SimState::applyUpdate(std::string_view json, const std::vector<TenantConf
            ++e) {
         std::string ct = e->name.GetString();
         auto idx = contentTypeIndex(ct);
-        auto state =
-            e->value.IsString() ? parseSubscriptionState(e->value.GetString()) : std::nullopt;
-        if ((!idx && ct != "*") || !state) {
+        std::optional<SubscriptionState> parsed;
+        if (e->value.IsString()) parsed = parseSubscriptionState(e->value.GetString());
+        if ((!idx && ct != "*") || !parsed.has_value()) {
           s = bad("subscriptions." + ct + " must name a content type and a state");
           break;
         }
+        const SubscriptionState state = parsed.value();
         for (size_t i : selected)
           for (size_t c = 0; c < kContentTypeCount; ++c)
-            if (!idx || *idx == c) ts[i].subscriptions[c] = *state;
+            if (!idx || *idx == c) ts[i].subscriptions[c] = state;
       }
     } else {
       s = bad("unknown key '" + key + "'");
