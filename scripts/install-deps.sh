@@ -7,11 +7,13 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl curl
   libcurl4-openssl-dev rapidjson-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libcpp-httplib-dev libcli11-dev
-  librelp-dev clang-format
+  clang-format
   # integration tests: syslog receiver with TLS and RELP, Kafka consumer
   rsyslog rsyslog-openssl rsyslog-relp kcat
   # benchmarks (/usr/bin/time) and packaging
   time rpm rpmlint
+  # the real Kafka broker of the integration tests (scripts/install-kafka.sh fetches its jars)
+  openjdk-17-jre-headless maven
 )
 
 missing=()
