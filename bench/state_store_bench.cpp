@@ -5,6 +5,7 @@
 //
 // DIR (default: a new directory under /tmp) should be on the file system state_dir will use: the
 // commit figures include one fsync per commit. Build in Release for meaningful figures.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>

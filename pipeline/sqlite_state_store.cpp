@@ -100,6 +100,7 @@ static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schem
 std::int64_t toNs(WallTime t) {
   return duration_cast<nanoseconds>(t.time_since_epoch()).count();
 }
+
 WallTime fromNs(std::int64_t ns) {
   return WallTime(duration_cast<WallTime::duration>(nanoseconds(ns)));
 }
@@ -458,6 +459,7 @@ Status SqliteStateStore::open() {
   if (Status s = prepareStatements(); !s.ok()) return s;
   return loadRecentKeys();
 }
+
 Status SqliteStateStore::migrate() {
   if (Status s = exec("BEGIN IMMEDIATE", "reading the schema"); !s.ok()) return s;
   auto fail = [this](Error e) -> Status {
@@ -728,6 +730,7 @@ Status SqliteStateStore::commit(const std::vector<BlobCommit>& blobs,
                merged.error().message);
   return okStatus();
 }
+
 Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
                                      const std::vector<RecordKey>& keys,
                                      const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
