@@ -28,8 +28,7 @@ bool selected(const std::vector<std::string>& filter, const std::string& value) 
 }
 
 // Streams of the configuration, narrowed by the request's filters. Unknown names are errors.
-Result<std::vector<StreamSpec>> selectStreams(const CollectionRequest& request, const Config& config,
-                                              Runtime& runtime) {
+Result<std::vector<StreamSpec>> selectStreams(const CollectionRequest& request, Runtime& runtime) {
   for (const std::string& name : request.tenants)
     if (!runtime.tenant(name))
       return Error::permanent(ErrorKind::kConfig, "--tenant " + name + ": no tenant of that name in the configuration");
@@ -46,7 +45,6 @@ Result<std::vector<StreamSpec>> selectStreams(const CollectionRequest& request, 
   }
   if (streams.empty())
     return Error::permanent(ErrorKind::kConfig, "nothing to collect: the filters match no configured content type");
-  (void)config;
   return streams;
 }
 
@@ -120,7 +118,7 @@ int runCollection(const CollectionRequest& request) {
     log->error("Cannot start the connector: {}", runtime.error().describe());
     return kExitFailed;
   }
-  auto streams = selectStreams(request, config, **runtime);
+  auto streams = selectStreams(request, **runtime);
   if (!streams.ok()) {
     std::cerr << "o365fwd: " << streams.error().message << "\n";
     return kExitConfig;

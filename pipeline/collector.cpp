@@ -15,6 +15,13 @@ std::shared_ptr<spdlog::logger> log() { return getLogger("pipeline.collector"); 
 // AF20050 (gone) and AF20051 (expired): the content cannot be fetched any more.
 bool isLoss(const Error& e) { return e.code == "AF20050" || e.code == "AF20051"; }
 
+// Errors that concern this one blob for good: retrying can never fetch it. Anything else that is
+// permanent (a permission or configuration problem) is the stream's problem: the blob stays not
+// done and is fetched again once the operator fixed it.
+bool isBlobUnfetchable(const Error& e) {
+  return e.code == "untrusted_uri" || e.code == "AF20052" || e.code == "response_too_large";
+}
+
 }  // namespace
 
 Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, std::vector<Sink*> sinks,
@@ -351,16 +358,18 @@ void Collector::processBlob(const BlobTaskPtr& task) {
       log()->error("Blob is no longer available at the API; its records are lost. stream={} content_id={} error={}",
                    key.str(), task->content.content_id, e.describe());
       settle(task, BlobOutcome::kLost, e);
-    } else if (!e.retryable && e.kind != ErrorKind::kCancelled) {
+    } else if (isBlobUnfetchable(e)) {
       // Refused or unfetchable for good (untrusted host, invalid id, too large): keep a record of it.
       auto path = dead_letters_.write(task->content, e.code.empty() ? "fetch-failed" : e.code, e.message, "");
       log()->error("Blob cannot be fetched; recorded as a dead letter. stream={} content_id={} error={} file={}",
                    key.str(), task->content.content_id, e.describe(), path.ok() ? path->string() : "(write failed)");
       settle(task, path.ok() ? BlobOutcome::kDeadLettered : BlobOutcome::kFailed, e);
     } else {
-      if (e.kind != ErrorKind::kCancelled)
+      if (e.kind != ErrorKind::kCancelled) {
         log()->warn("Blob download failed; it is listed again next cycle. stream={} content_id={} error={}",
                     key.str(), task->content.content_id, e.describe());
+        if (!e.retryable) status_.recordError(key, e, StreamState::kError);
+      }
       settle(task, BlobOutcome::kFailed, e);
     }
     return;

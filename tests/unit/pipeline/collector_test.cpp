@@ -192,6 +192,27 @@ TEST(Collector, ExpiredBlobIsCountedLostNotSkippedSilently) {
   EXPECT_EQ(h.source.fetchesOf("old"), 0);
 }
 
+TEST(Collector, PermissionErrorOnABlobKeepsItNotDone) {
+  Harness h;
+  FakeBlob b;
+  b.ref.stream = kExchange;
+  b.ref.content_id = "forbidden";
+  b.ref.created = h.now - 30min;
+  b.ref.expiration = h.now + 1h;
+  b.body = blobOf({record("p")});
+  b.permanent_error = "AF10001";  // consent withdrawn: the operator must act, the blob must wait
+  h.source.addBlob(b);
+  CollectorResult result = h.runOnce({&h.sink}, h.options());
+  EXPECT_FALSE(result.complete);
+  EXPECT_EQ(h.dead_letters.count(), 0u);
+  auto done = h.store.blobsDone(kExchange, {"forbidden"});
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE((*done)[0]);
+  auto snap = h.status.snapshot();
+  ASSERT_TRUE(snap[0].last_error.has_value());
+  EXPECT_EQ(snap[0].last_error->code, "AF10001");
+}
+
 TEST(Collector, InvalidJsonIsRetriedThenDeadLettered) {
   Harness h;
   FakeBlob b;
