@@ -4,7 +4,9 @@
 #include <iostream>
 #include <memory>
 
+#include "app/validate_checks.h"
 #include "core/crypto.h"
+#include "core/logging.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -166,6 +168,11 @@ ValidationReport runValidation(const ValidateOptions& options, Clock& clock,
   ValidationContext ctx{options, clock, env, {}, {}, {}, {}};
   checkConfiguration(ctx);
   checkCredentials(ctx);
+  if (!options.offline && ctx.report.exitCode() != 2) {
+    checkStateDirectory(ctx);
+    checkTenants(ctx);
+    checkSinks(ctx);
+  }
   ctx.report.summary = summaryOf(ctx);
   ctx.report.finished_at = clock.wallNow();
   return std::move(ctx.report);
@@ -180,8 +187,13 @@ void registerValidateCommand(CLI::App& app, const GlobalOptions& global, Command
   sub->add_flag("--json", options->json, "Print the report as JSON (fields: docs/VALIDATE.md)");
   sub->add_flag("--offline", options->offline,
                 "Skip the checks that need the network (for ExecStartPre)");
+  sub->add_flag("--fix", options->fix,
+                "Start the subscriptions of configured content types that are not enabled");
   sub->callback([&global, &result, options] {
     options->config_path = global.config_path;
+    LogOptions log_options;  // the report is the output; library logs only when they matter
+    log_options.level = "warn";
+    setupLogging(log_options);
     SystemClock clock;
     ValidationReport report = runValidation(*options, clock);
     std::cout << (options->json ? report.renderJson() : report.renderText()) << std::flush;

@@ -24,6 +24,7 @@ struct ValidateOptions {
   std::string config_path;
   bool json = false;     // print the report as JSON (docs/VALIDATE.md)
   bool offline = false;  // skip the checks that need the network
+  bool fix = false;      // start the subscriptions that are not enabled (network checks)
 };
 
 struct ValidationContext {

@@ -132,7 +132,7 @@ class CliValidate : public ::testing::Test {
 
 TEST_F(CliValidate, ValidConfigurationExitsZero) {
   fs::path config = validConfig();
-  RunResult r = run({"validate", "-c", config.string()});
+  RunResult r = run({"validate", "--offline", "-c", config.string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("PASS  configuration"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("client secret from file " + (dir_ / "contoso.secret").string()),
@@ -146,15 +146,15 @@ TEST_F(CliValidate, ValidConfigurationExitsZero) {
 
 TEST_F(CliValidate, ConfigurationIsFoundEveryDocumentedWay) {
   fs::path config = validConfig();
-  EXPECT_EQ(run({"-c", config.string(), "validate"}).exit_code, 0);
-  EXPECT_EQ(run({"validate", "--config=" + config.string()}).exit_code, 0);
-  RunResult from_env = run({"validate"}, {{"O365FWD_CONFIG", config.string()}});
+  EXPECT_EQ(run({"-c", config.string(), "validate", "--offline"}).exit_code, 0);
+  EXPECT_EQ(run({"validate", "--offline", "--config=" + config.string()}).exit_code, 0);
+  RunResult from_env = run({"validate", "--offline"}, {{"O365FWD_CONFIG", config.string()}});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.out;
   EXPECT_NE(from_env.out.find(config.string()), std::string::npos);
 }
 
 TEST_F(CliValidate, MissingConfigurationExitsTwo) {
-  RunResult r = run({"validate", "-c", (dir_ / "absent.yaml").string()});
+  RunResult r = run({"validate", "--offline", "-c", (dir_ / "absent.yaml").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("does not exist"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAILED "), std::string::npos);
@@ -162,7 +162,7 @@ TEST_F(CliValidate, MissingConfigurationExitsTwo) {
 
 TEST_F(CliValidate, InvalidConfigurationListsEveryProblem) {
   fs::path config = kSourceDir / "tests/data/config/many_errors.yaml";
-  RunResult r = run({"validate", "-c", config.string()});
+  RunResult r = run({"validate", "--offline", "-c", config.string()});
   EXPECT_EQ(r.exit_code, 2) << r.out;
   for (const char* expected :
        {"many_errors.yaml:3: tenants[0].name:", "many_errors.yaml:4: tenants[0].tenant_id:",
@@ -177,7 +177,7 @@ TEST_F(CliValidate, InvalidConfigurationListsEveryProblem) {
 
 TEST_F(CliValidate, JsonReportHasTheDocumentedFields) {
   RunResult r = run(
-      {"validate", "--json", "-c", (kSourceDir / "tests/data/config/many_errors.yaml").string()});
+      {"validate", "--offline", "--json", "-c", (kSourceDir / "tests/data/config/many_errors.yaml").string()});
   EXPECT_EQ(r.exit_code, 2);
   rapidjson::Document doc;
   doc.Parse(r.out.c_str());
@@ -210,7 +210,7 @@ TEST_F(CliValidate, JsonReportHasTheDocumentedFields) {
   EXPECT_STREQ(checks[0]["problems"][2]["path"].GetString(), "tenants[0].clodu");
   EXPECT_EQ(checks[0]["problems"][2]["line"].GetInt(), 7);
 
-  RunResult ok = run({"validate", "--json", "-c", validConfig().string()});
+  RunResult ok = run({"validate", "--offline", "--json", "-c", validConfig().string()});
   EXPECT_EQ(ok.exit_code, 0);
   rapidjson::Document good;
   good.Parse(ok.out.c_str());
@@ -226,29 +226,29 @@ TEST_F(CliValidate, SecretNeverAppearsInAnyOutput) {
   // in ways whose messages talk about it.
   for (const std::string& line : {kSecret + " \n", kSecret + "\n\n", " " + kSecret}) {
     fs::path config = validConfig(line);
-    RunResult text = run({"validate", "-c", config.string()});
+    RunResult text = run({"validate", "--offline", "-c", config.string()});
     EXPECT_EQ(text.exit_code, 2) << text.out;
     EXPECT_NE(text.out.find("whitespace — a common copy-paste fault"), std::string::npos)
         << text.out;
-    EXPECT_EQ(run({"validate", "--json", "-c", config.string()}).exit_code, 2);
+    EXPECT_EQ(run({"validate", "--offline", "--json", "-c", config.string()}).exit_code, 2);
   }
   // From the environment, and inline in a private file (a warning, exit 0).
   std::string yaml = readFile(validConfig());
   std::string env_yaml = std::regex_replace(yaml, std::regex("client_secret_file: .*"),
                                             "client_secret_env: O365FWD_IT_SECRET");
-  RunResult env = run({"validate", "-c", write("env.yaml", env_yaml).string()},
+  RunResult env = run({"validate", "--offline", "-c", write("env.yaml", env_yaml).string()},
                       {{"O365FWD_IT_SECRET", kSecret}});
   EXPECT_EQ(env.exit_code, 0) << env.out;
   EXPECT_NE(env.out.find("client secret from environment O365FWD_IT_SECRET"), std::string::npos);
   std::string inline_yaml = std::regex_replace(yaml, std::regex("client_secret_file: .*"),
                                                "client_secret: \"" + kSecret + "\"");
-  RunResult in_file = run({"validate", "--json", "-c", write("inline.yaml", inline_yaml).string()});
+  RunResult in_file = run({"validate", "--offline", "--json", "-c", write("inline.yaml", inline_yaml).string()});
   EXPECT_EQ(in_file.exit_code, 0) << in_file.out;
   EXPECT_NE(in_file.out.find("\"severity\": \"warning\""), std::string::npos) << in_file.out;
 }
 
 TEST_F(CliValidate, ShippedExampleFailsOnlyOnPlaceholdersAndTheMissingSecret) {
-  RunResult r = run({"validate", "-c", (kSourceDir / "conf/connector.yaml").string()});
+  RunResult r = run({"validate", "--offline", "-c", (kSourceDir / "conf/connector.yaml").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("tenants[0].tenant_id: still holds the placeholder <your-tenant-guid>"),
             std::string::npos)
