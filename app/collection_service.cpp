@@ -8,6 +8,7 @@
 
 #include "app/runtime.h"
 #include "app/run_summary.h"
+#include "app/sd_notify.h"
 #include "app/signal_watcher.h"
 #include "core/config_loader.h"
 #include "core/logging.h"
@@ -135,7 +136,10 @@ int runCollection(const CollectionRequest& request) {
 
   std::stop_source stop;
   SignalWatcher signals(SignalHandlers{
-      [&] { stop.request_stop(); },
+      [&] {
+        sdNotify("STOPPING=1");
+        stop.request_stop();
+      },
       [&] {
         (*runtime)->reloadCredentials();
         LoadedConfig again = loadConfigFile(request.config_path);
@@ -150,6 +154,7 @@ int runCollection(const CollectionRequest& request) {
   log->info("Starting: mode={} tenants={} streams={} sinks={} state_dir={}", mode, config.tenants.size(),
             streams->size(), sinks.size(), config.state_dir);
   SteadyTime started = clock.steadyNow();
+  sdNotify("READY=1");  // Type=notify: config, state lock, sinks and connector are initialised
   CollectorResult result = collector.run(stop.get_token());
   for (auto& sink : sinks) sink->stop();
   double seconds = std::chrono::duration<double>(clock.steadyNow() - started).count();
