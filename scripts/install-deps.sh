@@ -11,7 +11,7 @@ PACKAGES=(
   # integration tests: syslog receiver with TLS and RELP, Kafka consumer
   rsyslog rsyslog-openssl rsyslog-relp kcat
   # benchmarks (/usr/bin/time) and packaging
-  time rpm rpmlint
+  time rpm rpmlint systemd
   # the real Kafka broker of the integration tests (scripts/install-kafka.sh fetches its jars)
   openjdk-17-jre-headless maven
 )
