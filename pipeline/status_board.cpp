@@ -61,6 +61,4 @@ CollectionTotals StatusBoard::totals() const {
   return t;
 }
 
-std::uint64_t StatusBoard::eventsForwardedThisRun() const { return totals().events_forwarded_run; }
-
 }  // namespace o365fwd

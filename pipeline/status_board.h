@@ -61,8 +61,6 @@ class StatusBoard {
   void recordError(const StreamKey& stream, const Error& error, StreamState state);
   std::vector<StreamStatus> snapshot() const;
   CollectionTotals totals() const;
-  // Events forwarded since start, for rates.
-  std::uint64_t eventsForwardedThisRun() const;
   WallTime startedAt() const { return started_at_; }
   void markStarted() { started_at_ = clock_.wallNow(); }
 
