@@ -50,6 +50,8 @@ struct SinkStats {
   std::uint64_t rejected = 0;   // records dead-lettered
   std::uint64_t queued = 0;     // records accepted by send(), not yet reported
   std::uint64_t queued_bytes = 0;
+  std::uint64_t truncated = 0;  // records shortened to the destination's size limit (syslog)
+  std::uint64_t restarts = 0;   // clients re-created after a fatal error (Kafka producer)
   std::optional<Error> last_error;
   std::optional<WallTime> last_error_at;
 };

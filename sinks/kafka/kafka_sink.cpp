@@ -596,7 +596,9 @@ void KafkaSink::stop() {
 
 SinkStats KafkaSink::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  SinkStats s = stats_;
+  s.restarts = restarts_.load();
+  return s;
 }
 
 Status KafkaSink::healthcheck(std::chrono::milliseconds timeout) {

@@ -439,6 +439,7 @@ SinkStats SyslogSink::stats() const {
   s.rejected = rejected_;
   s.queued = queued_records_;
   s.queued_bytes = queued_bytes_;
+  s.truncated = truncated_.load();
   s.last_error = last_error_;
   s.last_error_at = last_error_at_;
   return s;
