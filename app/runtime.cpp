@@ -19,6 +19,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
   for (const TenantConfig& tc : config.tenants) {
     auto t = std::make_unique<TenantRuntime>();
     t->config = &tc;
+    t->stats = std::make_unique<ApiStats>();
     t->limiter = std::make_unique<RateLimiter>(config.collection.max_requests_per_minute, clock);
 
     TokenProviderOptions token_options;
@@ -44,7 +45,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
       };
     }
     t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *rt->transport_, clock, random,
-                                                &rt->stats_);
+                                                t->stats.get());
 
     ApiClientOptions api_options;
     api_options.api_url = tc.api_url;
@@ -52,7 +53,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
     api_options.request_timeout = config.collection.request_timeout;
     api_options.max_blob_bytes = config.collection.max_blob_size;
     t->api = std::make_unique<ApiClientImpl>(api_options, *rt->transport_, *t->tokens, *t->limiter, clock, random,
-                                             rt->stats_);
+                                             *t->stats);
     t->subscriptions = std::make_unique<SubscriptionManager>(*t->api, clock, tc.name);
     t->lister = std::make_unique<ContentLister>(*t->api, *t->subscriptions, clock);
     t->source = std::make_unique<ConnectorContentSource>(*t->api, *t->subscriptions, *t->lister);

@@ -24,6 +24,7 @@ namespace o365fwd {
 
 struct TenantRuntime {
   const TenantConfig* config = nullptr;
+  std::unique_ptr<ApiStats> stats;  // this tenant's traffic with Microsoft, for /metrics
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<TokenProvider> tokens;
   std::unique_ptr<ApiClientImpl> api;
@@ -40,7 +41,6 @@ class Runtime {
 
   const std::vector<std::unique_ptr<TenantRuntime>>& tenants() const { return tenants_; }
   TenantRuntime* tenant(const std::string& name) const;
-  ApiStats& apiStats() { return stats_; }
   HttpTransport& transport() { return *transport_; }
   // SIGHUP: the next token refresh reads the secret or certificate again.
   void reloadCredentials();
@@ -51,7 +51,6 @@ class Runtime {
   const Config& config_;
   Clock& clock_;
   Random& random_;
-  ApiStats stats_;
   std::unique_ptr<CurlMultiTransport> transport_;
   std::vector<std::unique_ptr<TenantRuntime>> tenants_;
 };

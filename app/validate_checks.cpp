@@ -199,7 +199,7 @@ void checkSubscriptions(ValidationContext& ctx, TenantRuntime& tr, const TenantC
 // The API client retries AF429 for minutes; validate gives one listing this long.
 constexpr auto kListingDeadline = std::chrono::seconds(20);
 
-void checkListing(ValidationContext& ctx, Runtime& rt, TenantRuntime& tr, const TenantConfig& t) {
+void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t) {
   WallTime end = ctx.clock.wallNow();
   WallTime start = end - std::chrono::hours(1);
   for (const std::string& ct : t.content_types) {
@@ -208,7 +208,7 @@ void checkListing(ValidationContext& ctx, Runtime& rt, TenantRuntime& tr, const 
     std::string path = "subscriptions/content?contentType=" + encodeQueryValue(ct) +
                        "&startTime=" + encodeQueryValue(formatApiTime(start)) +
                        "&endTime=" + encodeQueryValue(formatApiTime(end));
-    std::uint64_t throttled_before = rt.apiStats().snapshot().throttled;
+    std::uint64_t throttled_before = tr.stats->snapshot().throttled;
     std::stop_source deadline;
     std::jthread timer_thread([&deadline](std::stop_token cancel) {
       std::mutex mu;
@@ -220,7 +220,7 @@ void checkListing(ValidationContext& ctx, Runtime& rt, TenantRuntime& tr, const 
     auto res = tr.api->call(ApiCall::kContentList, "GET", path, deadline.get_token());
     timer_thread.request_stop();
     timer_thread.join();
-    bool throttled = rt.apiStats().snapshot().throttled > throttled_before;
+    bool throttled = tr.stats->snapshot().throttled > throttled_before;
     if (!res.ok()) {
       Error e = res.error();
       if (throttled) e.code = "AF429";
@@ -295,7 +295,7 @@ void checkTenants(ValidationContext& ctx) {
     if (!ok) continue;
     checkSubscriptions(ctx, *tr, t, stop.get_token(), ok);
     if (!ok) continue;
-    checkListing(ctx, **runtime, *tr, t);
+    checkListing(ctx, *tr, t);
   }
 }
 
