@@ -394,7 +394,7 @@ void checkSinks(Checker& c, const Config& config, const KeyLines& lines) {
 void checkHealthAndLog(Checker& c, const Config& config) {
   const HealthConfig& h = config.health;
   if (!h.listen.empty()) {
-    auto hp = parseHostPort(h.listen);
+    auto hp = parseHostPort(h.listen, /*allow_any_port=*/true);
     if (!hp)
       c.error("health.listen", showValue(h.listen) +
                                    " is not host:port; write e.g. 127.0.0.1:9465, "

@@ -6,7 +6,7 @@
 
 namespace o365fwd {
 
-std::optional<HostPort> parseHostPort(std::string_view text) {
+std::optional<HostPort> parseHostPort(std::string_view text, bool allow_any_port) {
   HostPort out;
   size_t colon;
   if (!text.empty() && text.front() == '[') {
@@ -28,8 +28,8 @@ std::optional<HostPort> parseHostPort(std::string_view text) {
       return std::nullopt;
   std::string_view port = text.substr(colon + 1);
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || out.port < 1 ||
-      out.port > 65535)
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() ||
+      out.port < (allow_any_port ? 0 : 1) || out.port > 65535)
     return std::nullopt;
   return out;
 }

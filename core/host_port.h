@@ -13,8 +13,9 @@ struct HostPort {
   int port = 0;
 };
 
-// "host:port" or "[v6addr]:port", port 1..65535. nullopt when malformed.
-std::optional<HostPort> parseHostPort(std::string_view text);
+// "host:port" or "[v6addr]:port", port 1..65535 (0 too when `allow_any_port`: a listen address
+// whose port the system picks). nullopt when malformed.
+std::optional<HostPort> parseHostPort(std::string_view text, bool allow_any_port = false);
 // localhost, 127.0.0.0/8, ::1 (the forms that never leave the machine).
 bool isLoopbackHost(std::string_view host);
 // A DNS name of at least two labels ("contoso.onmicrosoft.com"), not an IPv4 address.
