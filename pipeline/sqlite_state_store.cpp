@@ -976,6 +976,51 @@ Result<std::unique_ptr<StateStore>> openSqliteStateStore(const fs::path& state_d
   return openSqliteStateStore(state_dir, SqliteStateStoreOptions{});
 }
 
+Result<std::vector<StreamCounters>> readStateCounters(const fs::path& state_dir) {
+  const fs::path path = state_dir / "state.db";
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    return Error::permanent(ErrorKind::kIo, "no state database at " + path.string() +
+                                                ": o365fwd has not collected anything with this state_dir yet");
+  sqlite3* db = nullptr;
+  // Read-only and without the directory lock: a running daemon holds it, and WAL readers never
+  // block its writer.
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT tenant, content_type, watermark_ns, blobs_done, events_forwarded, "
+                            "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns "
+                            "FROM streams ORDER BY tenant, content_type",
+                            -1, &stmt, nullptr);
+  }
+  std::vector<StreamCounters> out;
+  auto text = [&](int col) {
+    const unsigned char* t = sqlite3_column_text(stmt, col);
+    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+  };
+  auto count = [&](int col) { return asUnsigned(sqlite3_column_int64(stmt, col)); };
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) break;
+    StreamCounters& c = out.emplace_back();
+    c.stream = StreamKey{text(0), text(1)};
+    if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) c.watermark = fromNs(sqlite3_column_int64(stmt, 2));
+    c.blobs_done = count(3);
+    c.events_forwarded = count(4);
+    c.duplicates_dropped = count(5);
+    c.dead_lettered = count(6);
+    c.blobs_lost = count(7);
+    if (sqlite3_column_type(stmt, 8) != SQLITE_NULL) c.last_success = fromNs(sqlite3_column_int64(stmt, 8));
+  }
+  Result<std::vector<StreamCounters>> result = std::move(out);
+  if (rc != SQLITE_DONE) result = sqliteError(rc, sqlite3_errmsg(db), path, "reading stream counters");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return result;
+}
+
 Status setSchemaVersionForTesting(const fs::path& state_dir, int version) {
   const fs::path path = state_dir / "state.db";
   sqlite3* db = nullptr;

@@ -82,5 +82,8 @@ class StateStore {
 // Opens (creating if needed) <state_dir>/state.db and takes <state_dir>/lock. Fails with a clear
 // message naming the other process when the lock is held.
 Result<std::unique_ptr<StateStore>> openSqliteStateStore(const std::filesystem::path& state_dir);
+// The per-stream counters of <state_dir>/state.db, read-only and without taking the lock (for
+// `o365fwd status` while or after a daemon runs).
+Result<std::vector<StreamCounters>> readStateCounters(const std::filesystem::path& state_dir);
 
 }  // namespace o365fwd
