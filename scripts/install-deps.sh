@@ -10,6 +10,8 @@ PACKAGES=(
   clang-format
   # integration tests: syslog receiver with TLS and RELP, Kafka consumer
   rsyslog rsyslog-openssl rsyslog-relp kcat
+  # the status page test loads GET / in a headless browser
+  chromium fonts-dejavu-core
   # benchmarks (/usr/bin/time) and packaging
   time rpm rpmlint systemd
   # the real Kafka broker of the integration tests (scripts/install-kafka.sh fetches its jars)

@@ -46,7 +46,7 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
     yaml << "  - type: file\n    path: " << (outputDir() / "audit.ndjson").string() << "\n";
   else
     yaml << options.sinks_yaml;
-  yaml << "health:\n  listen: \"\"\n";
+  yaml << "health:\n" << options.health_yaml;
   yaml << "log:\n  level: " << options.log_level << "\n";
   std::ofstream(config_path_) << yaml.str();
 }
