@@ -1,0 +1,80 @@
+#pragma once
+// A point-in-time copy of everything the operator-facing views show: the health endpoint's
+// /status (JSON) and /metrics (Prometheus), the HTML status page, `o365fwd status` and the
+// progress line. Plain data, copied freely; built by StatusSnapshotter (live, from the running
+// collector) or from the state database (`o365fwd status` when no instance answers). Renderers
+// never see the collector itself, so each is a pure function tested on its own.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connector/api_stats.h"
+#include "core/clock.h"
+#include "pipeline/status_board.h"
+
+namespace o365fwd {
+
+// How far a stream's watermark is behind, judged against the API's 7-day retention.
+enum class LagLevel { kOk, kWarning, kCritical };
+const char* toString(LagLevel level);  // "ok" | "warning" | "critical"
+
+struct StreamReport {
+  std::string tenant;        // configured name
+  std::string tenant_id;     // directory (tenant) id as configured
+  std::string content_type;  // Audit.Exchange, ...
+  // active | starting | error | disabled. An active stream whose lag is critical reports error.
+  std::string state;
+  std::optional<WallTime> last_poll;
+  std::optional<WallTime> last_success;
+  std::optional<WallTime> watermark;
+  std::optional<std::int64_t> lag_seconds;  // generated_at - watermark; none before the first
+  LagLevel lag_level = LagLevel::kOk;
+  std::uint64_t blobs_listed = 0;          // this process
+  std::uint64_t blobs_done = 0;            // persisted total
+  std::uint64_t blobs_pending = 0;         // queued or in flight now
+  std::uint64_t blobs_failed = 0;          // this process: attempts that will be retried
+  std::uint64_t blobs_lost = 0;            // persisted total
+  std::uint64_t events_forwarded = 0;      // persisted total
+  std::uint64_t events_forwarded_run = 0;  // this process
+  std::uint64_t bytes_forwarded_run = 0;   // this process
+  std::uint64_t duplicates_dropped = 0;    // persisted total
+  std::uint64_t dead_lettered = 0;         // persisted total
+  std::uint64_t consecutive_failures = 0;
+  std::optional<ErrorInfo> last_error;  // redacted, <= 512 characters
+};
+
+struct SinkReport {
+  std::string name;
+  std::string type;   // file | kafka | syslog
+  std::string state;  // starting | up | down
+  std::uint64_t delivered = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t queued = 0;
+  std::uint64_t queued_bytes = 0;
+  std::uint64_t truncated = 0;  // syslog: records shortened to the transport's limit
+  std::uint64_t restarts = 0;   // kafka: producers re-created after a fatal error
+  std::optional<ErrorInfo> last_error;
+};
+
+struct TenantApiReport {
+  std::string tenant;
+  ApiStatsSnapshot api;
+};
+
+struct StatusReport {
+  std::string version;
+  std::string source = "live";  // live (a running instance) | state (read from the state database)
+  WallTime generated_at{};
+  std::optional<WallTime> started_at;
+  bool ready = false;  // every stream polled successfully and every sink up
+  bool shutting_down = false;
+  std::vector<StreamReport> streams;
+  std::vector<SinkReport> sinks;
+  std::vector<TenantApiReport> api;  // live only
+  std::uint64_t queued_blobs = 0;    // live only
+  std::uint64_t inflight_bytes = 0;  // live only
+};
+
+}  // namespace o365fwd
