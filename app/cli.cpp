@@ -1,11 +1,11 @@
 #include "app/cli.h"
 
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 #include "app/run_command.h"
+#include "app/status_command.h"
 #include "app/subscriptions_command.h"
 #include "app/validate_command.h"
 #include "core/config_loader.h"
@@ -24,11 +24,8 @@ void registerVersionCommand(CLI::App& app, const GlobalOptions&, CommandResult& 
 
 // Every subcommand, in the order `--help` lists them.
 constexpr RegisterCommand kCommands[] = {
-    registerRunCommand,
-    registerReplayCommand,
-    registerSubscriptionsCommand,
-    registerValidateCommand,
-    registerVersionCommand,
+    registerRunCommand,      registerReplayCommand, registerSubscriptionsCommand,
+    registerValidateCommand, registerStatusCommand, registerVersionCommand,
 };
 
 constexpr int kUsageError = 2;
