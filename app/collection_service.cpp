@@ -4,14 +4,22 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
-#include "app/runtime.h"
+#include "app/health_server.h"
+#include "app/progress_reporter.h"
 #include "app/run_summary.h"
+#include "app/runtime.h"
 #include "app/sd_notify.h"
 #include "app/signal_watcher.h"
+#include "app/status_command.h"
+#include "app/status_snapshotter.h"
 #include "core/config_loader.h"
+#include "core/host_port.h"
 #include "core/logging.h"
+#include "core/secret_loader.h"
 #include "core/time_format.h"
 #include "pipeline/dead_letter.h"
 #include "pipeline/state_store.h"
@@ -32,20 +40,25 @@ bool selected(const std::vector<std::string>& filter, const std::string& value) 
 Result<std::vector<StreamSpec>> selectStreams(const CollectionRequest& request, Runtime& runtime) {
   for (const std::string& name : request.tenants)
     if (!runtime.tenant(name))
-      return Error::permanent(ErrorKind::kConfig, "--tenant " + name + ": no tenant of that name in the configuration");
+      return Error::permanent(ErrorKind::kConfig,
+                              "--tenant " + name + ": no tenant of that name in the configuration");
   for (const std::string& ct : request.content_types)
     if (!isKnownContentType(ct))
-      return Error::permanent(ErrorKind::kConfig, "--content-type " + ct + ": not a content type (use one of "
-                                                  "Audit.AzureActiveDirectory, Audit.Exchange, Audit.SharePoint, "
-                                                  "Audit.General, DLP.All)");
+      return Error::permanent(ErrorKind::kConfig,
+                              "--content-type " + ct +
+                                  ": not a content type (use one of "
+                                  "Audit.AzureActiveDirectory, Audit.Exchange, Audit.SharePoint, "
+                                  "Audit.General, DLP.All)");
   std::vector<StreamSpec> streams;
   for (const auto& t : runtime.tenants()) {
     if (!selected(request.tenants, t->config->name)) continue;
     for (const std::string& ct : t->config->content_types)
-      if (selected(request.content_types, ct)) streams.push_back({StreamKey{t->config->name, ct}, t->source.get()});
+      if (selected(request.content_types, ct))
+        streams.push_back({StreamKey{t->config->name, ct}, t->source.get()});
   }
   if (streams.empty())
-    return Error::permanent(ErrorKind::kConfig, "nothing to collect: the filters match no configured content type");
+    return Error::permanent(ErrorKind::kConfig,
+                            "nothing to collect: the filters match no configured content type");
   return streams;
 }
 
@@ -53,7 +66,8 @@ void seedStatus(StatusBoard& status, StateStore& store, const std::vector<Stream
   auto counters = store.counters();
   if (!counters.ok()) return;
   for (const StreamCounters& c : *counters) {
-    bool wanted = std::any_of(streams.begin(), streams.end(), [&](const StreamSpec& s) { return s.key == c.stream; });
+    bool wanted = std::any_of(streams.begin(), streams.end(),
+                              [&](const StreamSpec& s) { return s.key == c.stream; });
     if (!wanted) continue;
     status.update(c.stream, [&](StreamStatus& s) {
       s.watermark = c.watermark;
@@ -65,6 +79,75 @@ void seedStatus(StatusBoard& status, StateStore& store, const std::vector<Stream
       s.last_success = c.last_success;
     });
   }
+}
+
+StatusSources statusSources(const Config& config, const StatusBoard& status,
+                            const std::vector<Sink*>& sinks, const Runtime& runtime,
+                            const Collector& collector) {
+  StatusSources sources;
+  sources.board = &status;
+  for (const Sink* s : sinks) sources.sinks.push_back(s);
+  for (const TenantConfig& t : config.tenants) sources.tenant_ids[t.name] = t.tenant_id;
+  for (const auto& t : runtime.tenants()) sources.api.emplace_back(t->config->name, t->stats.get());
+  sources.collector = &collector;
+  sources.lag = {config.collection.lag_warning, config.collection.lag_error};
+  return sources;
+}
+
+Result<std::unique_ptr<HealthServer>> startHealthServer(const HealthConfig& health,
+                                                        StatusSnapshotter& snapshotter,
+                                                        Collector& collector) {
+  auto hp = parseHostPort(health.listen, /*allow_any_port=*/true);
+  if (!hp)
+    return Error::permanent(ErrorKind::kConfig,
+                            "health.listen " + health.listen + " is not host:port");
+  HealthServerOptions options;
+  options.host = hp->host;
+  options.port = hp->port;
+  if (!health.token_file.empty()) {
+    auto token = readSecretFile(health.token_file, "health token file");
+    if (!token.ok()) return token.error();
+    options.token = std::move(token->secret);
+  }
+  HealthHandlers handlers;
+  handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
+  handlers.sync_now = [&collector] { collector.syncNow(); };
+  return HealthServer::start(std::move(options), std::move(handlers));
+}
+
+// <state_dir>/health.url names the running endpoint for `o365fwd status` when health.listen lets
+// the system pick the port; empty `url` removes it.
+void publishHealthUrl(const std::string& state_dir, const std::string& url) {
+  const std::filesystem::path file = std::filesystem::path(state_dir) / kHealthUrlFile;
+  std::error_code ec;
+  if (url.empty()) {
+    std::filesystem::remove(file, ec);
+    return;
+  }
+  const std::filesystem::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << url << "\n";
+    if (!out) return;
+  }
+  std::filesystem::rename(tmp, file, ec);
+}
+
+ProgressOutput progressOutput() {
+  ProgressOutput out;
+  out.line = [](const std::string& text) {
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+  };
+  out.log = [log = getLogger("app.progress")](LagEvent::Severity severity,
+                                              const std::string& message) {
+    switch (severity) {
+      case LagEvent::Severity::kInfo: log->info("{}", message); break;
+      case LagEvent::Severity::kWarn: log->warn("{}", message); break;
+      case LagEvent::Severity::kError: log->error("{}", message); break;
+    }
+  };
+  return out;
 }
 
 }  // namespace
@@ -88,8 +171,9 @@ int runCollection(const CollectionRequest& request) {
   for (const ConfigIssue& issue : loaded.issues)
     if (issue.warning) log->warn("Configuration: {}", issue.describe());
   if (::geteuid() == 0)
-    log->warn("Running as root: state files become root-owned and the o365fwd service user cannot "
-              "rewrite them later; run as the service user");
+    log->warn(
+        "Running as root: state files become root-owned and the o365fwd service user cannot "
+        "rewrite them later; run as the service user");
 
   SystemClock clock;
   Random random(Random::seedFromDevice());
@@ -109,7 +193,8 @@ int runCollection(const CollectionRequest& request) {
       return kExitConfig;
     }
     if (Status s = (*sink)->start(); !s.ok())
-      log->warn("Sink {} is not ready yet ({}); deliveries are retried until it is", sc.name, s.error().describe());
+      log->warn("Sink {} is not ready yet ({}); deliveries are retried until it is", sc.name,
+                s.error().describe());
     sink_ptrs.push_back(sink->get());
     sinks.push_back(std::move(*sink));
   }
@@ -133,11 +218,35 @@ int runCollection(const CollectionRequest& request) {
   options.mode = request.mode;
   options.replay_window = request.replay_window;
   Collector collector(options, *streams, sink_ptrs, **store, status, dead_letters, clock, random);
+  StatusSnapshotter snapshotter(statusSources(config, status, sink_ptrs, **runtime, collector),
+                                clock);
+
+  // The health endpoint belongs to the service; `run --once` and `replay` show progress instead
+  // (and must not collide with a running service's port).
+  std::unique_ptr<HealthServer> health;
+  if (request.mode == CollectorMode::kDaemon && !config.health.listen.empty()) {
+    auto started = startHealthServer(config.health, snapshotter, collector);
+    if (!started.ok()) {
+      log->error("Cannot start the health endpoint: {}", started.error().message);
+      return kExitFailed;
+    }
+    health = std::move(*started);
+    log->info("Health endpoint listening. url={}", health->url());
+    publishHealthUrl(config.state_dir, health->url());
+  }
+  ProgressOptions progress_options;
+  progress_options.terminal =
+      request.mode != CollectorMode::kDaemon && ::isatty(STDERR_FILENO) == 1;
+  progress_options.log_interval =
+      request.mode == CollectorMode::kDaemon ? std::chrono::minutes(5) : std::chrono::seconds(30);
+  ProgressReporter progress([&snapshotter] { return snapshotter.snapshot(); }, progress_options,
+                            progressOutput(), clock);
 
   std::stop_source stop;
   SignalWatcher signals(SignalHandlers{
       [&] {
         sdNotify("STOPPING=1");
+        snapshotter.markShuttingDown();
         stop.request_stop();
       },
       [&] {
@@ -150,13 +259,20 @@ int runCollection(const CollectionRequest& request) {
 
   const char* mode = request.mode == CollectorMode::kDaemon ? "daemon"
                      : request.mode == CollectorMode::kOnce ? "once"
-                                                             : "replay";
-  log->info("Starting: mode={} tenants={} streams={} sinks={} state_dir={}", mode, config.tenants.size(),
-            streams->size(), sinks.size(), config.state_dir);
+                                                            : "replay";
+  log->info("Starting: mode={} tenants={} streams={} sinks={} state_dir={}", mode,
+            config.tenants.size(), streams->size(), sinks.size(), config.state_dir);
   SteadyTime started = clock.steadyNow();
   sdNotify("READY=1");  // Type=notify: config, state lock, sinks and connector are initialised
+  progress.start();
   CollectorResult result = collector.run(stop.get_token());
+  progress.stop();
+  snapshotter.markShuttingDown();
   for (auto& sink : sinks) sink->stop();
+  if (health) {
+    health->stop();
+    publishHealthUrl(config.state_dir, "");
+  }
   double seconds = std::chrono::duration<double>(clock.steadyNow() - started).count();
 
   RunSummary summary = summarize(status, sinks, seconds, result);
