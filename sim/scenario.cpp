@@ -139,7 +139,7 @@ Status parseApp(const Value& obj, const std::string& path, const std::string& ba
                 AppConfig& app) {
   TRY(checkKeys(obj, path,
                 {"client_id", "client_secret", "secret_expired", "certificate_file",
-                 "certificate_files", "private_key_file", "roles"}));
+                 "certificate_files", "private_key_file", "roles", "scopes"}));
   TRY(readString(obj, "client_id", path, app.client_id));
   app.client_id = lower(app.client_id);
   if (!isGuid(app.client_id)) return bad(path + ".client_id", "must be a GUID");
@@ -167,6 +167,13 @@ Status parseApp(const Value& obj, const std::string& path, const std::string& ba
     for (const auto& v : it->value.GetArray()) {
       if (!v.IsString()) return bad(path + ".roles", "must be an array of strings");
       app.roles.emplace_back(v.GetString());
+    }
+  }
+  if (auto it = obj.FindMember("scopes"); it != obj.MemberEnd()) {
+    if (!it->value.IsArray()) return bad(path + ".scopes", "must be an array of strings");
+    for (const auto& v : it->value.GetArray()) {
+      if (!v.IsString()) return bad(path + ".scopes", "must be an array of strings");
+      app.scopes.emplace_back(v.GetString());
     }
   }
   return okStatus();

@@ -52,6 +52,9 @@ struct AppConfig {
   std::vector<std::string> certificate_files;  // PEM; x5t / x5t#S256 computed at load
   std::string private_key_file;                // only echoed in --credentials-out
   std::vector<std::string> roles{"ActivityFeed.Read", "ActivityFeed.ReadDlp"};
+  // Delegated permissions granted instead of (or besides) application roles: the token carries
+  // them as `scp` (space-separated), as a user-delegated token does.
+  std::vector<std::string> scopes;
 };
 
 struct ThrottleConfig {

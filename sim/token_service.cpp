@@ -216,6 +216,11 @@ std::string TokenService::mintToken(size_t tenant, const AppEntry& app, const st
       payload += (i > 0 ? "," : "") + jsonString(app.config.roles[i]);
     payload += "]";
   }
+  if (!app.config.scopes.empty()) {
+    std::string scp;
+    for (const std::string& s : app.config.scopes) scp += (scp.empty() ? "" : " ") + s;
+    payload += ",\"scp\":" + jsonString(scp);
+  }
   payload += ",\"sub\":" + jsonString(oid) + ",\"tid\":" + jsonString(tid) +
              ",\"uti\":" + jsonString(random_.guid()) + ",\"ver\":\"1.0\"}";
   std::string sig;

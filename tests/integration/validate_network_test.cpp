@@ -23,6 +23,7 @@ constexpr const char* kGood = "1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d";
 constexpr const char* kExpired = "2a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d";
 constexpr const char* kNoRoles = "4a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d";
 constexpr const char* kNoDlp = "5a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d";
+constexpr const char* kDelegated = "6a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d";
 constexpr const char* kGoodSecret = "Gq8~validate-secret-value-0123456789";
 
 std::string scenario(const std::string& subscriptions, const std::string& extra_tenant = "") {
@@ -33,7 +34,9 @@ std::string scenario(const std::string& subscriptions, const std::string& extra_
       {"client_id":")" << kGood << R"(","client_secret":")" << kGoodSecret << R"("},
       {"client_id":")" << kExpired << R"(","client_secret":"old-secret-value-1234","secret_expired":true},
       {"client_id":")" << kNoRoles << R"(","client_secret":"noroles-secret-value-1234","roles":[]},
-      {"client_id":")" << kNoDlp << R"(","client_secret":"nodlp-secret-value-1234","roles":["ActivityFeed.Read"]}
+      {"client_id":")" << kNoDlp << R"(","client_secret":"nodlp-secret-value-1234","roles":["ActivityFeed.Read"]},
+      {"client_id":")" << kDelegated << R"(","client_secret":"delegated-secret-value-1234","roles":[],
+       "scopes":["ActivityFeed.Read","ActivityFeed.ReadDlp"]}
     ]}]})";
   return s.str();
 }
@@ -153,6 +156,16 @@ TEST_F(ValidateNetworkTest, NoRolesMeansConsentMissing) {
   EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
   EXPECT_TRUE(contains(r.stdout_text, "admin consent")) << r.stdout_text;
   EXPECT_TRUE(contains(r.stdout_text, "AF10001")) << r.stdout_text;
+}
+
+TEST_F(ValidateNetworkTest, DelegatedInsteadOfApplicationPermissions) {
+  ASSERT_TRUE(setUp("enabled"));
+  useApp(kDelegated, "delegated-secret-value-1234");
+  RunOutcome r = validate();
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "delegated permissions (scp)")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "Application")) << r.stdout_text;
+  EXPECT_FALSE(contains(r.stdout_text + r.stderr_text, "delegated-secret-value-1234"));
 }
 
 TEST_F(ValidateNetworkTest, DlpWithoutReadDlpRole) {
