@@ -105,7 +105,7 @@ class HttplibHealthServer final : public HealthServer {
   }
 
   void routes() {
-    server_.new_task_queue = [] { return new httplib::ThreadPool(2); };
+    server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
     server_.set_payload_max_length(4096);
     // httplib's default adds SO_REUSEPORT, which would let a second instance share the port
     // silently; SO_REUSEADDR alone still allows a restart while old connections linger.
@@ -116,6 +116,7 @@ class HttplibHealthServer final : public HealthServer {
     server_.set_read_timeout(5, 0);
     server_.set_write_timeout(10, 0);
     server_.set_keep_alive_max_count(100);
+    server_.set_keep_alive_timeout(2);  // an idle browser connection holds a thread at most 2 s
 
     auto live = guarded(false, [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", kText);

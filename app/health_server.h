@@ -1,6 +1,6 @@
 #pragma once
 // The health endpoint (DESIGN.md "Health endpoint"): GET /livez (/healthz), /readyz, /status,
-// /metrics, / (the HTML status page) and POST /sync, served by cpp-httplib on two threads.
+// /metrics, / (the HTML status page) and POST /sync, served by cpp-httplib on four threads.
 // Owns the listening socket and its thread; start() returns once the socket is bound (the port
 // is known, so port 0 works), stop() (idempotent, also in the destructor) returns once the
 // thread has ended. Handlers are called on the server's threads, concurrently.
