@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/config_reload.h"
 #include "app/health_server.h"
 #include "app/progress_reporter.h"
 #include "app/run_summary.h"
@@ -133,6 +134,37 @@ void publishHealthUrl(const std::string& state_dir, const std::string& url) {
   std::filesystem::rename(tmp, file, ec);
 }
 
+// SIGHUP: secrets and certificates are re-read at the next token refresh and the log level
+// applies at once; every other change is named, with the restart it needs. An invalid file
+// changes nothing else and says why.
+void reloadConfiguration(const std::string& path, const Config& running, Runtime& runtime) {
+  auto log = getLogger("app");
+  // Secret files are named by the running configuration: rotating one never depends on the rest
+  // of the file being valid.
+  runtime.reloadCredentials();
+  LoadedConfig again = loadConfigFile(path);
+  if (!again.valid()) {
+    std::string problems;
+    for (const ConfigIssue& issue : again.issues)
+      if (!issue.warning) problems += "\n  " + issue.describe();
+    log->error("Reload: the configuration {} is invalid, so nothing but the secret and certificate "
+               "files is re-read and the running configuration stays in effect. Fix the file, check it "
+               "with `o365fwd validate`, and reload again:{}",
+               path, problems);
+    return;
+  }
+  setLogLevel(again.config.log.level);
+  std::vector<std::string> pending = changesNeedingRestart(running, again.config);
+  std::string names;
+  for (const std::string& p : pending) names += (names.empty() ? "" : ", ") + p;
+  log->info("Reloaded: client secrets and certificates are re-read at the next token refresh; log.level={}",
+            again.config.log.level);
+  if (!pending.empty())
+    log->warn("Changed settings that a reload cannot apply: {}. They take effect after "
+              "`systemctl restart o365fwd` (collection resumes from the saved state)",
+              names);
+}
+
 ProgressOutput progressOutput() {
   ProgressOutput out;
   out.line = [](const std::string& text) {
@@ -249,11 +281,7 @@ int runCollection(const CollectionRequest& request) {
         snapshotter.markShuttingDown();
         stop.request_stop();
       },
-      [&] {
-        (*runtime)->reloadCredentials();
-        LoadedConfig again = loadConfigFile(request.config_path);
-        if (again.valid()) setLogLevel(again.config.log.level);
-      },
+      [&] { reloadConfiguration(request.config_path, config, **runtime); },
       [&] { collector.syncNow(); },
   });
 

@@ -88,5 +88,37 @@ TEST(SecretRotation, WrongSecretIsReportedAndSighupPicksUpTheFixedFile) {
   EXPECT_EQ(all.find(tenant.client_secret), std::string::npos);
 }
 
+TEST(SecretRotation, ReloadNamesWhatItCannotApplyAndRefusesABrokenFile) {
+  TempDir dir;
+  auto sim = SimProcess::start({"--blobs", "2", "--records-per-blob", "5"}, dir);
+  ASSERT_TRUE(sim);
+  ForwarderHarness fwd(*sim, dir);
+  auto daemon = fwd.startDaemon();
+  ASSERT_TRUE(fwd.waitForLines(10, 60s)) << daemon->stderrText();
+  std::string yaml;
+  {
+    std::ifstream in(fwd.configPath());
+    yaml.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // A typo: the running configuration stays, the log says which line is wrong.
+  std::ofstream(fwd.configPath(), std::ios::trunc) << yaml << "colection:\n  poll_interval: 5s\n";
+  daemon->signal(SIGHUP);
+  EXPECT_TRUE(daemon->waitForStderr("is invalid, so nothing but the secret", 30s))
+      << daemon->stderrText();
+  EXPECT_TRUE(daemon->waitForStderr("colection", 5s)) << daemon->stderrText();
+  // A valid change that needs a restart is named.
+  std::string changed = yaml;
+  auto at = changed.find("poll_interval: 2s");
+  ASSERT_NE(at, std::string::npos) << yaml;
+  changed.replace(at, 17, "poll_interval: 5s");
+  std::ofstream(fwd.configPath(), std::ios::trunc) << changed;
+  daemon->signal(SIGHUP);
+  EXPECT_TRUE(daemon->waitForStderr("Changed settings that a reload cannot apply: collection", 30s))
+      << daemon->stderrText();
+  EXPECT_TRUE(daemon->running());
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(60s), 0) << daemon->stderrText();
+}
+
 }  // namespace
 }  // namespace o365fwd::testing
