@@ -118,7 +118,11 @@ class HttplibHealthServer final : public HealthServer {
     server_.set_keep_alive_max_count(100);
     server_.set_keep_alive_timeout(2);  // an idle browser connection holds a thread at most 2 s
 
-    auto live = guarded(false, [](const httplib::Request&, httplib::Response& res) {
+    // Alive = the collector's, the status board's and every sink's locks can be taken (the
+    // snapshot takes each briefly). A deadlocked daemon makes the probe hang, which probes
+    // (systemd, Kubernetes, monitoring) count as a failure; a slow API or sink does not.
+    auto live = guarded(false, [this](const httplib::Request&, httplib::Response& res) {
+      (void)handlers_.snapshot();
       res.set_content("ok\n", kText);
     });
     server_.Get("/livez", live);
