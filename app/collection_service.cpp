@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "app/signal_watcher.h"
 #include "app/status_command.h"
 #include "app/status_snapshotter.h"
+#include "app/watchdog.h"
 #include "core/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
@@ -292,8 +294,18 @@ int runCollection(const CollectionRequest& request) {
             config.tenants.size(), streams->size(), sinks.size(), config.state_dir);
   SteadyTime started = clock.steadyNow();
   sdNotify("READY=1");  // Type=notify: config, state lock, sinks and connector are initialised
+  std::unique_ptr<Watchdog> watchdog;
+  if (auto interval = watchdogInterval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid())) {
+    watchdog = std::make_unique<Watchdog>(
+        *interval, [&snapshotter] { (void)snapshotter.snapshot(); },
+        [](const std::string& state) { return sdNotify(state); }, clock);
+    log->info("systemd watchdog on: pinging every {} ms while the collector is responsive",
+              std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2).count());
+  }
   progress.start();
+  if (watchdog) watchdog->start();
   CollectorResult result = collector.run(stop.get_token());
+  if (watchdog) watchdog->stop();
   progress.stop();
   snapshotter.markShuttingDown();
   for (auto& sink : sinks) sink->stop();
