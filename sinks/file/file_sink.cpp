@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 const char kNewline = '\n';
 
-DeliveryReport retryable(Error error) {
-  DeliveryReport report;
-  report.status = DeliveryStatus::kRetryable;
-  report.error = std::move(error);
-  return report;
-}
-
 }  // namespace
 
 FileSink::FileSink(std::string name, FileSinkConfig config, Clock& clock, Random& random,
@@ -35,23 +28,20 @@ FileSink::FileSink(std::string name, FileSinkConfig config, Clock& clock, Random
       random_(random),
       options_(std::move(options)),
       log_(getLogger("sink." + name_)),
-      file_(config_.path, config_.max_size, config_.max_files, log_) {}
+      file_(config_.path, config_.max_size, config_.max_files, log_),
+      pending_("file sink " + name_, options_.queue_max_bytes, clock_) {}
 
 FileSink::~FileSink() {
   stop();
 }
 
 Status FileSink::start() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_)
-      return Error::permanent(ErrorKind::kInternal, "File sink " + name_ + " was stopped");
-    if (started_) return okStatus();
-  }
+  if (pending_.stopped())
+    return Error::permanent(ErrorKind::kInternal, "File sink " + name_ + " was stopped");
+  if (pending_.started()) return okStatus();
   Status opened = file_.open();
   if (opened.ok()) {
-    std::lock_guard lock(mu_);
-    state_ = SinkState::kUp;
+    pending_.markUp();
   } else {
     noteFailure(opened.error());
   }
@@ -59,10 +49,7 @@ Status FileSink::start() {
     log_->info("File sink started path={} size={} max_size={} max_files={}", config_.path,
                formatSize(file_.size()), formatSize(config_.max_size), config_.max_files);
   }
-  {
-    std::lock_guard lock(mu_);
-    started_ = true;
-  }
+  pending_.markStarted();
   writer_ = std::jthread([this](std::stop_token stop) { run(stop); });
   return opened;
 }
@@ -88,65 +75,18 @@ void FileSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop)
     item.skip[i] = true;
     item.rejected.push_back(RejectedRecord{static_cast<std::uint32_t>(i), reason});
   }
-  if (item.records == 0) {  // nothing to write
-    {
-      std::lock_guard lock(mu_);
-      rejected_ += item.rejected.size();
-    }
-    DeliveryReport report;
-    report.rejected = std::move(item.rejected);
-    item.done(std::move(report));
-    return;
-  }
-
-  std::unique_lock lock(mu_);
-  if (!started_ || stopped_) {
-    failed_ += item.records;
-    lock.unlock();
-    item.done(retryable(
-        Error::retryableError(ErrorKind::kCancelled, "File sink " + name_ + " is not running")));
-    return;
-  }
-  bool admitted = space_cv_.wait(lock, stop, [&] {
-    return stopped_ || queued_bytes_ == 0 || queued_bytes_ + item.bytes <= options_.queue_max_bytes;
-  });
-  if (!admitted || stopped_) {
-    failed_ += item.records;
-    lock.unlock();
-    item.done(retryable(Error::retryableError(
-        ErrorKind::kCancelled,
-        "Stopped while waiting for space in the queue of file sink " + name_)));
-    return;
-  }
-  queued_bytes_ += item.bytes;
-  queued_records_ += item.records;
-  ++outstanding_;
-  queue_.push_back(std::move(item));
-  lock.unlock();
-  queue_cv_.notify_one();
+  pending_.submit(std::move(item), stop);
 }
 
 void FileSink::run(std::stop_token stop) {
   std::vector<Item> cycle;
   while (!stop.stop_requested()) {
-    {
-      std::unique_lock lock(mu_);
-      if (!queue_cv_.wait(lock, stop, [&] { return !queue_.empty(); })) break;
-    }
+    if (!pending_.waitForBatches(stop)) break;
     if (options_.writer_hook) {
       options_.writer_hook(stop);
       if (stop.stop_requested()) break;
     }
-    {
-      std::lock_guard lock(mu_);
-      std::uint64_t bytes = 0;
-      while (!queue_.empty() &&
-             (cycle.empty() || bytes + queue_.front().bytes <= options_.max_cycle_bytes)) {
-        bytes += queue_.front().bytes;
-        cycle.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+    pending_.takeBatches(cycle, options_.max_cycle_bytes);
     writeCycle(cycle);
     cycle.clear();
   }
@@ -154,12 +94,9 @@ void FileSink::run(std::stop_token stop) {
 
 void FileSink::writeCycle(std::vector<Item>& cycle) {
   if (!ensureOpen()) {
-    Error error = Error::retryableError(ErrorKind::kIo, "File sink " + name_ + " is down");
-    {
-      std::lock_guard lock(mu_);
-      if (last_error_) error = *last_error_;
-    }
-    for (Item& item : cycle) fail(item, error);
+    Error error = pending_.lastError().value_or(
+        Error::retryableError(ErrorKind::kIo, "File sink " + name_ + " is down"));
+    for (Item& item : cycle) pending_.fail(item, error);
     return;
   }
   std::size_t begin = 0;
@@ -168,13 +105,13 @@ void FileSink::writeCycle(std::vector<Item>& cycle) {
     if (file_.wouldExceed(planned, cycle[i].bytes)) {
       if (i > begin) {
         if (std::optional<Error> e = writeGroup(cycle, begin, i)) {
-          for (std::size_t j = i; j < cycle.size(); ++j) fail(cycle[j], *e);
+          for (std::size_t j = i; j < cycle.size(); ++j) pending_.fail(cycle[j], *e);
           return;
         }
       }
       if (Status s = file_.rotate(); !s.ok()) {
         noteFailure(s.error());
-        for (std::size_t j = i; j < cycle.size(); ++j) fail(cycle[j], s.error());
+        for (std::size_t j = i; j < cycle.size(); ++j) pending_.fail(cycle[j], s.error());
         return;
       }
       begin = i;
@@ -202,18 +139,12 @@ std::optional<Error> FileSink::writeGroup(std::vector<Item>& cycle, std::size_t 
   if (!s.ok()) {
     file_.abandon();
     noteFailure(s.error());
-    for (std::size_t k = begin; k < end; ++k) fail(cycle[k], s.error());
+    for (std::size_t k = begin; k < end; ++k) pending_.fail(cycle[k], s.error());
     return s.error();
   }
   consecutive_failures_ = 0;
-  bool recovered = false;
-  {
-    std::lock_guard lock(mu_);
-    recovered = state_ == SinkState::kDown;
-    state_ = SinkState::kUp;
-  }
-  if (recovered) log_->info("File sink recovered; writing again path={}", config_.path);
-  for (std::size_t k = begin; k < end; ++k) deliver(cycle[k]);
+  if (pending_.markUp()) log_->info("File sink recovered; writing again path={}", config_.path);
+  for (std::size_t k = begin; k < end; ++k) pending_.deliver(cycle[k]);
   return std::nullopt;
 }
 
@@ -232,15 +163,7 @@ void FileSink::noteFailure(const Error& error) {
   ++consecutive_failures_;
   next_open_at_ = clock_.steadyNow() +
                   backoffDelay(options_.reopen_backoff, consecutive_failures_ - 1, random_);
-  bool was_down = false;
-  {
-    std::lock_guard lock(mu_);
-    was_down = state_ == SinkState::kDown;
-    state_ = SinkState::kDown;
-    last_error_ = error;
-    last_error_at_ = clock_.wallNow();
-  }
-  if (was_down) {
+  if (pending_.markDown(error)) {
     log_->debug("File sink still failing attempt={} error={}", consecutive_failures_,
                 error.message);
   } else {
@@ -248,67 +171,16 @@ void FileSink::noteFailure(const Error& error) {
   }
 }
 
-void FileSink::deliver(Item& item) {
-  DeliveryReport report;
-  report.rejected = std::move(item.rejected);
-  finish(item, std::move(report), true);
-}
-
-void FileSink::fail(Item& item, const Error& error) {
-  finish(item, retryable(error), false);
-}
-
-void FileSink::finish(Item& item, DeliveryReport report, bool delivered) {
-  {
-    std::lock_guard lock(mu_);
-    if (delivered) {
-      delivered_ += item.records;
-      rejected_ += report.rejected.size();
-    } else {
-      failed_ += item.records;
-    }
-    queued_records_ -= item.records;
-    queued_bytes_ -= item.bytes;
-  }
-  space_cv_.notify_all();
-  DeliveryCallback done = std::move(item.done);
-  item.batch.reset();
-  done(std::move(report));
-  {
-    std::lock_guard lock(mu_);
-    --outstanding_;
-  }
-  drained_cv_.notify_all();
-}
-
-void FileSink::failQueued(const Error& error) {
-  std::deque<Item> items;
-  {
-    std::lock_guard lock(mu_);
-    items.swap(queue_);
-  }
-  for (Item& item : items) fail(item, error);
-}
-
 Status FileSink::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  if (drained_cv_.wait_for(lock, timeout, [&] { return outstanding_ == 0; })) return okStatus();
-  return Error::retryableError(ErrorKind::kSink, "File sink " + name_ + ": " +
-                                                     std::to_string(outstanding_) +
-                                                     " batches still unacknowledged after " +
-                                                     std::to_string(timeout.count()) + " ms");
+  return pending_.flush(timeout);
 }
 
 void FileSink::stop() {
   std::call_once(stop_once_, [this] {
-    {
-      std::lock_guard lock(mu_);
-      stopped_ = true;
-    }
-    space_cv_.notify_all();
+    pending_.close();
     writer_.request_stop();
     if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
-    failQueued(
+    pending_.failQueued(
         Error::retryableError(ErrorKind::kCancelled,
                               "File sink " + name_ + " stopped before these records were written"));
     if (!writer_.joinable()) file_.close();
@@ -317,17 +189,7 @@ void FileSink::stop() {
 }
 
 SinkStats FileSink::stats() const {
-  std::lock_guard lock(mu_);
-  SinkStats s;
-  s.state = state_;
-  s.delivered = delivered_;
-  s.failed = failed_;
-  s.rejected = rejected_;
-  s.queued = queued_records_;
-  s.queued_bytes = queued_bytes_;
-  s.last_error = last_error_;
-  s.last_error_at = last_error_at_;
-  return s;
+  return pending_.stats();
 }
 
 Status FileSink::healthcheck(std::chrono::milliseconds) {

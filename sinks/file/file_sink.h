@@ -17,13 +17,12 @@
 //
 // Backpressure: the queue holds at most FileSinkOptions::queue_max_bytes of record bytes (a single
 // larger batch is admitted alone); send() blocks while it is full and returns early, reporting
-// kRetryable, when its stop token fires or the sink stops.
+// kRetryable, when its stop token fires or the sink stops. The queue, the stats and the done/flush/
+// stop bookkeeping are PendingBatchQueue's; this class does the file I/O.
 #include <spdlog/logger.h>
 #include <sys/uio.h>
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,6 +37,7 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "sinks/file/append_file.h"
+#include "sinks/pending_batch_queue.h"
 #include "sinks/sink.h"
 
 namespace o365fwd {
@@ -75,13 +75,8 @@ class FileSink final : public Sink {
   Status healthcheck(std::chrono::milliseconds timeout) override;
 
  private:
-  struct Item {
-    BatchPtr batch;
-    DeliveryCallback done;
-    std::vector<RejectedRecord> rejected;
-    std::vector<bool> skip;     // per record: rejected, not written (empty when none)
-    std::uint64_t bytes = 0;    // bytes to append, newlines included
-    std::uint64_t records = 0;  // records to append
+  struct Item : PendingBatch {
+    std::vector<bool> skip;  // per record: rejected, not written (empty when none)
   };
 
   void run(std::stop_token stop);
@@ -90,10 +85,6 @@ class FileSink final : public Sink {
   // Writes and syncs cycle[begin, end) and reports those batches; returns the failure, if any.
   std::optional<Error> writeGroup(std::vector<Item>& cycle, std::size_t begin, std::size_t end);
   void noteFailure(const Error& error);
-  void deliver(Item& item);
-  void fail(Item& item, const Error& error);
-  void finish(Item& item, DeliveryReport report, bool delivered);
-  void failQueued(const Error& error);
 
   const std::string name_;
   const FileSinkConfig config_;
@@ -108,22 +99,7 @@ class FileSink final : public Sink {
   SteadyTime next_open_at_{};
   std::vector<iovec> iov_;
 
-  mutable std::mutex mu_;
-  std::condition_variable_any queue_cv_;  // writer: items queued
-  std::condition_variable_any space_cv_;  // senders: queue space
-  std::condition_variable drained_cv_;    // flush(): nothing outstanding
-  std::deque<Item> queue_;
-  bool started_ = false;
-  bool stopped_ = false;
-  std::uint64_t outstanding_ = 0;  // batches accepted whose done has not returned yet
-  std::uint64_t queued_records_ = 0;
-  std::uint64_t queued_bytes_ = 0;
-  std::uint64_t delivered_ = 0;
-  std::uint64_t failed_ = 0;
-  std::uint64_t rejected_ = 0;
-  SinkState state_ = SinkState::kStarting;
-  std::optional<Error> last_error_;
-  std::optional<WallTime> last_error_at_;
+  PendingBatchQueue<Item> pending_;
   std::once_flag stop_once_;
   std::jthread writer_;
 };

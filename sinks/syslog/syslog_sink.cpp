@@ -12,13 +12,6 @@
 namespace o365fwd {
 namespace {
 
-DeliveryReport retryable(Error error) {
-  DeliveryReport report;
-  report.status = DeliveryStatus::kRetryable;
-  report.error = std::move(error);
-  return report;
-}
-
 const char* transportName(SyslogTransport t) {
   switch (t) {
     case SyslogTransport::kTcp: return "tcp";
@@ -45,7 +38,8 @@ SyslogSink::SyslogSink(std::string name, SyslogSinkConfig config, Clock& clock, 
       clock_(clock),
       random_(random),
       options_(std::move(options)),
-      log_(getLogger("sink." + name_)) {
+      log_(getLogger("sink." + name_)),
+      pending_("syslog sink " + name_, options_.queue_max_bytes, clock_) {
   identity_ = makeSyslogIdentity(
       config_, options_.procid.empty() ? std::to_string(::getpid()) : options_.procid);
   max_message_ = config_.max_message_size == 0 ? 64 * 1024 : config_.max_message_size;
@@ -58,12 +52,9 @@ SyslogSink::~SyslogSink() {
 }
 
 Status SyslogSink::start() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_)
-      return Error::permanent(ErrorKind::kInternal, "Syslog sink " + name_ + " was stopped");
-    if (started_) return okStatus();
-  }
+  if (pending_.stopped())
+    return Error::permanent(ErrorKind::kInternal, "Syslog sink " + name_ + " was stopped");
+  if (pending_.started()) return okStatus();
   Status result = okStatus();
   auto conn = makeSyslogConnection(config_);
   if (!conn.ok()) {
@@ -82,10 +73,7 @@ Status SyslogSink::start() {
   }
   log_->info("Syslog sink started address={} transport={} connected={}", config_.address,
              transportName(config_.transport), result.ok());
-  {
-    std::lock_guard lock(mu_);
-    started_ = true;
-  }
+  pending_.markStarted();
   writer_ = std::jthread([this](std::stop_token stop) { run(stop); });
   return result;
 }
@@ -128,41 +116,7 @@ void SyslogSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token sto
   item.batch = std::move(batch);
   item.done = std::move(done);
   formatInto(item);
-  if (item.records == 0) {  // nothing to send: empty batch or every record rejected
-    {
-      std::lock_guard lock(mu_);
-      rejected_ += item.rejected.size();
-    }
-    DeliveryReport report;
-    report.rejected = std::move(item.rejected);
-    item.done(std::move(report));
-    return;
-  }
-  std::unique_lock lock(mu_);
-  if (!started_ || stopped_) {
-    failed_ += item.records;
-    lock.unlock();
-    item.done(retryable(
-        Error::retryableError(ErrorKind::kCancelled, "Syslog sink " + name_ + " is not running")));
-    return;
-  }
-  bool admitted = space_cv_.wait(lock, stop, [&] {
-    return stopped_ || queued_bytes_ == 0 || queued_bytes_ + item.bytes <= options_.queue_max_bytes;
-  });
-  if (!admitted || stopped_) {
-    failed_ += item.records;
-    lock.unlock();
-    item.done(retryable(Error::retryableError(
-        ErrorKind::kCancelled,
-        "Stopped while waiting for space in the queue of syslog sink " + name_)));
-    return;
-  }
-  queued_bytes_ += item.bytes;
-  queued_records_ += item.records;
-  ++outstanding_;
-  queue_.push_back(std::move(item));
-  lock.unlock();
-  queue_cv_.notify_one();
+  pending_.submit(std::move(item), stop);
 }
 
 bool SyslogSink::canTakeMore() const {
@@ -177,32 +131,21 @@ void SyslogSink::run(std::stop_token stop) {
   std::vector<Item> fresh;
   while (!stop.stop_requested()) {
     bool take = false;
-    {
-      std::unique_lock lock(mu_);
-      bool can = canTakeMore();
-      auto ready = [&] { return can && !queue_.empty(); };
-      if (window_.empty()) {
-        if (!queue_cv_.wait(lock, stop, ready)) break;
-      } else {
-        queue_cv_.wait_for(lock, stop, options_.ack_poll, ready);
-        if (stop.stop_requested()) break;
-      }
-      take = ready();
+    if (window_.empty()) {
+      if (!pending_.waitForBatches(stop)) break;
+      take = true;
+    } else {
+      if (canTakeMore())
+        take = pending_.waitForBatches(stop, options_.ack_poll);
+      else
+        pending_.idle(stop, options_.ack_poll);
+      if (stop.stop_requested()) break;
     }
     if (take && options_.writer_hook) {
       options_.writer_hook(stop);
       if (stop.stop_requested()) break;
     }
-    if (take) {
-      std::lock_guard lock(mu_);
-      std::uint64_t bytes = 0;
-      while (!queue_.empty() &&
-             (fresh.empty() || bytes + queue_.front().bytes <= options_.max_cycle_bytes)) {
-        bytes += queue_.front().bytes;
-        fresh.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+    if (take) pending_.takeBatches(fresh, options_.max_cycle_bytes);
     if (!fresh.empty()) writeFresh(fresh, stop);
     fresh.clear();
     if (!window_.empty() && !stop.stop_requested()) checkAcks(stop);
@@ -211,28 +154,20 @@ void SyslogSink::run(std::stop_token stop) {
 
 void SyslogSink::writeFresh(std::vector<Item>& fresh, std::stop_token stop) {
   if (config_error_) {
-    for (Item& item : fresh) fail(item, *config_error_);
+    for (Item& item : fresh) pending_.fail(item, *config_error_);
     return;
   }
   if (!conn_->isOpen()) {
     if (clock_.steadyNow() < next_connect_at_) {
-      Error error = Error::retryableError(ErrorKind::kTransport,
-                                          "Syslog sink " + name_ + " is down (reconnect backoff)");
-      {
-        std::lock_guard lock(mu_);
-        if (last_error_) error = *last_error_;
-      }
-      for (Item& item : fresh) fail(item, error);
+      Error error = pending_.lastError().value_or(Error::retryableError(
+          ErrorKind::kTransport, "Syslog sink " + name_ + " is down (reconnect backoff)"));
+      for (Item& item : fresh) pending_.fail(item, error);
       return;
     }
     if (!reconnect(stop, std::nullopt)) {
-      Error error =
-          Error::retryableError(ErrorKind::kTransport, "Syslog sink " + name_ + " is down");
-      {
-        std::lock_guard lock(mu_);
-        if (last_error_) error = *last_error_;
-      }
-      for (Item& item : fresh) fail(item, error);
+      Error error = pending_.lastError().value_or(
+          Error::retryableError(ErrorKind::kTransport, "Syslog sink " + name_ + " is down"));
+      for (Item& item : fresh) pending_.fail(item, error);
       return;
     }
   }
@@ -288,7 +223,7 @@ bool SyslogSink::reconnect(std::stop_token stop, const std::optional<Error>& cau
   std::deque<Item> window;
   window.swap(window_);
   window_bytes_ = 0;
-  for (Item& item : window) fail(item, st.error());
+  for (Item& item : window) pending_.fail(item, st.error());
   return false;
 }
 
@@ -311,7 +246,7 @@ void SyslogSink::checkAcks(std::stop_token stop) {
   }
   while (!window_.empty() && window_.front().end_offset <= acked_) {
     window_bytes_ -= window_.front().bytes;
-    deliver(window_.front());
+    pending_.deliver(window_.front());
     window_.pop_front();
   }
   if (window_.empty()) return;
@@ -326,28 +261,14 @@ void SyslogSink::checkAcks(std::stop_token stop) {
 
 void SyslogSink::noteUp() {
   consecutive_failures_ = 0;
-  bool recovered = false;
-  {
-    std::lock_guard lock(mu_);
-    recovered = state_ == SinkState::kDown;
-    state_ = SinkState::kUp;
-  }
-  if (recovered) log_->info("Syslog sink connected again address={}", config_.address);
+  if (pending_.markUp()) log_->info("Syslog sink connected again address={}", config_.address);
 }
 
 void SyslogSink::noteFailure(const Error& error) {
   ++consecutive_failures_;
   next_connect_at_ = clock_.steadyNow() +
                      backoffDelay(options_.reconnect_backoff, consecutive_failures_ - 1, random_);
-  bool was_down = false;
-  {
-    std::lock_guard lock(mu_);
-    was_down = state_ == SinkState::kDown;
-    state_ = SinkState::kDown;
-    last_error_ = error;
-    last_error_at_ = clock_.wallNow();
-  }
-  if (was_down) {
+  if (pending_.markDown(error)) {
     log_->debug("Syslog sink still failing attempt={} error={}", consecutive_failures_,
                 error.message);
   } else {
@@ -356,70 +277,21 @@ void SyslogSink::noteFailure(const Error& error) {
   }
 }
 
-void SyslogSink::deliver(Item& item) {
-  DeliveryReport report;
-  report.rejected = std::move(item.rejected);
-  finish(item, std::move(report), true);
-}
-
-void SyslogSink::fail(Item& item, const Error& error) {
-  finish(item, retryable(error), false);
-}
-
-void SyslogSink::finish(Item& item, DeliveryReport report, bool delivered) {
-  {
-    std::lock_guard lock(mu_);
-    if (delivered) {
-      delivered_ += item.records;
-      rejected_ += report.rejected.size();
-    } else {
-      failed_ += item.records;
-    }
-    queued_records_ -= item.records;
-    queued_bytes_ -= item.bytes;
-  }
-  space_cv_.notify_all();
-  DeliveryCallback done = std::move(item.done);
-  item.batch.reset();
-  item.messages.clear();
-  done(std::move(report));
-  {
-    std::lock_guard lock(mu_);
-    --outstanding_;
-  }
-  drained_cv_.notify_all();
-}
-
 void SyslogSink::failWindowAndQueue(const Error& error) {
   std::deque<Item> window;
   window.swap(window_);
   window_bytes_ = 0;
-  for (Item& item : window) fail(item, error);
-  std::deque<Item> items;
-  {
-    std::lock_guard lock(mu_);
-    items.swap(queue_);
-  }
-  for (Item& item : items) fail(item, error);
+  for (Item& item : window) pending_.fail(item, error);
+  pending_.failQueued(error);
 }
 
 Status SyslogSink::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  if (drained_cv_.wait_for(lock, timeout, [&] { return outstanding_ == 0; })) return okStatus();
-  return Error::retryableError(ErrorKind::kSink, "Syslog sink " + name_ + ": " +
-                                                     std::to_string(outstanding_) +
-                                                     " batches still unacknowledged after " +
-                                                     std::to_string(timeout.count()) + " ms");
+  return pending_.flush(timeout);
 }
 
 void SyslogSink::stop() {
   std::call_once(stop_once_, [this] {
-    {
-      std::lock_guard lock(mu_);
-      stopped_ = true;
-    }
-    space_cv_.notify_all();
-    queue_cv_.notify_all();
+    pending_.close();
     writer_.request_stop();
     if (writer_.joinable()) writer_.join();
     failWindowAndQueue(Error::retryableError(
@@ -431,17 +303,8 @@ void SyslogSink::stop() {
 }
 
 SinkStats SyslogSink::stats() const {
-  std::lock_guard lock(mu_);
-  SinkStats s;
-  s.state = state_;
-  s.delivered = delivered_;
-  s.failed = failed_;
-  s.rejected = rejected_;
-  s.queued = queued_records_;
-  s.queued_bytes = queued_bytes_;
+  SinkStats s = pending_.stats();
   s.truncated = truncated_.load();
-  s.last_error = last_error_;
-  s.last_error_at = last_error_at_;
   return s;
 }
 

@@ -28,10 +28,11 @@
 // Backpressure: formatted bytes of batches not yet reported (queued or in the window) are bounded
 // by SyslogSinkOptions::queue_max_bytes (a single larger batch is admitted alone); send() blocks
 // while full and returns early, reporting kRetryable, when its stop token fires or the sink stops.
+// The queue, the stats and the done/flush/stop bookkeeping are PendingBatchQueue's; this class
+// formats, writes, waits for acknowledgements and reconnects.
 #include <spdlog/logger.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -47,6 +48,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/random.h"
+#include "sinks/pending_batch_queue.h"
 #include "sinks/sink.h"
 #include "sinks/syslog/syslog_message.h"
 #include "sinks/syslog/syslog_transport.h"
@@ -96,13 +98,8 @@ class SyslogSink final : public Sink {
   std::uint64_t truncated() const { return truncated_.load(); }  // messages cut to the limit
 
  private:
-  struct Item {
-    BatchPtr batch;
-    DeliveryCallback done;
-    std::vector<RejectedRecord> rejected;
-    std::vector<std::string> messages;  // formatted, unframed
-    std::uint64_t bytes = 0;            // sum of messages' sizes
-    std::uint64_t records = 0;          // messages.size()
+  struct Item : PendingBatch {
+    std::vector<std::string> messages;  // formatted, unframed; bytes: the sum of their sizes
     std::uint64_t end_offset = 0;       // connection offset after its last message
   };
 
@@ -118,9 +115,6 @@ class SyslogSink final : public Sink {
   void noteFailure(const Error& error);
   void noteUp();
   void failWindowAndQueue(const Error& error);
-  void deliver(Item& item);
-  void fail(Item& item, const Error& error);
-  void finish(Item& item, DeliveryReport report, bool delivered);
 
   const std::string name_;
   const SyslogSinkConfig config_;
@@ -143,22 +137,7 @@ class SyslogSink final : public Sink {
   int consecutive_failures_ = 0;
   SteadyTime next_connect_at_{};
 
-  mutable std::mutex mu_;
-  std::condition_variable_any queue_cv_;
-  std::condition_variable_any space_cv_;
-  std::condition_variable drained_cv_;
-  std::deque<Item> queue_;
-  bool started_ = false;
-  bool stopped_ = false;
-  std::uint64_t outstanding_ = 0;
-  std::uint64_t queued_records_ = 0;
-  std::uint64_t queued_bytes_ = 0;
-  std::uint64_t delivered_ = 0;
-  std::uint64_t failed_ = 0;
-  std::uint64_t rejected_ = 0;
-  SinkState state_ = SinkState::kStarting;
-  std::optional<Error> last_error_;
-  std::optional<WallTime> last_error_at_;
+  PendingBatchQueue<Item> pending_;
   std::once_flag stop_once_;
   std::jthread writer_;
 };
