@@ -215,7 +215,7 @@ std::string statusToJson(const StatusReport& report, bool pretty) {
 
 Result<StatusReport> statusFromJson(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is not a JSON object");
   Reader r;

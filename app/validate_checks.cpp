@@ -64,7 +64,7 @@ bool hasDelegatedScopes(const std::string& token) {
   auto payload = crypto::base64UrlDecode(std::string_view(token).substr(a + 1, b - a - 1));
   if (!payload.ok()) return false;
   rapidjson::Document doc;
-  doc.Parse(payload->data(), payload->size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(payload->data(), payload->size());
   return !doc.HasParseError() && doc.IsObject() && doc.HasMember("scp");
 }
 
@@ -232,7 +232,7 @@ void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig&
       fail(c, what + e.describe(), subscriptionRemedy(e));
     } else {
       rapidjson::Document doc;
-      doc.Parse(res->body.data(), res->body.size());
+      doc.Parse<rapidjson::kParseIterativeFlag>(res->body.data(), res->body.size());
       size_t blobs = !doc.HasParseError() && doc.IsArray() ? doc.Size() : 0;
       bool more = res->header("NextPageUri").has_value();
       c.detail = std::to_string(blobs) + " blob" + (blobs == 1 ? "" : "s") +

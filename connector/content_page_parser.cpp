@@ -82,7 +82,7 @@ std::optional<std::string> parseItem(const rapidjson::Value& item, ContentRef& r
 
 Result<ContentPage> parseContentPage(std::string_view body, const StreamKey& stream) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
     return Error::permanent(ErrorKind::kCorrupt,
                             "The content list for " + stream.str() + " is not valid JSON (" +

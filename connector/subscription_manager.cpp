@@ -30,7 +30,7 @@ std::string describeWait(std::chrono::seconds s) {
 // The "status" member of a JSON object body, if any.
 std::optional<std::string> statusOf(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   auto it = doc.FindMember("status");
   if (it == doc.MemberEnd() || !it->value.IsString()) return std::nullopt;
@@ -126,7 +126,7 @@ Result<std::vector<SubscriptionInfo>> SubscriptionManager::listLocked(std::stop_
   }
 
   rapidjson::Document doc;
-  doc.Parse(response->body.data(), response->body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(response->body.data(), response->body.size());
   if (doc.HasParseError() || !doc.IsArray()) {
     return Error::permanent(ErrorKind::kCorrupt,
                             what +

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <utility>
 
 #include "core/config_check.h"
@@ -121,43 +123,84 @@ int editDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-LoadedConfig loadConfigString(std::string_view yaml, const std::string& source_name) {
-  LoadedConfig out;
-  out.config.source_path = source_name;
+namespace {
+
+// Counts the documents of a stream without building them. yaml-cpp 0.7's LoadAll() never ends
+// on some inputs (a lone ","; upstream issue #1040, found by fuzz/config_loader_fuzzer.cpp), so
+// the stream is only walked far enough to see whether a second document exists.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  YAML::Mark second;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents == 2) second = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+void loadInto(std::string_view yaml, const std::string& source_name, LoadedConfig& out) {
   ConfigIssues issues(source_name, out.issues, out.lines);
   ConfigNode root;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.empty() || docs[0].IsNull()) {
+    const std::string text(yaml);
+    YAML::Node first = YAML::Load(text);  // the first document only
+    if (first.IsNull()) {
       issues.error("", 0,
                    "the configuration is empty; start from the commented example "
                    "/etc/o365fwd/connector.yaml (conf/connector.yaml in the sources)");
-      return out;
+      return;
     }
-    if (docs.size() > 1)
-      issues.error("", lineOfMark(docs[1].Mark()), "more than one YAML document (`---`); keep one");
+    {
+      std::istringstream stream(text);
+      YAML::Parser parser(stream);
+      DocumentCounter counter;
+      for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+      }
+      if (counter.documents > 1)
+        issues.error("", lineOfMark(counter.second),
+                     "more than one YAML document (`---`); keep one");
+    }
     size_t budget = kMaxNodes;
-    if (!convert(docs[0], root, budget, 0)) {
+    if (!convert(first, root, budget, 0)) {
       issues.error("", 0,
                    "the document is too large or too deeply nested (aliases expanded to "
                    "more than 100000 values); a configuration is a few hundred values");
-      return out;
+      return;
     }
   } catch (const YAML::Exception& e) {
     std::string where = e.mark.is_null() ? "" : " at column " + std::to_string(e.mark.column + 1);
     issues.error("", lineOfMark(e.mark),
                  "YAML syntax error" + where + ": " + e.msg +
                      "; check the indentation (spaces, not tabs) and quoting");
-    return out;
+    return;
   }
   if (!root.isMap()) {
     issues.error("", root.line,
                  "expected a mapping with keys tenants, collection, state_dir, "
                  "sinks, health, log");
-    return out;
+    return;
   }
   parseConfig(root, baseDirOf(source_name), issues, out.config);
   checkConfig(out.config, source_name, out.lines, out.issues);
+}
+
+}  // namespace
+
+LoadedConfig loadConfigString(std::string_view yaml, const std::string& source_name) {
+  LoadedConfig out;
+  out.config.source_path = source_name;
+  loadInto(yaml, source_name, out);
+  // Every path, the early returns included, lists the problems in file order.
   std::stable_sort(out.issues.begin(), out.issues.end(), [](const auto& a, const auto& b) {
     return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
   });

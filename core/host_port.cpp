@@ -42,11 +42,15 @@ bool isLoopbackHost(std::string_view host) {
   while (start <= host.size()) {
     size_t dot = std::min(host.find('.', start), host.size());
     std::string_view part = host.substr(start, dot - start);
+    // Plain decimal only: no sign, and no leading zero, which the C library reads as octal
+    // (127.010.0.1 is 127.8.0.1) or refuses (127.1.1.09) — found by fuzz/host_port_fuzzer.cpp.
+    bool digits =
+        !part.empty() && part.size() <= 3 &&
+        std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || (part.size() > 1 && part[0] == '0')) return false;
     int v = -1;
     auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-    if (part.empty() || part.size() > 3 || ec != std::errc() || end != part.data() + part.size() ||
-        v > 255)
-      return false;
+    if (ec != std::errc() || end != part.data() + part.size() || v > 255) return false;
     ++parts;
     start = dot + 1;
   }

@@ -7,6 +7,11 @@
 namespace o365fwd {
 namespace {
 
+// WallTime counts nanoseconds in 64 bits: it holds 1677-09-21 .. 2262-04-11. Dates outside
+// whole years of that range are refused rather than wrapped around.
+constexpr int kMinYear = 1678;
+constexpr int kMaxYear = 2261;
+
 // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
 long long daysFromCivil(int y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -110,13 +115,15 @@ std::optional<WallTime> parseUtc(std::string_view s) {
     if (zone != "Z" && zone != "z" && zone != "+00:00" && zone != "+0000" && zone != "-00:00")
       return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > daysInMonth(y, static_cast<unsigned>(mo)) ||
-      h > 23 || mi > 59 || sec > 60)
+  if (mo < 1 || mo > 12 || d < 1 ||
+      static_cast<unsigned>(d) > daysInMonth(y, static_cast<unsigned>(mo)) || h > 23 || mi > 59 ||
+      sec > 60)
     return std::nullopt;
+  if (y < kMinYear || y > kMaxYear) return std::nullopt;
   long long days = daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   long long total = days * 86400 + h * 3600 + mi * 60 + sec;
-  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::seconds(total) +
-                                                                 std::chrono::microseconds(micros)));
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(
+      std::chrono::seconds(total) + std::chrono::microseconds(micros)));
 }
 
 std::string formatApiTime(WallTime t) {
@@ -152,14 +159,15 @@ std::optional<WallTime> parseHttpDate(std::string_view s) {
   // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
   if (s.size() < 29 || s[3] != ',') return std::nullopt;
   int d = 0, y = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 5, 2, d) || !digits(s, 12, 4, y) || !digits(s, 17, 2, h) || !digits(s, 20, 2, mi) ||
-      !digits(s, 23, 2, sec))
+  if (!digits(s, 5, 2, d) || !digits(s, 12, 4, y) || !digits(s, 17, 2, h) ||
+      !digits(s, 20, 2, mi) || !digits(s, 23, 2, sec))
     return std::nullopt;
   std::string_view mon = s.substr(8, 3);
   int mo = 0;
   for (size_t i = 0; i < kMonths.size(); ++i)
     if (mon == kMonths[i]) mo = static_cast<int>(i) + 1;
   if (mo == 0 || s.substr(26, 3) != "GMT") return std::nullopt;
+  if (y < kMinYear || y > kMaxYear) return std::nullopt;
   long long days = daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return WallTime(std::chrono::seconds(days * 86400 + h * 3600 + mi * 60 + sec));
 }

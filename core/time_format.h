@@ -10,7 +10,8 @@ namespace o365fwd {
 
 // Parses the API's timestamps: "2015-06-29T20:03:19" (CreationTime, no zone = UTC),
 // "2015-05-23T17:35:00.000Z" (contentCreated), "2015-05-23", "2015-05-23T17:35",
-// fractional seconds of any length, a trailing "Z" or "+00:00". Returns nullopt otherwise.
+// fractional seconds of any length, a trailing "Z" or "+00:00". Returns nullopt otherwise, and
+// for years outside 1678..2261 (what WallTime can hold; found by fuzz/time_format_fuzzer.cpp).
 std::optional<WallTime> parseUtc(std::string_view text);
 
 // "2025-01-14T09:45:12" — the documented form for startTime/endTime query parameters.

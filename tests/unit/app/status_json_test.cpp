@@ -67,5 +67,10 @@ TEST(StatusJson, ReaderNamesTheBrokenField) {
       << bad.error().message;
 }
 
+TEST(StatusJson, DeeplyNestedInputIsAnErrorNotACrash) {
+  EXPECT_FALSE(statusFromJson(std::string(200000, '[')).ok());
+  EXPECT_FALSE(statusFromJson("{\"streams\":" + std::string(200000, '[')).ok());
+}
+
 }  // namespace
 }  // namespace o365fwd

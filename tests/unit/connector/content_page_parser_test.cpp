@@ -115,5 +115,19 @@ TEST(ContentPageParser, ProblemListIsBoundedButTheCountIsNot) {
   EXPECT_EQ(page->problems.size(), ContentPage::kMaxProblems);
 }
 
+// Found while writing fuzz/content_page_fuzzer.cpp: a recursive parse of deeply nested JSON
+// overflowed the stack; the parse is iterative now.
+TEST(ContentPageParser, DeeplyNestedBodyIsAnErrorNotACrash) {
+  std::string deep(200000, '[');
+  auto page = parseContentPage(deep, kStream);
+  EXPECT_FALSE(page);
+  // Well-formed but absurd: one item that is not a content object, reported, no crash.
+  std::string closed = std::string(100000, '[') + std::string(100000, ']');
+  auto odd = parseContentPage(closed, kStream);
+  ASSERT_TRUE(odd);
+  EXPECT_TRUE(odd->refs.empty());
+  EXPECT_EQ(odd->bad_items, 1u);
+}
+
 }  // namespace
 }  // namespace o365fwd

@@ -496,3 +496,31 @@ TEST(ConfigIssue, DescribeLeavesOutUnknownParts) {
 
 }  // namespace
 }  // namespace o365fwd
+
+namespace o365fwd {
+namespace {
+
+// Found by fuzz/config_loader_fuzzer.cpp: yaml-cpp 0.7's LoadAll() never ends on a lone ",".
+TEST(ConfigLoaderFuzzFindings, ALoneCommaIsAnErrorNotAnEndlessAllocation) {
+  LoadedConfig c = loadConfigString(",", "connector.yaml");
+  EXPECT_FALSE(c.valid());
+  ASSERT_FALSE(c.issues.empty());
+}
+
+TEST(ConfigLoaderFuzzFindings, IssuesAreInLineOrderOnEveryPath) {
+  LoadedConfig c = loadConfigString("x\n---\ny\n", "connector.yaml");
+  ASSERT_GE(c.issues.size(), 2u);
+  for (std::size_t i = 1; i < c.issues.size(); ++i) {
+    int a = c.issues[i - 1].line == 0 ? INT32_MAX : c.issues[i - 1].line;
+    int b = c.issues[i].line == 0 ? INT32_MAX : c.issues[i].line;
+    EXPECT_LE(a, b) << c.issues[i - 1].describe() << " / " << c.issues[i].describe();
+  }
+  bool second_document = false;
+  for (const ConfigIssue& issue : c.issues)
+    second_document =
+        second_document || issue.message.find("more than one YAML document") != std::string::npos;
+  EXPECT_TRUE(second_document);
+}
+
+}  // namespace
+}  // namespace o365fwd
