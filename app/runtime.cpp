@@ -6,7 +6,7 @@
 namespace o365fwd {
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock, Random& random) {
-  std::unique_ptr<Runtime> rt(new Runtime(config, clock, random));
+  std::unique_ptr<Runtime> rt(new Runtime());
   CurlTransportOptions transport_options;
   // Downloads plus listing and token requests of every tenant share the transport.
   transport_options.max_concurrent =

@@ -46,11 +46,8 @@ class Runtime {
   void reloadCredentials();
 
  private:
-  Runtime(const Config& config, Clock& clock, Random& random) : config_(config), clock_(clock), random_(random) {}
+  Runtime() = default;
 
-  const Config& config_;
-  Clock& clock_;
-  Random& random_;
   std::unique_ptr<CurlMultiTransport> transport_;
   std::vector<std::unique_ptr<TenantRuntime>> tenants_;
 };

@@ -228,10 +228,12 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks, std::set<std::shared
     dedup_.release(task->keys);
     if (task->holds_slot) budget_.release(task->held_bytes);
   }
-  for (const auto& [stream, w] : watermarks)
+  for (const auto& [stream, w] : watermarks) {
+    const WallTime mark = w;  // clang 14 cannot capture a structured binding
     status_.update(stream, [&](StreamStatus& s) {
-      if (!s.watermark || *s.watermark < w) s.watermark = w;
+      if (!s.watermark || *s.watermark < mark) s.watermark = mark;
     });
+  }
   for (const auto& cycle : touched)
     if (cycle->claimFinish()) cycle_finished_(cycle);
 }

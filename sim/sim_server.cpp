@@ -22,7 +22,6 @@ Result<std::unique_ptr<SimServer>> SimServer::create(SimConfig config, Clock& cl
 
 SimServer::SimServer(SimConfig config, Clock& clock, Random& random, TenantDirectory tenants)
     : config_(std::move(config)),
-      clock_(clock),
       random_(random),
       tenants_(std::move(tenants)),
       state_(config_, clock),

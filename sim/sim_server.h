@@ -58,7 +58,6 @@ class SimServer {
   std::string routeOf(const httplib::Request& req) const;
 
   SimConfig config_;
-  Clock& clock_;
   Random& random_;
   TenantDirectory tenants_;
   SimState state_;
