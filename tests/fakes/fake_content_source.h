@@ -15,8 +15,8 @@ namespace o365fwd::testing {
 struct FakeBlob {
   ContentRef ref;
   std::string body;
-  int fail_fetches = 0;           // the first N fetches fail with a retryable error
-  std::string permanent_error;    // e.g. "AF20051": every fetch fails with this code
+  int fail_fetches = 0;         // the first N fetches fail with a retryable error
+  std::string permanent_error;  // e.g. "AF20051": every fetch fails with this code
   int fetches = 0;
 };
 
@@ -34,7 +34,8 @@ class FakeContentSource final : public ContentSource {
     std::lock_guard lock(mu_);
     ++subscription_calls;
     if (!subscription_error.empty())
-      return Error::permanent(ErrorKind::kApi, "subscription failed for " + content_type, subscription_error);
+      return Error::permanent(ErrorKind::kApi, "subscription failed for " + content_type,
+                              subscription_error);
     return okStatus();
   }
 
@@ -51,8 +52,9 @@ class FakeContentSource final : public ContentSource {
           matching.push_back(b.ref);
     }
     for (std::size_t i = 0; i < matching.size(); i += page_size) {
-      std::vector<ContentRef> page(matching.begin() + static_cast<long>(i),
-                                   matching.begin() + static_cast<long>(std::min(matching.size(), i + page_size)));
+      std::vector<ContentRef> page(
+          matching.begin() + static_cast<long>(i),
+          matching.begin() + static_cast<long>(std::min(matching.size(), i + page_size)));
       if (Status s = on_page(std::move(page)); !s.ok()) return s;
     }
     return okStatus();
@@ -85,7 +87,7 @@ class FakeContentSource final : public ContentSource {
   std::string subscription_error;
   int subscription_calls = 0;
   int list_calls = 0;
-  int fetch_calls = 0;
+  std::atomic<int> fetch_calls{0};  // read by tests while workers fetch
   std::vector<ListingWindow> windows;
 
  private:

@@ -63,17 +63,21 @@ class KafkaSinkIntegrationTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (KafkaBroker::jarDir().empty()) return;
     dir_ = new TempDir("kafka-it");
-    broker_ = KafkaBroker::start(*dir_).release();
+    broker_error_ = new std::string;
+    broker_ = KafkaBroker::start(*dir_, broker_error_).release();
   }
   static void TearDownTestSuite() {
     delete broker_;
     broker_ = nullptr;
     delete dir_;
+    delete broker_error_;
+    broker_error_ = nullptr;
     dir_ = nullptr;
   }
   void SetUp() override {
     if (KafkaBroker::jarDir().empty()) GTEST_SKIP() << KafkaBroker::kNotInstalled;
-    ASSERT_NE(broker_, nullptr) << "the Kafka broker did not start";
+    ASSERT_NE(broker_, nullptr) << "the Kafka broker did not start: "
+                                << (broker_error_ ? *broker_error_ : "");
   }
   KafkaSinkConfig config(const std::string& topic) {
     KafkaSinkConfig c;
@@ -84,11 +88,13 @@ class KafkaSinkIntegrationTest : public ::testing::Test {
 
   static TempDir* dir_;
   static KafkaBroker* broker_;
+  static std::string* broker_error_;
   SystemClock clock_;
   Random random_{42};
 };
 TempDir* KafkaSinkIntegrationTest::dir_ = nullptr;
 KafkaBroker* KafkaSinkIntegrationTest::broker_ = nullptr;
+std::string* KafkaSinkIntegrationTest::broker_error_ = nullptr;
 
 // Collects delivery reports by batch slot.
 class Reports {

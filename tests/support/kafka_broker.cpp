@@ -148,13 +148,19 @@ fs::path KafkaBroker::jarDir() {
   return dir;
 }
 
-std::unique_ptr<KafkaBroker> KafkaBroker::start(const TempDir& dir) {
+std::unique_ptr<KafkaBroker> KafkaBroker::start(const TempDir& dir, std::string* error) {
+  // From SetUpTestSuite a gtest failure would only mark the suite's tests skipped (and ctest
+  // would count them as skipped, not failed): such callers take the message and fail in SetUp.
+  auto fail = [error](const std::string& message) -> std::unique_ptr<KafkaBroker> {
+    if (error)
+      *error = message;
+    else
+      ADD_FAILURE() << message;
+    return nullptr;
+  };
   std::unique_ptr<KafkaBroker> broker(new KafkaBroker());
   broker->jars_ = jarDir();
-  if (broker->jars_.empty()) {
-    ADD_FAILURE() << kNotInstalled;
-    return nullptr;
-  }
+  if (broker->jars_.empty()) return fail(kNotInstalled);
   broker->dir_ = dir.path() / "kafka";
   fs::create_directories(broker->dir_ / "data");
   int port = freeLoopbackPort();
@@ -193,18 +199,16 @@ std::unique_ptr<KafkaBroker> KafkaBroker::start(const TempDir& dir) {
   options.stderr_file = broker->dir_ / "format.err";
   Status started = format.start(
       {"java", "-Xmx256m", "-cp", (broker->jars_ / "*").string(), "kafka.tools.StorageTool",
-       "format", "-t", randomClusterId(), "-c", broker->config_.string()},
+       // "--cluster-id=ID": an id may start with '-', which as a separate argument reads as an
+       // option.
+       "format", "--cluster-id=" + randomClusterId(), "-c", broker->config_.string()},
       options);
   std::optional<int> rc = started.ok() ? format.wait(std::chrono::seconds(120)) : std::nullopt;
-  if (!rc || *rc != 0) {
-    ADD_FAILURE() << "kafka StorageTool format failed: " << readFile(broker->dir_ / "format.log")
-                  << readFile(broker->dir_ / "format.err");
-    return nullptr;
-  }
-  if (Status s = broker->launch(); !s.ok()) {
-    ADD_FAILURE() << s.error().message << "\n" << broker->logTail();
-    return nullptr;
-  }
+  if (!rc || *rc != 0)
+    return fail("kafka StorageTool format failed: " + readFile(broker->dir_ / "format.log") +
+                readFile(broker->dir_ / "format.err"));
+  if (Status s = broker->launch(); !s.ok())
+    return fail(s.error().message + "\n" + broker->logTail());
   return broker;
 }
 

@@ -51,7 +51,9 @@ class KafkaBroker {
   // Formats a fresh KRaft log dir under dir/kafka and starts the broker; waits (up to 90 s) until
   // it answers metadata requests. On failure reports a gtest failure with the broker log's tail
   // and returns nullptr.
-  static std::unique_ptr<KafkaBroker> start(const TempDir& dir);
+  // nullptr when it does not come up: with `error`, the message goes there (for SetUpTestSuite,
+  // whose failures gtest reports as skipped tests); without, it is a gtest failure.
+  static std::unique_ptr<KafkaBroker> start(const TempDir& dir, std::string* error = nullptr);
   ~KafkaBroker();
   KafkaBroker(const KafkaBroker&) = delete;
   KafkaBroker& operator=(const KafkaBroker&) = delete;

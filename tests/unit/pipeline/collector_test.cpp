@@ -277,7 +277,7 @@ TEST(Collector, BackpressureBoundsBlobsInFlight) {
   ASSERT_TRUE(h.sink.waitPending(2, 5s));
   std::this_thread::sleep_for(100ms);
   // 4 workers: 2 batches pending in the sink, at most 2 more blocked in send(); the rest wait.
-  EXPECT_LE(h.source.fetch_calls, 4 * 4 + 4);
+  EXPECT_LE(h.source.fetch_calls.load(), 4 * 4 + 4);
   EXPECT_LE(collector.budget().blobs(), 4u * 4u);
   for (int round = 0; round < 100 && h.sink.records().size() < 40; ++round) {
     h.sink.deliverPending();
