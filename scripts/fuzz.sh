@@ -18,20 +18,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 ALL_TARGETS=(blob_parser content_page config_loader rfc5424 url_guard host_port time_format status_json)
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 
-missing=()
-for p in clang-14 libclang-rt-14-dev; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]} > 0)); then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  echo "fuzz: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/apt-install.sh fuzz clang-14 libclang-rt-14-dev
 
 # fuzzer-no-link gives the project libraries coverage instrumentation; O365FWD_SANITIZE adds
 # ASan+UBSan everywhere; fuzz/CMakeLists.txt links the *_fuzzer binaries with -fsanitize=fuzzer.

@@ -9,6 +9,8 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "tests/support/forwarder_harness.h"
@@ -63,55 +65,57 @@ std::size_t count(const std::vector<std::string>& v, const std::string& s) {
   return static_cast<std::size_t>(std::count(v.begin(), v.end(), s));
 }
 
-TEST(SystemdNotify, ReadyWatchdogPingsAndStopping) {
+// The simulator, a configuration for it, the notify socket and the daemon started with
+// NOTIFY_SOCKET, WATCHDOG_USEC=400000 (a ping every 200 ms) and `extra_env`.
+struct NotifiedDaemon {
   TempDir dir;
-  auto sim = SimProcess::start({"--blobs", "3", "--records-per-blob", "5"}, dir);
-  ASSERT_TRUE(sim);
-  ForwarderHarness fwd(*sim, dir);
-  NotifySocket socket((dir.path() / "notify.sock").string());
-  ASSERT_TRUE(socket.bound());
+  std::unique_ptr<SimProcess> sim;
+  std::unique_ptr<ForwarderHarness> fwd;
+  std::unique_ptr<NotifySocket> socket;
   ChildProcess daemon;
-  ProcessOptions options;
-  options.env["NOTIFY_SOCKET"] = (dir.path() / "notify.sock").string();
-  options.env["WATCHDOG_USEC"] = "400000";  // WatchdogSec=0.4s: a ping every 200 ms
-  ASSERT_TRUE(
-      daemon.start({forwarderBinary().string(), "run", "-c", fwd.configPath().string()}, options)
-          .ok());
 
-  std::vector<std::string> first = socket.collect(30s, "READY=1");
-  ASSERT_EQ(count(first, "READY=1"), 1u) << daemon.stderrText();
-  std::vector<std::string> running = socket.collect(2s);
-  EXPECT_GE(count(running, "WATCHDOG=1"),
-            5u);  // ~10 expected in 2 s; generous for a loaded machine
-  EXPECT_TRUE(daemon.waitForStderr("systemd watchdog on", 5s));
+  bool start(const std::map<std::string, std::string>& extra_env = {}) {
+    sim = SimProcess::start({"--blobs", "3", "--records-per-blob", "5"}, dir);
+    if (!sim) return false;
+    fwd = std::make_unique<ForwarderHarness>(*sim, dir);
+    const std::string path = (dir.path() / "notify.sock").string();
+    socket = std::make_unique<NotifySocket>(path);
+    if (!socket->bound()) return false;
+    ProcessOptions options;
+    options.env = extra_env;
+    options.env["NOTIFY_SOCKET"] = path;
+    options.env["WATCHDOG_USEC"] = "400000";
+    return daemon
+        .start({forwarderBinary().string(), "run", "-c", fwd->configPath().string()}, options)
+        .ok();
+  }
+};
 
-  daemon.signal(SIGTERM);
-  std::vector<std::string> stopping = socket.collect(30s, "STOPPING=1");
+TEST(SystemdNotify, ReadyWatchdogPingsAndStopping) {
+  NotifiedDaemon d;
+  ASSERT_TRUE(d.start());
+  std::vector<std::string> first = d.socket->collect(30s, "READY=1");
+  ASSERT_EQ(count(first, "READY=1"), 1u) << d.daemon.stderrText();
+  // ~10 pings expected in 2 s; at least 5, generous for a loaded machine.
+  std::vector<std::string> running = d.socket->collect(2s);
+  EXPECT_GE(count(running, "WATCHDOG=1"), 5u);
+  EXPECT_TRUE(d.daemon.waitForStderr("systemd watchdog on", 5s));
+
+  d.daemon.signal(SIGTERM);
+  std::vector<std::string> stopping = d.socket->collect(30s, "STOPPING=1");
   EXPECT_EQ(count(stopping, "STOPPING=1"), 1u);
-  EXPECT_EQ(daemon.wait(60s), 0) << daemon.stderrText();
+  EXPECT_EQ(d.daemon.wait(60s), 0) << d.daemon.stderrText();
 }
 
 TEST(SystemdNotify, WatchdogForAnotherPidIsIgnored) {
-  TempDir dir;
-  auto sim = SimProcess::start({"--blobs", "1", "--records-per-blob", "1"}, dir);
-  ASSERT_TRUE(sim);
-  ForwarderHarness fwd(*sim, dir);
-  NotifySocket socket((dir.path() / "notify.sock").string());
-  ASSERT_TRUE(socket.bound());
-  ChildProcess daemon;
-  ProcessOptions options;
-  options.env["NOTIFY_SOCKET"] = (dir.path() / "notify.sock").string();
-  options.env["WATCHDOG_USEC"] = "400000";
-  options.env["WATCHDOG_PID"] = "1";  // meant for another process
-  ASSERT_TRUE(
-      daemon.start({forwarderBinary().string(), "run", "-c", fwd.configPath().string()}, options)
-          .ok());
-  std::vector<std::string> got = socket.collect(30s, "READY=1");
+  NotifiedDaemon d;
+  ASSERT_TRUE(d.start({{"WATCHDOG_PID", "1"}}));  // meant for another process
+  std::vector<std::string> got = d.socket->collect(30s, "READY=1");
   ASSERT_EQ(count(got, "READY=1"), 1u);
-  got = socket.collect(1s);
+  got = d.socket->collect(1s);
   EXPECT_EQ(count(got, "WATCHDOG=1"), 0u);
-  daemon.signal(SIGTERM);
-  EXPECT_EQ(daemon.wait(60s), 0);
+  d.daemon.signal(SIGTERM);
+  EXPECT_EQ(d.daemon.wait(60s), 0);
 }
 
 }  // namespace
