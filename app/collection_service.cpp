@@ -72,15 +72,7 @@ void seedStatus(StatusBoard& status, StateStore& store, const std::vector<Stream
     bool wanted = std::any_of(streams.begin(), streams.end(),
                               [&](const StreamSpec& s) { return s.key == c.stream; });
     if (!wanted) continue;
-    status.update(c.stream, [&](StreamStatus& s) {
-      s.watermark = c.watermark;
-      s.blobs_done = c.blobs_done;
-      s.events_forwarded = c.events_forwarded;
-      s.duplicates_dropped = c.duplicates_dropped;
-      s.dead_lettered = c.dead_lettered;
-      s.blobs_lost = c.blobs_lost;
-      s.last_success = c.last_success;
-    });
+    status.update(c.stream, [&](StreamStatus& s) { applyStoredCounters(s, c); });
   }
 }
 

@@ -125,15 +125,7 @@ Result<StatusReport> fromStateDatabase(const Config& config, WallTime now) {
       StreamStatus s;
       s.stream = StreamKey{t.name, ct};
       for (const StreamCounters& c : *counters)
-        if (c.stream == s.stream) {
-          s.watermark = c.watermark;
-          s.last_success = c.last_success;
-          s.blobs_done = c.blobs_done;
-          s.events_forwarded = c.events_forwarded;
-          s.duplicates_dropped = c.duplicates_dropped;
-          s.dead_lettered = c.dead_lettered;
-          s.blobs_lost = c.blobs_lost;
-        }
+        if (c.stream == s.stream) applyStoredCounters(s, c);
       StreamReport r = streamReport(s, t.tenant_id, now, lag);
       r.state = "stopped";
       report.streams.push_back(std::move(r));

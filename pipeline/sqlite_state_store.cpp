@@ -267,6 +267,31 @@ class Call {
   int bind_rc_ = SQLITE_OK;
 };
 
+// Per-stream counters: the running store's counters() and the lock-free readStateCounters().
+constexpr const char* kAllStreamsSql =
+    "SELECT tenant, content_type, watermark_ns, blobs_done, events_forwarded, "
+    "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns "
+    "FROM streams ORDER BY tenant, content_type";
+
+// Appends every row of kAllStreamsSql to `out`; returns the last step's code (SQLITE_DONE when
+// every row was read).
+int readAllStreams(const Stmt& stmt, std::vector<StreamCounters>& out) {
+  Call call(stmt);
+  int rc;
+  while ((rc = call.step()) == SQLITE_ROW) {
+    StreamCounters& c = out.emplace_back();
+    c.stream = StreamKey{call.text(0), call.text(1)};
+    if (!call.isNull(2)) c.watermark = fromNs(call.i64(2));
+    c.blobs_done = asUnsigned(call.i64(3));
+    c.events_forwarded = asUnsigned(call.i64(4));
+    c.duplicates_dropped = asUnsigned(call.i64(5));
+    c.dead_lettered = asUnsigned(call.i64(6));
+    c.blobs_lost = asUnsigned(call.i64(7));
+    if (!call.isNull(8)) c.last_success = fromNs(call.i64(8));
+  }
+  return rc;
+}
+
 bool keyLess(const RecordKey& a, const RecordKey& b) {  // the order of seen_keys' primary key
   return asSigned(a.hi) != asSigned(b.hi) ? asSigned(a.hi) < asSigned(b.hi)
                                           : asSigned(a.lo) < asSigned(b.lo);
@@ -551,10 +576,7 @@ Status SqliteStateStore::prepareStatements() {
        "INSERT INTO lost_blobs (stream_id, content_id, reason, expiration_ns) "
        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"},
       {&st->count_lost, "UPDATE streams SET blobs_lost = blobs_lost + 1 WHERE id = ?1"},
-      {&st->all_streams,
-       "SELECT tenant, content_type, watermark_ns, blobs_done, events_forwarded, "
-       "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns "
-       "FROM streams ORDER BY tenant, content_type"},
+      {&st->all_streams, kAllStreamsSql},
       {&st->prune_done,
        "DELETE FROM done_blobs WHERE (stream_id, content_id) IN (SELECT stream_id, content_id "
        "FROM done_blobs WHERE expiration_ns < ?1 LIMIT ?2)"},
@@ -940,20 +962,8 @@ Result<std::vector<StreamCounters>> SqliteStateStore::counters() {
   Serialized lock(*this);
   return transact<Out>(false, "reading stream counters", [&]() -> Result<Out> {
     Out out;
-    Call call(st_->all_streams);
-    int rc;
-    while ((rc = call.step()) == SQLITE_ROW) {
-      StreamCounters& c = out.emplace_back();
-      c.stream = StreamKey{call.text(0), call.text(1)};
-      if (!call.isNull(2)) c.watermark = fromNs(call.i64(2));
-      c.blobs_done = asUnsigned(call.i64(3));
-      c.events_forwarded = asUnsigned(call.i64(4));
-      c.duplicates_dropped = asUnsigned(call.i64(5));
-      c.dead_lettered = asUnsigned(call.i64(6));
-      c.blobs_lost = asUnsigned(call.i64(7));
-      if (!call.isNull(8)) c.last_success = fromNs(call.i64(8));
-    }
-    if (rc != SQLITE_DONE) return dbError(rc, "reading stream counters");
+    if (int rc = readAllStreams(st_->all_streams, out); rc != SQLITE_DONE)
+      return dbError(rc, "reading stream counters");
     return out;
   });
 }
@@ -980,43 +990,24 @@ Result<std::vector<StreamCounters>> readStateCounters(const fs::path& state_dir)
   const fs::path path = state_dir / "state.db";
   std::error_code ec;
   if (!fs::exists(path, ec))
-    return Error::permanent(ErrorKind::kIo, "no state database at " + path.string() +
-                                                ": o365fwd has not collected anything with this state_dir yet");
+    return Error::permanent(ErrorKind::kIo,
+                            "no state database at " + path.string() +
+                                ": o365fwd has not collected anything with this state_dir yet");
   sqlite3* db = nullptr;
   // Read-only and without the directory lock: a running daemon holds it, and WAL readers never
   // block its writer.
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  sqlite3_stmt* stmt = nullptr;
+  std::vector<StreamCounters> out;
   if (rc == SQLITE_OK) {
     sqlite3_busy_timeout(db, 2000);
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT tenant, content_type, watermark_ns, blobs_done, events_forwarded, "
-                            "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns "
-                            "FROM streams ORDER BY tenant, content_type",
-                            -1, &stmt, nullptr);
-  }
-  std::vector<StreamCounters> out;
-  auto text = [&](int col) {
-    const unsigned char* t = sqlite3_column_text(stmt, col);
-    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
-  };
-  auto count = [&](int col) { return asUnsigned(sqlite3_column_int64(stmt, col)); };
-  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) break;
-    StreamCounters& c = out.emplace_back();
-    c.stream = StreamKey{text(0), text(1)};
-    if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) c.watermark = fromNs(sqlite3_column_int64(stmt, 2));
-    c.blobs_done = count(3);
-    c.events_forwarded = count(4);
-    c.duplicates_dropped = count(5);
-    c.dead_lettered = count(6);
-    c.blobs_lost = count(7);
-    if (sqlite3_column_type(stmt, 8) != SQLITE_NULL) c.last_success = fromNs(sqlite3_column_int64(stmt, 8));
+    sqlite3_stmt* raw = nullptr;
+    rc = sqlite3_prepare_v2(db, kAllStreamsSql, -1, &raw, nullptr);
+    Stmt stmt(raw);
+    if (rc == SQLITE_OK) rc = readAllStreams(stmt, out);
   }
   Result<std::vector<StreamCounters>> result = std::move(out);
-  if (rc != SQLITE_DONE) result = sqliteError(rc, sqlite3_errmsg(db), path, "reading stream counters");
-  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE)
+    result = sqliteError(rc, sqlite3_errmsg(db), path, "reading stream counters");
   sqlite3_close(db);
   return result;
 }

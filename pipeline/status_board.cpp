@@ -14,6 +14,16 @@ const char* toString(StreamState state) {
   return "unknown";
 }
 
+void applyStoredCounters(StreamStatus& s, const StreamCounters& c) {
+  s.watermark = c.watermark;
+  s.last_success = c.last_success;
+  s.blobs_done = c.blobs_done;
+  s.events_forwarded = c.events_forwarded;
+  s.duplicates_dropped = c.duplicates_dropped;
+  s.dead_lettered = c.dead_lettered;
+  s.blobs_lost = c.blobs_lost;
+}
+
 void StatusBoard::addStream(const StreamKey& stream) {
   std::lock_guard lock(mu_);
   streams_[stream].stream = stream;

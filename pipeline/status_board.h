@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connector/content_ref.h"
+#include "pipeline/state_store.h"
 #include "core/clock.h"
 #include "core/result.h"
 
@@ -45,6 +46,10 @@ struct StreamStatus {
   std::uint64_t consecutive_failures = 0;
   std::optional<ErrorInfo> last_error;
 };
+
+// Copies what the state database persists for a stream (watermark, last success, persisted
+// totals) into its status: the daemon's starting point, and `o365fwd status` of a stopped one.
+void applyStoredCounters(StreamStatus& status, const StreamCounters& counters);
 
 struct CollectionTotals {
   std::uint64_t blobs_done = 0, blobs_failed = 0, blobs_lost = 0, events_forwarded = 0,
