@@ -12,6 +12,7 @@
 #include "app/metrics_text.h"
 #include "app/status_json.h"
 #include "app/status_page.h"
+#include "app/status_snapshotter.h"
 #include "core/crypto.h"
 #include "core/logging.h"
 
@@ -180,14 +181,7 @@ class HttplibHealthServer final : public HealthServer {
   static std::string readiness(const StatusReport& r) {
     if (r.ready) return "ready\n";
     std::string out = "not ready:\n";
-    if (r.shutting_down) out += "  shutting down\n";
-    for (const StreamReport& s : r.streams)
-      if (!s.last_success || !r.started_at || *s.last_success < *r.started_at)
-        out += "  stream " + s.tenant + "/" + s.content_type + ": " + s.state +
-               ", no successful poll yet" +
-               (s.last_error ? " (last error " + s.last_error->code + ")" : std::string()) + "\n";
-    for (const SinkReport& s : r.sinks)
-      if (s.state != "up") out += "  sink " + s.name + ": " + s.state + "\n";
+    for (const std::string& reason : notReadyReasons(r)) out += "  " + reason + "\n";
     return out;
   }
 

@@ -136,10 +136,10 @@ void ProgressReporter::run(std::stop_token stop) {
   auto interval = options_.terminal ? options_.line_interval
                                     : std::min<std::chrono::milliseconds>(
                                           options_.line_interval * 5, std::chrono::seconds(5));
-  while (clock_.sleepFor(interval, stop)) tick(clock_.steadyNow(), false);
+  while (clock_.sleepFor(interval, stop)) tick(clock_.steadyNow());
 }
 
-void ProgressReporter::tick(SteadyTime now, bool force_summary) {
+void ProgressReporter::tick(SteadyTime now) {
   StatusReport report = snapshot_();
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
   if (output_.log)
@@ -150,7 +150,7 @@ void ProgressReporter::tick(SteadyTime now, bool force_summary) {
     if (output_.line) output_.line(progressLine(report, elapsed) + "\x1b[K\r");
     return;
   }
-  if (options_.log_interval.count() > 0 && (force_summary || now >= next_summary_)) {
+  if (options_.log_interval.count() > 0 && now >= next_summary_) {
     next_summary_ = now + options_.log_interval;
     if (output_.log) output_.log(LagEvent::Severity::kInfo, progressSummary(report, elapsed));
   }

@@ -56,7 +56,7 @@ class ProgressReporter {
 
  private:
   void run(std::stop_token stop);
-  void tick(SteadyTime now, bool force_summary);
+  void tick(SteadyTime now);
 
   std::function<StatusReport()> snapshot_;
   ProgressOptions options_;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/status_table.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -135,14 +136,6 @@ std::string htmlEscape(std::string_view text) {
   return out;
 }
 
-// "active" -> "Active"; the script's cap() does the same.
-std::string capitalized(std::string_view state) {
-  std::string out(state);
-  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
-    out[0] = static_cast<char>(out[0] - 'a' + 'A');
-  return out;
-}
-
 // The script's lag() does the same.
 std::string humanLag(const std::optional<std::int64_t>& seconds) {
   if (!seconds) return "n/a";
@@ -170,7 +163,7 @@ std::string streamRow(const StreamReport& s) {
                     htmlEscape(s.state) + "\">";
   row += cell("tenant", s.tenant);
   row += cell("content-type", s.content_type);
-  row += cell("state", capitalized(s.state));
+  row += cell("state", capitalized(s.state));  // the script's cap() does the same
   row += cell("last-success", s.last_success ? formatIsoMillis(*s.last_success) : "never");
   row += cell(std::string("lag lag-") + toString(s.lag_level), humanLag(s.lag_seconds));
   row += cell("num forwarded", std::to_string(s.events_forwarded));

@@ -65,13 +65,23 @@ SinkReport sinkReport(const Sink& sink) {
   return r;
 }
 
-bool isReady(const StatusReport& report) {
-  if (report.shutting_down || !report.started_at) return false;
+std::vector<std::string> notReadyReasons(const StatusReport& report) {
+  std::vector<std::string> reasons;
+  if (report.shutting_down) reasons.push_back("shutting down");
+  if (!report.started_at) reasons.push_back("collection has not started");
   for (const StreamReport& s : report.streams)
-    if (!s.last_success || *s.last_success < *report.started_at) return false;
+    if (!s.last_success || !report.started_at || *s.last_success < *report.started_at)
+      reasons.push_back(
+          "stream " + s.tenant + "/" + s.content_type + ": " + s.state +
+          ", no successful poll yet" +
+          (s.last_error ? " (last error " + s.last_error->code + ")" : std::string()));
   for (const SinkReport& s : report.sinks)
-    if (s.state != "up") return false;
-  return true;
+    if (s.state != "up") reasons.push_back("sink " + s.name + ": " + s.state);
+  return reasons;
+}
+
+bool isReady(const StatusReport& report) {
+  return notReadyReasons(report).empty();
 }
 
 StatusReport StatusSnapshotter::snapshot() const {

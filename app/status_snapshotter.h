@@ -31,7 +31,8 @@ StreamReport streamReport(const StreamStatus& status, const std::string& tenant_
                           const LagThresholds& thresholds);
 SinkReport sinkReport(const Sink& sink);
 // Ready: not shutting down, every stream finished a successful cycle since `started_at`, every
-// sink up.
+// sink up. The reasons name each that is not ("sink siem: down"); none when ready.
+std::vector<std::string> notReadyReasons(const StatusReport& report);
 bool isReady(const StatusReport& report);
 
 struct StatusSources {

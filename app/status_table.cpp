@@ -44,11 +44,6 @@ std::string errorText(const std::optional<ErrorInfo>& e) {
   return text;
 }
 
-std::string capitalized(std::string s) {
-  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
-  return s;
-}
-
 }  // namespace
 
 std::string humanDuration(std::chrono::seconds d) {
@@ -71,6 +66,11 @@ std::string groupedCount(std::uint64_t n) {
     out += digits[i];
   }
   return out;
+}
+
+std::string capitalized(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
 }
 
 std::string displayState(const StreamReport& s) {

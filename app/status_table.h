@@ -13,6 +13,8 @@ namespace o365fwd {
 std::string humanDuration(std::chrono::seconds d);
 // "1,234,567".
 std::string groupedCount(std::uint64_t n);
+// "active" -> "Active" (state names as people read them).
+std::string capitalized(std::string s);
 // State as consoles show it: Active, Starting, Error, Disabled (Lagging when active but behind).
 std::string displayState(const StreamReport& stream);
 
