@@ -5,9 +5,9 @@
 #include <iostream>
 
 #include "app/run_command.h"
-#include "app/status_command.h"
+#include "app/status/status_command.h"
 #include "app/subscriptions_command.h"
-#include "app/validate_command.h"
+#include "app/validate/validate_command.h"
 #include "core/config_loader.h"
 #include "core/version.h"
 

@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "app/metrics_text.h"
-#include "app/status_json.h"
-#include "app/status_page.h"
-#include "app/status_snapshotter.h"
+#include "app/status/metrics_text.h"
+#include "app/status/status_json.h"
+#include "app/status/status_page.h"
+#include "app/status/status_snapshotter.h"
 #include "tests/fakes/memory_sink.h"
 
 namespace {

@@ -1,11 +1,11 @@
-// Fuzz target: the /status document reader (app/status_json.h), what `o365fwd status` receives.
+// Fuzz target: the /status document reader (app/status/status_json.h), what `o365fwd status` receives.
 // Invariants: a document statusFromJson accepts is written back by statusToJson (compact and
 // pretty) into text that statusFromJson accepts again and that is a fixed point: writing the
 // second reading gives the same text (timestamps settle at millisecond precision after one round).
 // Refusals are permanent kCorrupt errors.
 #include <string>
 
-#include "app/status_json.h"
+#include "app/status/status_json.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,0 +1,296 @@
+#include "app/status/status_json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/time_format.h"
+
+namespace o365fwd {
+namespace {
+
+template <typename W>
+void time(W& w, const char* key, const std::optional<WallTime>& t) {
+  w.Key(key);
+  if (t)
+    w.String(formatIsoMillis(*t));
+  else
+    w.Null();
+}
+
+template <typename W>
+void count(W& w, const char* key, std::uint64_t value) {
+  w.Key(key);
+  w.Uint64(value);
+}
+
+template <typename W>
+void error(W& w, const std::optional<ErrorInfo>& e) {
+  w.Key("last_error");
+  if (!e) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  w.Key("at");
+  w.String(formatIsoMillis(e->at));
+  w.Key("code");
+  w.String(e->code);
+  w.Key("message");
+  w.String(e->message);
+  w.EndObject();
+}
+
+template <typename W>
+void stream(W& w, const StreamReport& s) {
+  w.StartObject();
+  w.Key("tenant");
+  w.String(s.tenant);
+  w.Key("tenant_id");
+  w.String(s.tenant_id);
+  w.Key("content_type");
+  w.String(s.content_type);
+  w.Key("state");
+  w.String(s.state);
+  time(w, "last_poll", s.last_poll);
+  time(w, "last_success", s.last_success);
+  time(w, "watermark", s.watermark);
+  w.Key("lag_seconds");
+  if (s.lag_seconds)
+    w.Int64(*s.lag_seconds);
+  else
+    w.Null();
+  w.Key("lag_level");
+  w.String(toString(s.lag_level));
+  count(w, "blobs_listed", s.blobs_listed);
+  count(w, "blobs_done", s.blobs_done);
+  count(w, "blobs_pending", s.blobs_pending);
+  count(w, "blobs_failed", s.blobs_failed);
+  count(w, "blobs_lost", s.blobs_lost);
+  count(w, "events_forwarded", s.events_forwarded);
+  count(w, "events_forwarded_run", s.events_forwarded_run);
+  count(w, "bytes_forwarded_run", s.bytes_forwarded_run);
+  count(w, "duplicates_dropped", s.duplicates_dropped);
+  count(w, "dead_lettered", s.dead_lettered);
+  count(w, "consecutive_failures", s.consecutive_failures);
+  error(w, s.last_error);
+  w.EndObject();
+}
+
+template <typename W>
+void sink(W& w, const SinkReport& s) {
+  w.StartObject();
+  w.Key("name");
+  w.String(s.name);
+  w.Key("type");
+  w.String(s.type);
+  w.Key("state");
+  w.String(s.state);
+  count(w, "delivered", s.delivered);
+  count(w, "failed", s.failed);
+  count(w, "rejected", s.rejected);
+  count(w, "queued", s.queued);
+  count(w, "queued_bytes", s.queued_bytes);
+  count(w, "truncated", s.truncated);
+  count(w, "restarts", s.restarts);
+  error(w, s.last_error);
+  w.EndObject();
+}
+
+template <typename W>
+void document(W& w, const StatusReport& r) {
+  w.StartObject();
+  w.Key("version");
+  w.String(r.version);
+  w.Key("source");
+  w.String(r.source);
+  time(w, "generated_at", r.generated_at);
+  time(w, "started_at", r.started_at);
+  w.Key("ready");
+  w.Bool(r.ready);
+  w.Key("shutting_down");
+  w.Bool(r.shutting_down);
+  w.Key("streams");
+  w.StartArray();
+  for (const StreamReport& s : r.streams) stream(w, s);
+  w.EndArray();
+  w.Key("sinks");
+  w.StartArray();
+  for (const SinkReport& s : r.sinks) sink(w, s);
+  w.EndArray();
+  w.Key("collector");
+  w.StartObject();
+  count(w, "queued_blobs", r.queued_blobs);
+  count(w, "inflight_bytes", r.inflight_bytes);
+  w.EndObject();
+  w.EndObject();
+}
+
+// Field readers that remember the first problem, so parsing reads straight through.
+class Reader {
+ public:
+  std::string problem;
+
+  std::string str(const rapidjson::Value& o, const char* key, const std::string& where) {
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd() || !it->value.IsString()) {
+      fail(where + "." + key + " is missing or not a string");
+      return {};
+    }
+    return it->value.GetString();
+  }
+  std::uint64_t u64(const rapidjson::Value& o, const char* key, const std::string& where) {
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd()) return 0;  // added later than the reader's writer: treat as 0
+    if (!it->value.IsUint64()) {
+      fail(where + "." + key + " is not a non-negative integer");
+      return 0;
+    }
+    return it->value.GetUint64();
+  }
+  std::optional<WallTime> when(const rapidjson::Value& o, const char* key,
+                               const std::string& where) {
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd() || it->value.IsNull()) return std::nullopt;
+    if (!it->value.IsString()) {
+      fail(where + "." + key + " is not a timestamp");
+      return std::nullopt;
+    }
+    auto t = parseUtc(it->value.GetString());
+    if (!t) fail(where + "." + key + " is not an ISO 8601 UTC timestamp");
+    return t;
+  }
+  std::optional<ErrorInfo> lastError(const rapidjson::Value& o, const std::string& where) {
+    auto it = o.FindMember("last_error");
+    if (it == o.MemberEnd() || it->value.IsNull()) return std::nullopt;
+    if (!it->value.IsObject()) {
+      fail(where + ".last_error is not an object");
+      return std::nullopt;
+    }
+    ErrorInfo e;
+    e.at = when(it->value, "at", where + ".last_error").value_or(WallTime{});
+    e.code = str(it->value, "code", where + ".last_error");
+    e.message = str(it->value, "message", where + ".last_error");
+    return e;
+  }
+
+ private:
+  void fail(std::string what) {
+    if (problem.empty()) problem = std::move(what);
+  }
+};
+
+LagLevel lagLevelOf(const std::string& text) {
+  if (text == "warning") return LagLevel::kWarning;
+  if (text == "critical") return LagLevel::kCritical;
+  return LagLevel::kOk;
+}
+
+}  // namespace
+
+const char* toString(LagLevel level) {
+  switch (level) {
+    case LagLevel::kOk: return "ok";
+    case LagLevel::kWarning: return "warning";
+    case LagLevel::kCritical: return "critical";
+  }
+  return "ok";
+}
+
+std::string statusToJson(const StatusReport& report, bool pretty) {
+  rapidjson::StringBuffer buffer;
+  if (pretty) {
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+    w.SetIndent(' ', 2);
+    document(w, report);
+  } else {
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    document(w, report);
+  }
+  std::string out(buffer.GetString(), buffer.GetSize());
+  out += '\n';
+  return out;
+}
+
+Result<StatusReport> statusFromJson(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return Error::permanent(ErrorKind::kCorrupt, "the status document is not a JSON object");
+  Reader r;
+  StatusReport report;
+  report.version = r.str(doc, "version", "status");
+  report.source = r.str(doc, "source", "status");
+  report.generated_at = r.when(doc, "generated_at", "status").value_or(WallTime{});
+  report.started_at = r.when(doc, "started_at", "status");
+  auto flag = [&](const char* key) {
+    auto it = doc.FindMember(key);
+    return it != doc.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  };
+  report.ready = flag("ready");
+  report.shutting_down = flag("shutting_down");
+  auto streams = doc.FindMember("streams");
+  auto sinks = doc.FindMember("sinks");
+  if (streams == doc.MemberEnd() || !streams->value.IsArray() || sinks == doc.MemberEnd() ||
+      !sinks->value.IsArray())
+    return Error::permanent(ErrorKind::kCorrupt,
+                            "the status document has no streams or sinks array");
+  for (const auto& v : streams->value.GetArray()) {
+    if (!v.IsObject())
+      return Error::permanent(ErrorKind::kCorrupt, "status.streams holds a non-object");
+    StreamReport s;
+    const std::string at = "streams[" + std::to_string(report.streams.size()) + "]";
+    s.tenant = r.str(v, "tenant", at);
+    s.tenant_id = r.str(v, "tenant_id", at);
+    s.content_type = r.str(v, "content_type", at);
+    s.state = r.str(v, "state", at);
+    s.last_poll = r.when(v, "last_poll", at);
+    s.last_success = r.when(v, "last_success", at);
+    s.watermark = r.when(v, "watermark", at);
+    if (auto lag = v.FindMember("lag_seconds"); lag != v.MemberEnd() && lag->value.IsInt64())
+      s.lag_seconds = lag->value.GetInt64();
+    if (auto lvl = v.FindMember("lag_level"); lvl != v.MemberEnd() && lvl->value.IsString())
+      s.lag_level = lagLevelOf(lvl->value.GetString());
+    s.blobs_listed = r.u64(v, "blobs_listed", at);
+    s.blobs_done = r.u64(v, "blobs_done", at);
+    s.blobs_pending = r.u64(v, "blobs_pending", at);
+    s.blobs_failed = r.u64(v, "blobs_failed", at);
+    s.blobs_lost = r.u64(v, "blobs_lost", at);
+    s.events_forwarded = r.u64(v, "events_forwarded", at);
+    s.events_forwarded_run = r.u64(v, "events_forwarded_run", at);
+    s.bytes_forwarded_run = r.u64(v, "bytes_forwarded_run", at);
+    s.duplicates_dropped = r.u64(v, "duplicates_dropped", at);
+    s.dead_lettered = r.u64(v, "dead_lettered", at);
+    s.consecutive_failures = r.u64(v, "consecutive_failures", at);
+    s.last_error = r.lastError(v, at);
+    report.streams.push_back(std::move(s));
+  }
+  for (const auto& v : sinks->value.GetArray()) {
+    if (!v.IsObject())
+      return Error::permanent(ErrorKind::kCorrupt, "status.sinks holds a non-object");
+    SinkReport s;
+    const std::string at = "sinks[" + std::to_string(report.sinks.size()) + "]";
+    s.name = r.str(v, "name", at);
+    s.type = r.str(v, "type", at);
+    s.state = r.str(v, "state", at);
+    s.delivered = r.u64(v, "delivered", at);
+    s.failed = r.u64(v, "failed", at);
+    s.rejected = r.u64(v, "rejected", at);
+    s.queued = r.u64(v, "queued", at);
+    s.queued_bytes = r.u64(v, "queued_bytes", at);
+    s.truncated = r.u64(v, "truncated", at);
+    s.restarts = r.u64(v, "restarts", at);
+    s.last_error = r.lastError(v, at);
+    report.sinks.push_back(std::move(s));
+  }
+  if (auto c = doc.FindMember("collector"); c != doc.MemberEnd() && c->value.IsObject()) {
+    report.queued_blobs = r.u64(c->value, "queued_blobs", "collector");
+    report.inflight_bytes = r.u64(c->value, "inflight_bytes", "collector");
+  }
+  if (!r.problem.empty())
+    return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
+  return report;
+}
+
+}  // namespace o365fwd

@@ -1,0 +1,112 @@
+#include "app/status/status_snapshotter.h"
+
+#include "core/redact.h"
+#include "core/version.h"
+
+namespace o365fwd {
+
+LagLevel judgeLag(std::chrono::milliseconds lag, const LagThresholds& thresholds) {
+  if (lag >= thresholds.error) return LagLevel::kCritical;
+  if (lag >= thresholds.warning) return LagLevel::kWarning;
+  return LagLevel::kOk;
+}
+
+StreamReport streamReport(const StreamStatus& s, const std::string& tenant_id, WallTime now,
+                          const LagThresholds& thresholds) {
+  StreamReport r;
+  r.tenant = s.stream.tenant;
+  r.tenant_id = tenant_id;
+  r.content_type = s.stream.content_type;
+  r.state = toString(s.state);
+  r.last_poll = s.last_poll;
+  r.last_success = s.last_success;
+  r.watermark = s.watermark;
+  if (s.watermark) {
+    auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.watermark);
+    if (lag.count() < 0) lag = std::chrono::milliseconds(0);
+    r.lag_seconds = std::chrono::duration_cast<std::chrono::seconds>(lag).count();
+    r.lag_level = judgeLag(lag, thresholds);
+    if (r.lag_level == LagLevel::kCritical && s.state == StreamState::kActive) r.state = "error";
+  }
+  r.blobs_listed = s.blobs_listed;
+  r.blobs_done = s.blobs_done;
+  r.blobs_pending = s.blobs_pending;
+  r.blobs_failed = s.blobs_failed;
+  r.blobs_lost = s.blobs_lost;
+  r.events_forwarded = s.events_forwarded;
+  r.events_forwarded_run = s.events_forwarded_run;
+  r.bytes_forwarded_run = s.bytes_forwarded;
+  r.duplicates_dropped = s.duplicates_dropped;
+  r.dead_lettered = s.dead_lettered;
+  r.consecutive_failures = s.consecutive_failures;
+  r.last_error = s.last_error;
+  return r;
+}
+
+SinkReport sinkReport(const Sink& sink) {
+  SinkStats st = sink.stats();
+  SinkReport r;
+  r.name = sink.name();
+  r.type = toString(sink.type());
+  r.state = toString(st.state);
+  r.delivered = st.delivered;
+  r.failed = st.failed;
+  r.rejected = st.rejected;
+  r.queued = st.queued;
+  r.queued_bytes = st.queued_bytes;
+  r.truncated = st.truncated;
+  r.restarts = st.restarts;
+  if (st.last_error) {
+    std::string message = redactSecrets(st.last_error->message);
+    if (message.size() > 512) message.resize(512);
+    r.last_error =
+        ErrorInfo{st.last_error_at.value_or(WallTime{}), st.last_error->code, std::move(message)};
+  }
+  return r;
+}
+
+std::vector<std::string> notReadyReasons(const StatusReport& report) {
+  std::vector<std::string> reasons;
+  if (report.shutting_down) reasons.push_back("shutting down");
+  if (!report.started_at) reasons.push_back("collection has not started");
+  for (const StreamReport& s : report.streams)
+    if (!s.last_success || !report.started_at || *s.last_success < *report.started_at)
+      reasons.push_back(
+          "stream " + s.tenant + "/" + s.content_type + ": " + s.state +
+          ", no successful poll yet" +
+          (s.last_error ? " (last error " + s.last_error->code + ")" : std::string()));
+  for (const SinkReport& s : report.sinks)
+    if (s.state != "up") reasons.push_back("sink " + s.name + ": " + s.state);
+  return reasons;
+}
+
+bool isReady(const StatusReport& report) {
+  return notReadyReasons(report).empty();
+}
+
+StatusReport StatusSnapshotter::snapshot() const {
+  StatusReport r;
+  r.version = kVersion;
+  r.source = "live";
+  r.generated_at = clock_.wallNow();
+  r.shutting_down = shutting_down_.load();
+  if (sources_.board) {
+    WallTime started = sources_.board->startedAt();
+    if (started != WallTime{}) r.started_at = started;
+    for (const StreamStatus& s : sources_.board->snapshot()) {
+      auto id = sources_.tenant_ids.find(s.stream.tenant);
+      r.streams.push_back(streamReport(s, id == sources_.tenant_ids.end() ? "" : id->second,
+                                       r.generated_at, sources_.lag));
+    }
+  }
+  for (const Sink* sink : sources_.sinks) r.sinks.push_back(sinkReport(*sink));
+  for (const auto& [tenant, stats] : sources_.api) r.api.push_back({tenant, stats->snapshot()});
+  if (sources_.collector) {
+    r.queued_blobs = sources_.collector->queuedBlobs();
+    r.inflight_bytes = sources_.collector->budget().bytes();
+  }
+  r.ready = isReady(r);
+  return r;
+}
+
+}  // namespace o365fwd

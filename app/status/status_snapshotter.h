@@ -1,0 +1,60 @@
+#pragma once
+// Builds StatusReports of the running collector: copies the StatusBoard, every sink's stats, each
+// tenant's API counters and the collector's queue gauges, and judges each stream's lag against
+// the thresholds (warning 24 h, error 72 h by default; the API keeps content 7 days).
+// Holds references only; everything it reads must outlive it. snapshot() is called from the
+// health server's threads and the progress reporter, concurrently: it only reads thread-safe
+// sources.
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/status/status_report.h"
+#include "connector/api_stats.h"
+#include "pipeline/collector.h"
+#include "pipeline/status_board.h"
+#include "sinks/sink.h"
+
+namespace o365fwd {
+
+struct LagThresholds {
+  std::chrono::milliseconds warning{std::chrono::hours(24)};
+  std::chrono::milliseconds error{std::chrono::hours(72)};
+};
+
+LagLevel judgeLag(std::chrono::milliseconds lag, const LagThresholds& thresholds);
+// One stream's report at `now`: lag from the watermark, and an active stream whose lag is
+// critical reported as error.
+StreamReport streamReport(const StreamStatus& status, const std::string& tenant_id, WallTime now,
+                          const LagThresholds& thresholds);
+SinkReport sinkReport(const Sink& sink);
+// Ready: not shutting down, every stream finished a successful cycle since `started_at`, every
+// sink up. The reasons name each that is not ("sink siem: down"); none when ready.
+std::vector<std::string> notReadyReasons(const StatusReport& report);
+bool isReady(const StatusReport& report);
+
+struct StatusSources {
+  const StatusBoard* board = nullptr;
+  std::vector<const Sink*> sinks;
+  std::map<std::string, std::string> tenant_ids;             // tenant name -> configured id
+  std::vector<std::pair<std::string, const ApiStats*>> api;  // tenant name -> its counters
+  const Collector* collector = nullptr;                      // optional
+  LagThresholds lag;
+};
+
+class StatusSnapshotter {
+ public:
+  StatusSnapshotter(StatusSources sources, Clock& clock)
+      : sources_(std::move(sources)), clock_(clock) {}
+  StatusReport snapshot() const;
+  void markShuttingDown() { shutting_down_.store(true); }
+
+ private:
+  StatusSources sources_;
+  Clock& clock_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace o365fwd

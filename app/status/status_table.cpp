@@ -1,0 +1,123 @@
+#include "app/status/status_table.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/time_format.h"
+
+namespace o365fwd {
+namespace {
+
+using Row = std::vector<std::string>;
+
+std::string table(const std::vector<Row>& rows) {
+  std::vector<std::size_t> width;
+  for (const Row& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  std::string out;
+  for (const Row& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += "  " + line + "\n";
+  }
+  return out;
+}
+
+std::string ago(const std::optional<WallTime>& t, WallTime now) {
+  if (!t) return "never";
+  auto d = std::chrono::duration_cast<std::chrono::seconds>(now - *t);
+  if (d.count() < 0) d = std::chrono::seconds(0);
+  return formatIsoMillis(*t).substr(0, 19) + "Z (" + humanDuration(d) + " ago)";
+}
+
+std::string errorText(const std::optional<ErrorInfo>& e) {
+  if (!e) return "-";
+  std::string text = e->code.empty() ? e->message : e->code + ": " + e->message;
+  if (text.size() > 100) text = text.substr(0, 97) + "...";
+  return text;
+}
+
+}  // namespace
+
+std::string humanDuration(std::chrono::seconds d) {
+  long long s = d.count();
+  if (s < 0) s = 0;
+  if (s < 60) return std::to_string(s) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min";
+  if (s < 86400) {
+    long long h = s / 3600, m = (s % 3600) / 60;
+    return std::to_string(h) + " h" + (m ? " " + std::to_string(m) + " min" : "");
+  }
+  long long days = s / 86400, h = (s % 86400) / 3600;
+  return std::to_string(days) + " d" + (h ? " " + std::to_string(h) + " h" : "");
+}
+
+std::string groupedCount(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string capitalized(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
+std::string displayState(const StreamReport& s) {
+  if (s.state == "active" && s.lag_level == LagLevel::kWarning) return "Lagging";
+  return capitalized(s.state);
+}
+
+std::string renderStatusTable(const StatusReport& r) {
+  std::string out;
+  if (r.source == "live") {
+    out += "o365fwd " + r.version + " is running";
+    if (r.started_at) out += " since " + formatIsoMillis(*r.started_at).substr(0, 19) + "Z";
+    out += r.shutting_down ? "; shutting down" : r.ready ? "; ready" : "; not ready";
+    out += "\n";
+  } else {
+    out += "o365fwd is not running; figures from the state database (as of the last commit)\n";
+  }
+  out += "\nStreams:\n";
+  std::vector<Row> rows{{"TENANT", "CONTENT TYPE", "STATE", "LAST COLLECTED", "LAG", "RECORDS",
+                         "PENDING", "DUPLICATES", "LOST", "LAST ERROR"}};
+  for (const StreamReport& s : r.streams) {
+    std::string lag = s.lag_seconds ? humanDuration(std::chrono::seconds(*s.lag_seconds)) : "-";
+    if (s.lag_level == LagLevel::kWarning) lag += " (warning)";
+    if (s.lag_level == LagLevel::kCritical) lag += " (critical)";
+    rows.push_back(
+        {s.tenant, s.content_type, displayState(s), ago(s.last_success, r.generated_at), lag,
+         groupedCount(s.events_forwarded), r.source == "live" ? groupedCount(s.blobs_pending) : "-",
+         groupedCount(s.duplicates_dropped), groupedCount(s.blobs_lost), errorText(s.last_error)});
+  }
+  out += table(rows);
+  if (r.source == "live") {
+    out += "\nSinks:\n";
+    std::vector<Row> sinks{
+        {"SINK", "TYPE", "STATE", "DELIVERED", "FAILED", "QUEUED", "LAST ERROR"}};
+    for (const SinkReport& s : r.sinks)
+      sinks.push_back({s.name, s.type, capitalized(s.state), groupedCount(s.delivered),
+                       groupedCount(s.failed), groupedCount(s.queued), errorText(s.last_error)});
+    out += table(sinks);
+  }
+  bool lagging = false;
+  for (const StreamReport& s : r.streams) lagging = lagging || s.lag_level != LagLevel::kOk;
+  if (lagging)
+    out +=
+        "\nA stream is behind: the API keeps content for 7 days; what is not collected by then is "
+        "lost.\n"
+        "Check its LAST ERROR, the forwarder's log, and that it runs (systemctl status o365fwd).\n";
+  return out;
+}
+
+}  // namespace o365fwd

@@ -1,0 +1,204 @@
+#include "app/validate/validate_command.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "app/validate/validate_checks.h"
+#include "core/crypto.h"
+#include "core/logging.h"
+#include "core/time_format.h"
+
+namespace o365fwd {
+namespace {
+
+std::string plural(size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+std::string hexUpper(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+// The YAML key that holds a tenant's credential source, for problem lines.
+std::string credentialKey(const TenantConfig& t) {
+  if (t.client_secret_file) return "client_secret_file";
+  if (t.client_secret_env) return "client_secret_env";
+  if (t.client_secret_credential) return "client_secret_credential";
+  if (t.client_secret) return "client_secret";
+  return "certificate_file";
+}
+
+// True when the configuration already reports a problem with this tenant's credential settings.
+bool credentialSettingsInvalid(const LoadedConfig& loaded, const std::string& tenant_path) {
+  for (const ConfigIssue& issue : loaded.issues) {
+    if (issue.warning) continue;
+    if (issue.path == tenant_path) return true;
+    for (const char* key : {".client_secret", ".certificate_file", ".private_key_file"})
+      if (issue.path.rfind(tenant_path + key, 0) == 0) return true;
+  }
+  return false;
+}
+
+class Stopwatch {
+ public:
+  explicit Stopwatch(Clock& clock) : clock_(clock), start_(clock.steadyNow()) {}
+  std::chrono::milliseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steadyNow() - start_);
+  }
+
+ private:
+  Clock& clock_;
+  SteadyTime start_;
+};
+
+void checkTenantCredential(ValidationContext& ctx, size_t index) {
+  const TenantConfig& t = ctx.loaded.config.tenants[index];
+  std::string tenant_path = "tenants[" + std::to_string(index) + "]";
+  Stopwatch watch(ctx.clock);
+  CheckResult check;
+  check.name = "credential";
+  check.target = t.name.empty() ? tenant_path : t.name;
+  check.configuration = true;
+  std::string key_path = tenant_path + "." + credentialKey(t);
+  auto problem = [&](std::string message, bool warning) {
+    check.problems.push_back(ConfigIssue{ctx.loaded.config.source_path, key_path,
+                                         ctx.loaded.lineOf(key_path), std::move(message), warning});
+  };
+  std::vector<std::string> warnings;
+  if (credentialSettingsInvalid(ctx.loaded, tenant_path)) {
+    check.status = CheckResult::kSkip;
+    check.detail = "not loaded: the credential settings are invalid (see configuration)";
+  } else if (t.certificate_file) {
+    auto cert = loadCertificate(t, ctx.clock.wallNow());
+    if (!cert.ok()) {
+      check.status = CheckResult::kFail;
+      check.detail = "the certificate credential cannot be used";
+      problem(cert.error().message, false);
+    } else {
+      check.detail =
+          cert->source + " (thumbprint " + hexUpper(crypto::sha1(cert->certificate.der())) +
+          ", expires " +
+          formatApiTime(WallTime(std::chrono::seconds(cert->certificate.notAfterEpoch()))) + "Z)";
+      warnings = cert->warnings;
+      ctx.certificates.insert_or_assign(t.name, std::move(*cert));
+    }
+  } else {
+    auto secret = loadClientSecret(t, ctx.secret_env);
+    if (!secret.ok()) {
+      check.status = CheckResult::kFail;
+      check.detail = "the client secret cannot be used";
+      problem(secret.error().message, false);
+    } else {
+      check.detail = "client secret from " + secret->source;
+      warnings = secret->warnings;
+      ctx.secrets.insert_or_assign(t.name, std::move(*secret));
+    }
+  }
+  for (std::string& w : warnings) problem(std::move(w), true);
+  if (check.status == CheckResult::kPass && !warnings.empty()) check.status = CheckResult::kWarn;
+  check.duration = watch.elapsed();
+  ctx.report.checks.push_back(std::move(check));
+}
+
+std::string summaryOf(const ValidationContext& ctx) {
+  const ValidationReport& r = ctx.report;
+  const Config& config = ctx.loaded.config;
+  size_t errors = 0, warnings = 0;
+  for (const CheckResult& c : r.checks)
+    for (const ConfigIssue& p : c.problems) (p.warning ? warnings : errors)++;
+  if (r.exitCode() == 2)
+    return "configuration invalid, " + plural(errors, "error") +
+           (warnings ? ", " + plural(warnings, "warning") : "") + " in " + ctx.options.config_path;
+  if (r.exitCode() != 0) return "";  // the generic "N of M checks failed"
+  std::string out = "configuration valid, " + plural(config.tenants.size(), "tenant") + ", " +
+                    plural(config.sinks.size(), "sink");
+  if (warnings) out += ", " + plural(warnings, "warning");
+  return out;
+}
+
+}  // namespace
+
+void checkConfiguration(ValidationContext& ctx) {
+  Stopwatch watch(ctx.clock);
+  ctx.loaded = loadConfigFile(ctx.options.config_path);
+  CheckResult check;
+  check.name = "configuration";
+  check.target = ctx.options.config_path;
+  check.configuration = true;
+  check.problems = ctx.loaded.issues;
+  int errors = ctx.loaded.errorCount(), warnings = ctx.loaded.warningCount();
+  if (errors > 0) {
+    check.status = CheckResult::kFail;
+    check.detail = plural(static_cast<size_t>(errors), "error") +
+                   (warnings ? ", " + plural(static_cast<size_t>(warnings), "warning") : "");
+    check.remedy =
+        "correct each problem above (file:line: key: message), then run "
+        "`o365fwd validate` again";
+  } else {
+    const Config& c = ctx.loaded.config;
+    check.status = warnings ? CheckResult::kWarn : CheckResult::kPass;
+    check.detail = plural(c.tenants.size(), "tenant") + ", " + plural(c.sinks.size(), "sink") +
+                   ", state in " + c.state_dir;
+  }
+  check.duration = watch.elapsed();
+  ctx.report.checks.push_back(std::move(check));
+}
+
+void checkCredentials(ValidationContext& ctx) {
+  if (ctx.loaded.config.tenants.empty()) {
+    CheckResult check;
+    check.name = "credential";
+    check.status = CheckResult::kSkip;
+    check.detail = "no tenant could be read from the configuration";
+    ctx.report.checks.push_back(std::move(check));
+    return;
+  }
+  for (size_t i = 0; i < ctx.loaded.config.tenants.size(); ++i) checkTenantCredential(ctx, i);
+}
+
+ValidationReport runValidation(const ValidateOptions& options, Clock& clock,
+                               const SecretEnvironment& env) {
+  ValidationContext ctx{options, clock, env, {}, {}, {}, {}};
+  checkConfiguration(ctx);
+  checkCredentials(ctx);
+  if (!options.offline && ctx.report.exitCode() != 2) {
+    checkStateDirectory(ctx);
+    checkTenants(ctx);
+    checkSinks(ctx);
+  }
+  ctx.report.summary = summaryOf(ctx);
+  ctx.report.finished_at = clock.wallNow();
+  return std::move(ctx.report);
+}
+
+void registerValidateCommand(CLI::App& app, const GlobalOptions& global, CommandResult& result) {
+  auto* sub = app.add_subcommand(
+      "validate",
+      "Check the configuration and credentials (Test Connection); exit 0 ok, 1 a "
+      "check failed, 2 configuration invalid");
+  auto options = std::make_shared<ValidateOptions>();
+  sub->add_flag("--json", options->json, "Print the report as JSON (fields: docs/VALIDATE.md)");
+  sub->add_flag("--offline", options->offline,
+                "Skip the checks that need the network (for ExecStartPre)");
+  sub->add_flag("--fix", options->fix,
+                "Start the subscriptions of configured content types that are not enabled");
+  sub->callback([&global, &result, options] {
+    options->config_path = global.config_path;
+    LogOptions log_options;  // the report is the output; library logs only when they matter
+    log_options.level = "warn";
+    setupLogging(log_options);
+    SystemClock clock;
+    ValidationReport report = runValidation(*options, clock);
+    std::cout << (options->json ? report.renderJson() : report.renderText()) << std::flush;
+    result.exit_code = report.exitCode();
+  });
+}
+
+}  // namespace o365fwd

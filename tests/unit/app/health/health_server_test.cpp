@@ -1,0 +1,160 @@
+#include "app/health/health_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "core/crypto.h"
+#include "tests/support/http_client.h"
+#include "tests/unit/app/status/status_fixtures.h"
+
+namespace o365fwd {
+namespace {
+
+using testing::httpRequest;
+
+class HealthServerTest : public ::testing::Test {
+ protected:
+  void start(std::optional<std::string> token = std::nullopt) {
+    HealthServerOptions options;
+    options.port = 0;
+    if (token) options.token = Secret(*token);
+    HealthHandlers handlers;
+    handlers.snapshot = [this] { return report_; };
+    handlers.sync_now = [this] { ++syncs_; };
+    auto server = HealthServer::start(std::move(options), std::move(handlers));
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    server_ = std::move(*server);
+  }
+  std::string url(const std::string& path) const { return server_->url() + path; }
+
+  StatusReport report_ = testing::sampleReport();
+  std::atomic<int> syncs_{0};
+  std::unique_ptr<HealthServer> server_;
+};
+
+// Sends raw bytes and returns everything the server answered before closing.
+std::string rawExchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_F(HealthServerTest, ServesLivenessReadinessStatusMetricsAndThePage) {
+  start();
+  auto live = httpRequest("GET", url("/livez"));
+  EXPECT_EQ(live.status, 200);
+  EXPECT_EQ(httpRequest("GET", url("/healthz")).status, 200);
+
+  auto not_ready = httpRequest("GET", url("/readyz"));
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_NE(not_ready.body.find("sink siem: down"), std::string::npos) << not_ready.body;
+  report_.ready = true;
+  EXPECT_EQ(httpRequest("GET", url("/readyz")).status, 200);
+
+  auto status = httpRequest("GET", url("/status"));
+  EXPECT_EQ(status.status, 200);
+  EXPECT_EQ(status.header("Content-Type").value_or(""), "application/json");
+  EXPECT_EQ(status.header("Cache-Control").value_or(""), "no-store");
+  EXPECT_NE(status.body.find("\"events_forwarded\":1234567"), std::string::npos);
+
+  auto metrics = httpRequest("GET", url("/metrics"));
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.header("Content-Type").value_or(""),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("o365fwd_records_forwarded_total"), std::string::npos);
+
+  auto page = httpRequest("GET", url("/"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.header("Content-Type").value_or("").find("text/html"), std::string::npos);
+  EXPECT_NE(page.header("Content-Security-Policy").value_or("").find("default-src 'none'"),
+            std::string::npos);
+  EXPECT_NE(page.body.find("Audit.Exchange"), std::string::npos);
+
+  EXPECT_EQ(httpRequest("GET", url("/nothing")).status, 404);
+}
+
+TEST_F(HealthServerTest, SyncNeedsPostAndAcceptsABodylessPost) {
+  start();
+  EXPECT_EQ(httpRequest("GET", url("/sync")).status, 405);
+  EXPECT_EQ(syncs_.load(), 0);
+  auto posted = httpRequest("POST", url("/sync"));
+  EXPECT_EQ(posted.status, 202);
+  EXPECT_EQ(syncs_.load(), 1);
+  // What `curl -X POST URL` sends: no Content-Length, no body.
+  int port = std::stoi(server_->url().substr(server_->url().rfind(':') + 1));
+  std::string answer =
+      rawExchange(port, "POST /sync HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 202", 0), 0u) << answer;
+  EXPECT_EQ(syncs_.load(), 2);
+}
+
+TEST_F(HealthServerTest, TokenGuardsEverythingButProbes) {
+  const std::string token = "s3cr3t-health-token-value";
+  start(token);
+  EXPECT_EQ(httpRequest("GET", url("/livez")).status, 200);
+  EXPECT_EQ(httpRequest("GET", url("/readyz")).status, 503);
+  for (const char* path : {"/status", "/metrics", "/"}) {
+    auto refused = httpRequest("GET", url(path));
+    EXPECT_EQ(refused.status, 401) << path;
+    EXPECT_NE(refused.header("WWW-Authenticate").value_or("").find("Basic"), std::string::npos);
+    EXPECT_EQ(refused.body.find(token), std::string::npos);
+    EXPECT_EQ(httpRequest("GET", url(path), "", {"Authorization: Bearer wrong"}).status, 401)
+        << path;
+    EXPECT_EQ(httpRequest("GET", url(path), "", {"Authorization: Bearer " + token}).status, 200)
+        << path;
+  }
+  std::string basic = crypto::base64Encode("anyone:" + token);
+  EXPECT_EQ(httpRequest("GET", url("/status"), "", {"Authorization: Basic " + basic}).status, 200);
+  EXPECT_EQ(httpRequest("POST", url("/sync")).status, 401);
+  EXPECT_EQ(syncs_.load(), 0);
+  EXPECT_EQ(httpRequest("POST", url("/sync"), "", {"Authorization: Bearer " + token}).status, 202);
+  EXPECT_EQ(syncs_.load(), 1);
+}
+
+TEST(HealthServer, StopRightAfterStartNeverHangs) {
+  for (int i = 0; i < 50; ++i) {
+    HealthHandlers handlers;
+    handlers.snapshot = [] { return StatusReport{}; };
+    HealthServerOptions options;
+    options.port = 0;
+    auto server = HealthServer::start(options, handlers);
+    ASSERT_TRUE(server.ok());
+    (*server)->stop();
+    (*server)->stop();  // idempotent
+  }
+}
+
+TEST(HealthServer, PortInUseIsAClearError) {
+  HealthHandlers handlers;
+  handlers.snapshot = [] { return StatusReport{}; };
+  HealthServerOptions options;
+  options.port = 0;
+  auto first = HealthServer::start(options, handlers);
+  ASSERT_TRUE(first.ok());
+  options.port = std::stoi((*first)->url().substr((*first)->url().rfind(':') + 1));
+  auto second = HealthServer::start(options, handlers);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("health.listen"), std::string::npos)
+      << second.error().message;
+}
+
+}  // namespace
+}  // namespace o365fwd
