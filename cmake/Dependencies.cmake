@@ -19,7 +19,8 @@ target_compile_definitions(o365fwd_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1
 
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)      # librdkafka-dev (no CMake package)
 # cpp-httplib on Debian is a compiled library whose .pc adds feature defines; use it only via pkg-config.
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev (simulator, tests)
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)    # libmicrohttpd-dev (health endpoint)
 
 # librdkafka's mock cluster (experimental API, test code only); tests needing it are skipped without it.
 include(CheckCXXSourceCompiles)

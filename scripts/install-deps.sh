@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl curl
   libcurl4-openssl-dev rapidjson-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libcpp-httplib-dev libcli11-dev
+  libmicrohttpd-dev
   clang-format
   # integration tests: syslog receiver with TLS and RELP, Kafka consumer
   rsyslog rsyslog-openssl rsyslog-relp kcat

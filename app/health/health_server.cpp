@@ -1,57 +1,134 @@
-// The only file that includes cpp-httplib in the forwarder (the simulator has its own server).
+// The only file that includes libmicrohttpd. Its event loop (one polling thread, epoll) reads
+// every connection without blocking; ConnectionGuard closes the ones that send no request in
+// time or are the oldest idle past the cap; RenderPool renders the slow views while their
+// connection is suspended (MHD_suspend_connection) and resumes it with the answer.
 #include "app/health/health_server.h"
 
-#include <httplib.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
-#include "app/status/metrics_text.h"
-#include "app/status/status_json.h"
-#include "app/status/status_page.h"
-#include "app/status/status_snapshotter.h"
-#include "core/crypto.h"
+#include "app/health/connection_guard.h"
+#include "app/health/health_routes.h"
+#include "app/health/render_pool.h"
 #include "core/logging.h"
 
 namespace o365fwd {
 namespace {
 
-constexpr const char* kJson = "application/json";
-constexpr const char* kText = "text/plain; charset=utf-8";
+using namespace std::chrono_literals;
 
-bool sameBytes(const std::string& a, const std::string& b) {
-  // Length leaks nothing useful; the bytes are compared without an early exit.
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+// A connection's request in flight: the view its render thread is producing.
+struct PendingView {
+  HealthView view = HealthView::kNone;
+  bool pretty = false;
+  std::atomic<bool> ready{false};
+  HealthAnswer answer;
+};
+
+// Bound to `host:port` without SO_REUSEPORT: a second instance fails here, clearly.
+Result<int> listenOn(const std::string& host, int port) {
+  auto fail = [&](const std::string& why) {
+    return Error::permanent(ErrorKind::kConfig,
+                            "health.listen: cannot listen on " + host + ":" + std::to_string(port) +
+                                ": " + why +
+                                "; another process (a second o365fwd?) holds the port — stop it "
+                                "or choose another health.listen port");
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    return fail(::gai_strerror(rc));
+  std::string why = "no address";
+  int fd = -1;
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+    if (fd < 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    // SO_REUSEADDR alone still allows a restart while old connections linger.
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 511) != 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) return fail(why);
+  return fd;
 }
 
-class HttplibHealthServer final : public HealthServer {
- public:
-  HttplibHealthServer(HealthServerOptions options, HealthHandlers handlers)
-      : options_(std::move(options)), handlers_(std::move(handlers)) {}
-  ~HttplibHealthServer() override { stop(); }
+int boundPort(int fd, int* family) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return -1;
+  *family = addr.ss_family;
+  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
 
-  Status bindAndRun() {
-    routes();
-    int port = options_.port == 0
-                   ? server_.bind_to_any_port(options_.host)
-                   : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
-    if (port <= 0)
-      return Error::permanent(ErrorKind::kConfig,
-                              "health.listen: cannot listen on " + options_.host + ":" +
-                                  std::to_string(options_.port) + ": " + std::strerror(errno) +
-                                  "; another process (a second o365fwd?) holds the port — "
-                                  "stop it or choose another health.listen port");
-    port_ = port;
-    thread_ = std::thread([this] {
-      server_.listen_after_bind();
-      listen_returned_.store(true);
-    });
+// The cap leaves room for the daemon's own descriptors under a low RLIMIT_NOFILE.
+std::size_t connectionCap(std::size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+  const std::size_t room = limit.rlim_cur > 256 ? (limit.rlim_cur - 128) / 2 : 64;
+  if (wanted <= room) return wanted;
+  getLogger("app.health")
+      ->info("Health endpoint connection cap lowered to fit the open-file limit. cap={} nofile={}",
+             room, static_cast<unsigned long long>(limit.rlim_cur));
+  return room;
+}
+
+class MhdHealthServer final : public HealthServer {
+ public:
+  MhdHealthServer(HealthServerOptions options, HealthHandlers handlers)
+      : options_(std::move(options)),
+        cap_(connectionCap(options_.max_connections)),
+        routes_(options_.token, std::move(handlers)),
+        guard_(clock_, cap_, options_.header_timeout, [](int fd) { ::shutdown(fd, SHUT_RDWR); }),
+        pool_(options_.render_threads, options_.render_queue) {}
+  ~MhdHealthServer() override { stop(); }
+
+  Status start() {
+    auto fd = listenOn(options_.host, options_.port);
+    if (!fd.ok()) return fd.error();
+    int family = AF_INET;
+    port_ = boundPort(*fd, &family);
+    unsigned int flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+        (MHD_is_feature_supported(MHD_FEATURE_EPOLL) ? MHD_USE_EPOLL : MHD_USE_POLL);
+    if (family == AF_INET6) flags |= MHD_USE_IPv6;
+    // MHD's own cap is a backstop above ours: ours closes the oldest idle connection instead of
+    // refusing the new one (a probe), and needs a moment to see it gone.
+    const auto hard_cap = static_cast<unsigned int>(cap_ + 64);
+    daemon_ = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, &MhdHealthServer::onAccess, this, MHD_OPTION_LISTEN_SOCKET, *fd,
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned int>(options_.idle_timeout.count()),
+        MHD_OPTION_CONNECTION_LIMIT, hard_cap, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        static_cast<size_t>(16 * 1024), MHD_OPTION_NOTIFY_COMPLETED, &MhdHealthServer::onCompleted,
+        this, MHD_OPTION_NOTIFY_CONNECTION, &MhdHealthServer::onConnection, this,
+        MHD_OPTION_EXTERNAL_LOGGER, &MhdHealthServer::onLog, this, MHD_OPTION_END);
+    if (!daemon_) {
+      ::close(*fd);
+      return Error::permanent(ErrorKind::kConfig, "health.listen: libmicrohttpd could not serve " +
+                                                      options_.host + ":" + std::to_string(port_));
+    }
+    reaper_ = std::jthread([this](std::stop_token stop) { reap(stop); });
     return okStatus();
   }
 
@@ -62,134 +139,167 @@ class HttplibHealthServer final : public HealthServer {
   }
 
   void stop() override {
-    if (!thread_.joinable()) return;
-    // httplib 0.11 loses a stop() that arrives before listen_after_bind() is running: repeat it
-    // until the listen loop has returned.
-    while (!listen_returned_.load()) {
-      server_.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    thread_.join();
+    if (!daemon_) return;
+    // Every accepted render runs and resumes its connection; later views are answered 503.
+    pool_.stop();
+    // MHD must not be stopped with a suspended connection: let the resumed ones be answered.
+    for (int i = 0; i < 400 && suspended_.load() > 0; ++i) std::this_thread::sleep_for(5ms);
+    reaper_.request_stop();
+    if (reaper_.joinable()) reaper_.join();
+    MHD_stop_daemon(daemon_);
+    daemon_ = nullptr;
   }
 
  private:
-  bool authorized(const httplib::Request& req) const {
-    if (!options_.token) return true;
-    const std::string& expected = options_.token->reveal();
-    std::string header = req.get_header_value("Authorization");
-    if (header.rfind("Bearer ", 0) == 0) return sameBytes(header.substr(7), expected);
-    if (header.rfind("Basic ", 0) == 0) {
-      auto decoded = crypto::base64UrlDecode(header.substr(6));
-      if (!decoded.ok()) return false;
-      auto colon = decoded->find(':');
-      return colon != std::string::npos && sameBytes(decoded->substr(colon + 1), expected);
+  static ConnectionGuard::Id idOf(MHD_Connection* connection) {
+    const MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? reinterpret_cast<ConnectionGuard::Id>(info->socket_context) : 0;
+  }
+
+  static HealthRequest readRequest(MHD_Connection* connection, const char* url,
+                                   const char* method) {
+    HealthRequest req;
+    req.method = method;
+    req.path = url;
+    MHD_get_connection_values(
+        connection, MHD_GET_ARGUMENT_KIND,
+        [](void* cls, MHD_ValueKind, const char* key, const char*) {
+          if (std::strcmp(key, "pretty") == 0) *static_cast<bool*>(cls) = true;
+          return MHD_YES;
+        },
+        &req.pretty);
+    if (const char* v =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+      req.authorization = v;
+    if (const char* v = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v, &end, 10);
+      req.content_length = end != v ? n : ~0ULL;  // unparsable: too large
     }
-    return false;
+    req.chunked = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                              MHD_HTTP_HEADER_TRANSFER_ENCODING) != nullptr;
+    return req;
   }
 
-  // Wraps a handler with the access check and the headers every answer carries.
-  httplib::Server::Handler guarded(bool needs_token, httplib::Server::Handler handler) {
-    return [this, needs_token, handler = std::move(handler)](const httplib::Request& req,
-                                                             httplib::Response& res) {
-      res.set_header("Cache-Control", "no-store");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      if (needs_token && !authorized(req)) {
-        res.status = 401;
-        res.set_header("WWW-Authenticate", "Basic realm=\"o365fwd\", charset=\"UTF-8\"");
-        res.set_content(
-            "a token is required: send Authorization: Bearer <the content of health.token_file>\n",
-            kText);
-        return;
-      }
-      handler(req, res);
+  static MHD_Result reply(MHD_Connection* connection, HealthAnswer&& answer) {
+    auto* body = new std::string(std::move(answer.body));
+    MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
+        body->size(), body->data(), [](void* cls) { delete static_cast<std::string*>(cls); }, body);
+    if (!response) {
+      delete body;
+      return MHD_NO;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, answer.content_type.c_str());
+    for (const auto& [name, value] : answer.headers)
+      MHD_add_response_header(response, name.c_str(), value.c_str());
+    if (answer.close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+    MHD_Result queued =
+        MHD_queue_response(connection, static_cast<unsigned int>(answer.status), response);
+    MHD_destroy_response(response);
+    return queued;
+  }
+
+  // Called once the request header is complete (upload_data null), then again after a resume.
+  // The decision is made from the header alone: a body is never read.
+  static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url,
+                             const char* method, const char*, const char*, size_t* upload_data_size,
+                             void** request) {
+    auto* self = static_cast<MhdHealthServer*>(cls);
+    if (*request) {
+      auto* pending = static_cast<PendingView*>(*request);
+      *upload_data_size = 0;
+      if (!pending->ready.load()) return MHD_YES;
+      self->suspended_.fetch_sub(1);
+      return reply(connection, std::move(pending->answer));
+    }
+    self->guard_.requestStarted(idOf(connection));
+    HealthDecision decision = self->routes_.decide(readRequest(connection, url, method));
+    if (decision.answer) return reply(connection, std::move(*decision.answer));
+    auto* pending = new PendingView;
+    pending->view = decision.view;
+    pending->pretty = decision.pretty;
+    auto render = [self, connection, pending] {
+      pending->answer = self->routes_.render(pending->view, pending->pretty);
+      pending->ready.store(true);
+      MHD_resume_connection(connection);  // `pending` belongs to the polling thread again
     };
+    bool accepted = self->pool_.submit(render, [&] {
+      *request = pending;
+      self->suspended_.fetch_add(1);
+      MHD_suspend_connection(connection);
+    });
+    if (accepted) return MHD_YES;
+    delete pending;
+    return reply(connection, HealthRoutes::busy("the status views are busy"));
   }
 
-  void routes() {
-    server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
-    server_.set_payload_max_length(4096);
-    // httplib's default adds SO_REUSEPORT, which would let a second instance share the port
-    // silently; SO_REUSEADDR alone still allows a restart while old connections linger.
-    server_.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    server_.set_read_timeout(5, 0);
-    server_.set_write_timeout(10, 0);
-    server_.set_keep_alive_max_count(100);
-    server_.set_keep_alive_timeout(2);  // an idle browser connection holds a thread at most 2 s
+  static void onCompleted(void* cls, MHD_Connection* connection, void** request,
+                          MHD_RequestTerminationCode) {
+    auto* self = static_cast<MhdHealthServer*>(cls);
+    delete static_cast<PendingView*>(*request);
+    *request = nullptr;
+    self->guard_.requestFinished(idOf(connection));
+  }
 
-    // Alive = the collector's, the status board's and every sink's locks can be taken (the
-    // snapshot takes each briefly). A deadlocked daemon makes the probe hang, which probes
-    // (systemd, Kubernetes, monitoring) count as a failure; a slow API or sink does not.
-    auto live = guarded(false, [this](const httplib::Request&, httplib::Response& res) {
-      (void)handlers_.snapshot();
-      res.set_content("ok\n", kText);
-    });
-    server_.Get("/livez", live);
-    server_.Get("/healthz", live);
-    server_.Get("/readyz", guarded(false, [this](const httplib::Request&, httplib::Response& res) {
-                  StatusReport r = handlers_.snapshot();
-                  res.status = r.ready ? 200 : 503;
-                  res.set_content(readiness(r), kText);
-                }));
-    server_.Get(
-        "/status", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
-          res.set_content(statusToJson(handlers_.snapshot(), req.has_param("pretty")), kJson);
-        }));
-    server_.Get("/metrics", guarded(true, [this](const httplib::Request&, httplib::Response& res) {
-                  res.set_content(renderMetrics(handlers_.snapshot()), kMetricsContentType);
-                }));
-    server_.Get("/", guarded(true, [this](const httplib::Request&, httplib::Response& res) {
-                  res.set_header(
-                      "Content-Security-Policy",
-                      "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                      "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'");
-                  res.set_header("X-Frame-Options", "DENY");
-                  res.set_content(renderStatusPage(handlers_.snapshot()),
-                                  "text/html; charset=utf-8");
-                }));
-    // POST /sync is answered before httplib reads a body: `curl -X POST .../sync` sends neither
-    // Content-Length nor a body, which httplib 0.11 would refuse with 400. The request has no
-    // body worth reading, so the connection is closed after the answer.
-    auto sync = guarded(true, [this](const httplib::Request&, httplib::Response& res) {
-      if (!handlers_.sync_now) {
-        res.status = 503;
-        res.set_content("{\"sync\":\"unavailable\"}\n", kJson);
-        return;
+  // MHD reports CLOSED before it closes the descriptor, so the guard never shuts a reused one.
+  static void onConnection(void* cls, MHD_Connection* connection, void** socket_context,
+                           MHD_ConnectionNotificationCode code) {
+    auto* self = static_cast<MhdHealthServer*>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      const MHD_ConnectionInfo* info =
+          MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+      ConnectionGuard::Id id = self->guard_.opened(info ? info->connect_fd : -1);
+      *socket_context = reinterpret_cast<void*>(id);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+      self->guard_.closed(reinterpret_cast<ConnectionGuard::Id>(*socket_context));
+    }
+  }
+
+  static void onLog(void*, const char* format, va_list args) {
+    char line[512];
+    std::vsnprintf(line, sizeof line, format, args);
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    getLogger("app.health")->debug("libmicrohttpd: {}", text);
+  }
+
+  // Enforces the header deadline and says, at most once a minute, how many connections the
+  // endpoint closed (an attack is visible without a line per connection).
+  void reap(std::stop_token stop) {
+    ConnectionGuard::Counts reported;
+    SteadyTime next_report = clock_.steadyNow() + 60s;
+    while (!stop.stop_requested()) {
+      std::optional<SteadyTime> next = guard_.sweep();
+      SteadyTime now = clock_.steadyNow();
+      if (now >= next_report) {
+        ConnectionGuard::Counts c = guard_.counts();
+        if (c.evicted != reported.evicted || c.header_timeouts != reported.header_timeouts)
+          getLogger("app.health")
+              ->warn(
+                  "Health endpoint closed connections that sent no request in time or were the "
+                  "oldest idle past the cap. header_timeouts={} evicted={} open={}",
+                  c.header_timeouts - reported.header_timeouts, c.evicted - reported.evicted,
+                  c.open);
+        reported = c;
+        next_report = now + 60s;
       }
-      handlers_.sync_now();
-      getLogger("app.health")
-          ->info("Sync requested over the health endpoint; every idle stream polls now");
-      res.status = 202;
-      res.set_content("{\"sync\":\"started\"}\n", kJson);
-    });
-    server_.set_pre_routing_handler([sync](const httplib::Request& req, httplib::Response& res) {
-      if (req.method != "POST" || req.path != "/sync")
-        return httplib::Server::HandlerResponse::Unhandled;
-      sync(req, res);
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    server_.Get("/sync", guarded(true, [](const httplib::Request&, httplib::Response& res) {
-                  res.status = 405;
-                  res.set_header("Allow", "POST");
-                  res.set_content("use POST /sync to start a poll now\n", kText);
-                }));
-  }
-
-  static std::string readiness(const StatusReport& r) {
-    if (r.ready) return "ready\n";
-    std::string out = "not ready:\n";
-    for (const std::string& reason : notReadyReasons(r)) out += "  " + reason + "\n";
-    return out;
+      SteadyTime wake = now + 250ms;
+      if (next && *next < wake) wake = *next;
+      clock_.sleepUntil(wake, stop);
+    }
   }
 
   HealthServerOptions options_;
-  HealthHandlers handlers_;
-  httplib::Server server_;
-  std::thread thread_;
-  std::atomic<bool> listen_returned_{false};
+  SystemClock clock_;
+  std::size_t cap_;
+  HealthRoutes routes_;
+  ConnectionGuard guard_;
+  RenderPool pool_;
+  MHD_Daemon* daemon_ = nullptr;
+  std::jthread reaper_;
+  std::atomic<int> suspended_{0};
   int port_ = 0;
 };
 
@@ -197,8 +307,8 @@ class HttplibHealthServer final : public HealthServer {
 
 Result<std::unique_ptr<HealthServer>> HealthServer::start(HealthServerOptions options,
                                                           HealthHandlers handlers) {
-  auto server = std::make_unique<HttplibHealthServer>(std::move(options), std::move(handlers));
-  if (Status s = server->bindAndRun(); !s.ok()) return s.error();
+  auto server = std::make_unique<MhdHealthServer>(std::move(options), std::move(handlers));
+  if (Status s = server->start(); !s.ok()) return s.error();
   return std::unique_ptr<HealthServer>(std::move(server));
 }
 

@@ -1,0 +1,62 @@
+#pragma once
+// What the health endpoint answers, without any HTTP library: routing, the token check, the
+// request limits and the headers every answer carries, and the rendering of each view.
+// decide() sees only the request line and headers (it runs before any body is read, on the
+// server's polling thread): it answers probes, POST /sync and every refusal itself, and leaves
+// the slow views (/status, /metrics, /) to render(), which the server calls on a render worker.
+// Both are const and thread-safe as far as the handlers are; answers never carry the token.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/health/health_server.h"
+
+namespace o365fwd {
+
+struct HealthRequest {
+  std::string method;                           // "GET", "HEAD", "POST", ...
+  std::string path;                             // without the query
+  bool pretty = false;                          // ?pretty
+  std::optional<std::string> authorization;     // the Authorization header
+  std::optional<std::uint64_t> content_length;  // as announced; nothing of the body is read
+  bool chunked = false;                         // Transfer-Encoding announced
+};
+
+struct HealthAnswer {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+  bool close = false;  // close the connection after the answer (a body may follow unread)
+};
+
+enum class HealthView { kNone, kStatus, kMetrics, kPage };
+
+// Either a final answer, or the view to render (off the polling thread).
+struct HealthDecision {
+  std::optional<HealthAnswer> answer;
+  HealthView view = HealthView::kNone;
+  bool pretty = false;
+};
+
+class HealthRoutes {
+ public:
+  static constexpr std::uint64_t kMaxBodyBytes = 4096;
+
+  HealthRoutes(std::optional<Secret> token, HealthHandlers handlers);
+
+  HealthDecision decide(const HealthRequest& request) const;
+  HealthAnswer render(HealthView view, bool pretty) const;
+  // 503 for a view that cannot be rendered now (render queue full, shutting down).
+  static HealthAnswer busy(const std::string& why);
+
+ private:
+  bool authorized(const std::optional<std::string>& header) const;
+
+  std::optional<Secret> token_;
+  HealthHandlers handlers_;
+};
+
+}  // namespace o365fwd
