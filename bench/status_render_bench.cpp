@@ -1,18 +1,24 @@
 // status_render_bench: cost of one health-endpoint answer for a large deployment — building the
 // StatusReport from the live StatusBoard (baseline: what every view pays) and rendering it as
 // /status JSON, /metrics text and the HTML page — with N tenants x 5 content types and 2 sinks.
-// Prints microseconds per answer, bytes, and each render's ratio to the snapshot. Not a test.
+// Prints microseconds per answer, bytes, and each render's ratio to the snapshot. Then serves
+// that deployment on a real HealthServer (loopback) and prints /livez latency p50/p99 with 500
+// connections held open by an abuser (half idle, half trickling a header byte every 500 ms,
+// reconnecting when the server closes them), alone and while /status is fetched in a loop, and
+// the process CPU per /status answer. Not a test.
 //
-//   status_render_bench [tenants=100] [rounds=200]
+//   status_render_bench [tenants=100] [rounds=200] [held=500]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "app/health/health_server.h"
 #include "app/status/metrics_text.h"
 #include "app/status/status_json.h"
 #include "app/status/status_page.h"
 #include "app/status/status_snapshotter.h"
+#include "bench/health_load.h"
 #include "tests/fakes/memory_sink.h"
 
 namespace {
@@ -85,5 +91,18 @@ int main(int argc, char** argv) {
   row("/status JSON", json, json_bytes);
   row("/metrics", metrics, metrics_bytes);
   row("/ (HTML page)", page, page_bytes);
+
+  HealthHandlers handlers;
+  handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
+  HealthServerOptions options;
+  options.port = 0;
+  auto server = HealthServer::start(options, handlers);
+  if (!server.ok()) {
+    std::fprintf(stderr, "health server: %s\n", server.error().message.c_str());
+    return 1;
+  }
+  int held = argc > 3 ? std::atoi(argv[3]) : 500;
+  bench::reportHealthUnderLoad((*server)->url(), held);
+  (*server)->stop();
   return 0;
 }

@@ -1,12 +1,7 @@
 // The health server under abuse, over real loopback sockets: held idle and trickling connections,
 // a slow request header, a large body behind a wrong token, a full connection table and a slow
 // render. Waits are bounded (5 s): they check that an answer comes, not how fast.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,68 +10,21 @@
 
 #include "app/health/health_server.h"
 #include "tests/support/http_client.h"
+#include "tests/support/raw_socket.h"
 #include "tests/unit/app/status/status_fixtures.h"
 
 namespace o365fwd {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::closedByPeer;
+using testing::connectLoopback;
 using testing::httpRequest;
+using testing::rawExchange;
+using testing::sendText;
+using testing::stillOpen;
 
 constexpr auto kAnswerDeadline = 5s;
-
-int connectTo(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void sendAll(int fd, const std::string& bytes) {
-  (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-}
-
-// True once the server closed `fd` (end of stream or reset), waiting at most `wait`.
-bool closedByServer(int fd, std::chrono::milliseconds wait) {
-  auto deadline = std::chrono::steady_clock::now() + wait;
-  char buf[4096];
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (::poll(&p, 1, static_cast<int>(std::max<long>(0, left.count()))) > 0) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (n <= 0) return n == 0 || errno != EAGAIN;
-      continue;  // an answer; keep reading until the end
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-  }
-}
-
-bool stillOpen(int fd) {
-  return !closedByServer(fd, 0ms);
-}
-
-// Everything the server answered to `request` before it closed the connection.
-std::string rawExchange(int port, const std::string& request) {
-  int fd = connectTo(port);
-  std::string out;
-  if (fd < 0) return out;
-  sendAll(fd, request);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-    out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
-}
 
 StatusReport largeReport(std::size_t streams) {
   StatusReport r = testing::sampleReport();
@@ -91,14 +39,7 @@ StatusReport largeReport(std::size_t streams) {
 
 class HealthServerAbuseTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    rlimit limit{};  // 700 client sockets in this process
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 4096 &&
-        limit.rlim_max >= 4096) {
-      limit.rlim_cur = 4096;
-      ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-  }
+  void SetUp() override { testing::raiseOpenFileLimit(4096); }  // 700 client sockets here
   void TearDown() override {
     if (server_) server_->stop();
     for (int fd : fds_) ::close(fd);
@@ -114,7 +55,7 @@ class HealthServerAbuseTest : public ::testing::Test {
     port_ = std::stoi(server_->url().substr(server_->url().rfind(':') + 1));
   }
   int hold() {
-    int fd = connectTo(port_);
+    int fd = connectLoopback(port_);
     EXPECT_GE(fd, 0);
     if (fd >= 0) fds_.push_back(fd);
     return fd;
@@ -136,12 +77,12 @@ TEST_F(HealthServerAbuseTest, ProbesAndStatusAreAnsweredWhileIdleAndTricklingCon
   for (int i = 0; i < 500; ++i) idle.push_back(hold());
   for (int i = 0; i < 200; ++i) {
     trickling.push_back(hold());
-    sendAll(trickling.back(), "GET /status HTTP/1.1\r\nX-Slow: ");
+    sendText(trickling.back(), "GET /status HTTP/1.1\r\nX-Slow: ");
   }
   std::atomic<bool> done{false};
   std::thread trickler([&] {
     while (!done.load()) {
-      for (int fd : trickling) sendAll(fd, "a");  // one byte each every 500 ms
+      for (int fd : trickling) sendText(fd, "a");  // one byte each every 500 ms
       for (int i = 0; i < 10 && !done.load(); ++i) std::this_thread::sleep_for(50ms);
     }
   });
@@ -165,12 +106,12 @@ TEST_F(HealthServerAbuseTest, ARequestHeaderSentSlowlyIsClosedAtTheHeaderTimeout
   options.header_timeout = 500ms;  // MHD's inactivity timeout (10 s) never fires: bytes flow
   start(options, [] { return StatusReport{}; });
   int fd = hold();
-  sendAll(fd, "GET /livez HTTP/1.1\r\nX-Slow: ");
+  sendText(fd, "GET /livez HTTP/1.1\r\nX-Slow: ");
   bool closed = false;
   auto deadline = std::chrono::steady_clock::now() + kAnswerDeadline;
   while (!closed && std::chrono::steady_clock::now() < deadline) {
-    sendAll(fd, "a");
-    closed = closedByServer(fd, 100ms);
+    sendText(fd, "a");
+    closed = closedByPeer(fd, 100ms);
   }
   EXPECT_TRUE(closed);
   EXPECT_EQ(httpRequest("GET", url("/livez"), "", {}, kAnswerDeadline).status, 200);
@@ -212,7 +153,7 @@ TEST_F(HealthServerAbuseTest, PastTheCapTheOldestIdleConnectionMakesRoomForAProb
   }
   auto live = httpRequest("GET", url("/livez"), "", {}, kAnswerDeadline);
   EXPECT_EQ(live.status, 200) << live.error;
-  EXPECT_TRUE(closedByServer(idle.front(), 5000ms)) << "the oldest idle connection was evicted";
+  EXPECT_TRUE(closedByPeer(idle.front(), 5000ms)) << "the oldest idle connection was evicted";
   EXPECT_TRUE(stillOpen(idle.back()));
 }
 

@@ -1,21 +1,19 @@
 #include "app/health/health_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 
 #include "core/crypto.h"
 #include "tests/support/http_client.h"
+#include "tests/support/raw_socket.h"
 #include "tests/unit/app/status/status_fixtures.h"
 
 namespace o365fwd {
 namespace {
 
 using testing::httpRequest;
+using testing::rawExchange;
 
 class HealthServerTest : public ::testing::Test {
  protected:
@@ -36,26 +34,6 @@ class HealthServerTest : public ::testing::Test {
   std::atomic<int> syncs_{0};
   std::unique_ptr<HealthServer> server_;
 };
-
-// Sends raw bytes and returns everything the server answered before closing.
-std::string rawExchange(int port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-      out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
 
 TEST_F(HealthServerTest, ServesLivenessReadinessStatusMetricsAndThePage) {
   start();
