@@ -83,14 +83,14 @@ void reportHealthUnderLoad(const std::string& url, int held) {
       "  /status answer         %8zu bytes  %7.1f ms CPU  %7.1f ms wall (process, %d rounds)\n",
       status_bytes, cpu_ms, wall_ms, status_rounds);
   auto row = [](const char* what, const Latency& l) {
-    std::printf("  /livez %-34s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  failed %d\n", what,
+    std::printf("  /livez %-44s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  failed %d\n", what,
                 l.p50_ms, l.p99_ms, l.max_ms, l.failed);
   };
   row("(no load)", probe(port, 200));
   {
     testing::ConnectionHolder abuser(port, held / 2, held - held / 2);
     std::this_thread::sleep_for(1s);
-    char what[64];
+    char what[96];
     std::snprintf(what, sizeof what, "(%d held connections)", held);
     row(what, probe(port, 200));
     std::atomic<bool> stop{false};
@@ -102,6 +102,18 @@ void reportHealthUnderLoad(const std::string& url, int held) {
     row(what, probe(port, 200));
     stop.store(true);
     status_loop.join();
+    stop.store(false);
+    std::vector<std::thread> flood;
+    std::atomic<int> flooded{0};
+    for (int i = 0; i < 16; ++i)
+      flood.emplace_back([&] {
+        while (!stop.load()) flooded += fetch(port, "/livez") > 0 ? 1 : 0;
+      });
+    std::snprintf(what, sizeof what, "(%d held + 16 clients flooding /livez)", held);
+    row(what, probe(port, 200));
+    stop.store(true);
+    for (std::thread& t : flood) t.join();
+    std::printf("  flood /livez answers: %d\n", flooded.load());
     std::printf(
         "  abuser reconnects (the server closed a held connection): %ld; /status answers: %d\n",
         abuser.reopened(), statuses.load());

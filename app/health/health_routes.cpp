@@ -118,18 +118,9 @@ HealthDecision HealthRoutes::decide(const HealthRequest& req) const {
     return finish(std::move(a));
   }
   if (has_body) return finish(answer(400, kText, "a GET request takes no body\n"));
-  // Alive = the collector's, the status board's and every sink's locks can be taken (the
-  // snapshot takes each briefly). A deadlocked daemon makes the probe hang, which probes
-  // (systemd, Kubernetes, monitoring) count as a failure; a slow API or sink does not.
-  if (*path == Path::kLive) {
-    (void)handlers_.snapshot();
-    return finish(answer(200, kText, "ok\n"));
-  }
-  if (*path == Path::kReady) {
-    StatusReport r = handlers_.snapshot();
-    return finish(answer(r.ready ? 200 : 503, kText, readiness(r)));
-  }
-  d.view = *path == Path::kStatus    ? HealthView::kStatus
+  d.view = *path == Path::kLive      ? HealthView::kLive
+           : *path == Path::kReady   ? HealthView::kReady
+           : *path == Path::kStatus  ? HealthView::kStatus
            : *path == Path::kMetrics ? HealthView::kMetrics
                                      : HealthView::kPage;
   d.pretty = req.pretty;
@@ -137,13 +128,20 @@ HealthDecision HealthRoutes::decide(const HealthRequest& req) const {
 }
 
 HealthAnswer HealthRoutes::render(HealthView view, bool pretty) const {
+  return render(view, pretty, handlers_.snapshot());
+}
+
+HealthAnswer HealthRoutes::render(HealthView view, bool pretty, const StatusReport& r) const {
   switch (view) {
-    case HealthView::kStatus: return answer(200, kJson, statusToJson(handlers_.snapshot(), pretty));
-    case HealthView::kMetrics:
-      return answer(200, kMetricsContentType, renderMetrics(handlers_.snapshot()));
+    // Alive = the collector's, the status board's and every sink's locks could be taken (the
+    // snapshot takes each briefly). A deadlocked daemon makes the probe hang, which probes
+    // (systemd, Kubernetes, monitoring) count as a failure; a slow API or sink does not.
+    case HealthView::kLive: return answer(200, kText, "ok\n");
+    case HealthView::kReady: return answer(r.ready ? 200 : 503, kText, readiness(r));
+    case HealthView::kStatus: return answer(200, kJson, statusToJson(r, pretty));
+    case HealthView::kMetrics: return answer(200, kMetricsContentType, renderMetrics(r));
     case HealthView::kPage: {
-      HealthAnswer a =
-          answer(200, "text/html; charset=utf-8", renderStatusPage(handlers_.snapshot()));
+      HealthAnswer a = answer(200, "text/html; charset=utf-8", renderStatusPage(r));
       a.headers.emplace_back(
           "Content-Security-Policy",
           "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "

@@ -2,8 +2,9 @@
 // What the health endpoint answers, without any HTTP library: routing, the token check, the
 // request limits and the headers every answer carries, and the rendering of each view.
 // decide() sees only the request line and headers (it runs before any body is read, on the
-// server's polling thread): it answers probes, POST /sync and every refusal itself, and leaves
-// the slow views (/status, /metrics, /) to render(), which the server calls on a render worker.
+// server's polling thread): it answers POST /sync and every refusal itself, and leaves the views
+// that need a snapshot (probes, /status, /metrics, /) to render(), which the server calls off its
+// polling thread (ProbeBatcher, RenderPool).
 // Both are const and thread-safe as far as the handlers are; answers never carry the token.
 #include <cstdint>
 #include <optional>
@@ -32,9 +33,12 @@ struct HealthAnswer {
   bool close = false;  // close the connection after the answer (a body may follow unread)
 };
 
-enum class HealthView { kNone, kStatus, kMetrics, kPage };
+enum class HealthView { kNone, kLive, kReady, kStatus, kMetrics, kPage };
+inline bool isProbe(HealthView v) {
+  return v == HealthView::kLive || v == HealthView::kReady;
+}
 
-// Either a final answer, or the view to render (off the polling thread).
+// Either a final answer, or the view to answer from a snapshot (off the polling thread).
 struct HealthDecision {
   std::optional<HealthAnswer> answer;
   HealthView view = HealthView::kNone;
@@ -48,7 +52,8 @@ class HealthRoutes {
   HealthRoutes(std::optional<Secret> token, HealthHandlers handlers);
 
   HealthDecision decide(const HealthRequest& request) const;
-  HealthAnswer render(HealthView view, bool pretty) const;
+  HealthAnswer render(HealthView view, bool pretty) const;  // from a new snapshot
+  HealthAnswer render(HealthView view, bool pretty, const StatusReport& report) const;
   // 503 for a view that cannot be rendered now (render queue full, shutting down).
   static HealthAnswer busy(const std::string& why);
 

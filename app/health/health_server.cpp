@@ -1,7 +1,8 @@
 // The only file that includes libmicrohttpd. Its event loop (one polling thread, epoll) reads
 // every connection without blocking; ConnectionGuard closes the ones that send no request in
-// time or are the oldest idle past the cap; RenderPool renders the slow views while their
-// connection is suspended (MHD_suspend_connection) and resumes it with the answer.
+// time or are the oldest idle past the cap; while a connection is suspended
+// (MHD_suspend_connection), ProbeBatcher answers probes from one shared snapshot and RenderPool
+// renders the slow views, then each resumes its connection with the answer.
 #include "app/health/health_server.h"
 
 #include <microhttpd.h>
@@ -19,6 +20,7 @@
 
 #include "app/health/connection_guard.h"
 #include "app/health/health_routes.h"
+#include "app/health/probe_batcher.h"
 #include "app/health/render_pool.h"
 #include "core/logging.h"
 
@@ -99,7 +101,8 @@ class MhdHealthServer final : public HealthServer {
   MhdHealthServer(HealthServerOptions options, HealthHandlers handlers)
       : options_(std::move(options)),
         cap_(connectionCap(options_.max_connections)),
-        routes_(options_.token, std::move(handlers)),
+        routes_(options_.token, handlers),
+        prober_(handlers.snapshot, cap_ + 64),
         guard_(clock_, cap_, options_.header_timeout, [](int fd) { ::shutdown(fd, SHUT_RDWR); }),
         pool_(options_.render_threads, options_.render_queue) {}
   ~MhdHealthServer() override { stop(); }
@@ -140,7 +143,8 @@ class MhdHealthServer final : public HealthServer {
 
   void stop() override {
     if (!daemon_) return;
-    // Every accepted render runs and resumes its connection; later views are answered 503.
+    // Every accepted probe and render is answered and resumes its connection; later ones 503.
+    prober_.stop();
     pool_.stop();
     // MHD must not be stopped with a suspended connection: let the resumed ones be answered.
     for (int i = 0; i < 400 && suspended_.load() > 0; ++i) std::this_thread::sleep_for(5ms);
@@ -220,19 +224,30 @@ class MhdHealthServer final : public HealthServer {
     auto* pending = new PendingView;
     pending->view = decision.view;
     pending->pretty = decision.pretty;
-    auto render = [self, connection, pending] {
-      pending->answer = self->routes_.render(pending->view, pending->pretty);
+    auto resume = [connection, pending](HealthAnswer answer) {
+      pending->answer = std::move(answer);
       pending->ready.store(true);
       MHD_resume_connection(connection);  // `pending` belongs to the polling thread again
     };
-    bool accepted = self->pool_.submit(render, [&] {
+    auto suspend = [&] {
       *request = pending;
       self->suspended_.fetch_add(1);
       MHD_suspend_connection(connection);
-    });
+    };
+    const bool accepted = isProbe(pending->view)
+                              ? self->prober_.submit(
+                                    [self, pending, resume](const StatusReport& report) {
+                                      resume(self->routes_.render(pending->view, false, report));
+                                    },
+                                    suspend)
+                              : self->pool_.submit(
+                                    [self, pending, resume] {
+                                      resume(self->routes_.render(pending->view, pending->pretty));
+                                    },
+                                    suspend);
     if (accepted) return MHD_YES;
     delete pending;
-    return reply(connection, HealthRoutes::busy("the status views are busy"));
+    return reply(connection, HealthRoutes::busy("the health endpoint is busy"));
   }
 
   static void onCompleted(void* cls, MHD_Connection* connection, void** request,
@@ -295,6 +310,7 @@ class MhdHealthServer final : public HealthServer {
   SystemClock clock_;
   std::size_t cap_;
   HealthRoutes routes_;
+  ProbeBatcher prober_;
   ConnectionGuard guard_;
   RenderPool pool_;
   MHD_Daemon* daemon_ = nullptr;

@@ -31,9 +31,9 @@ struct HealthServerOptions {
   std::optional<Secret> token;
 
   // Abuse limits (docs/STATUS.md "Under load").
-  std::size_t max_connections = 1000;  // past it the oldest idle connection is closed
+  std::size_t max_connections = 1000;              // past it the oldest idle connection is closed
   std::chrono::milliseconds header_timeout{2000};  // from connect or the previous answer
-  std::chrono::seconds idle_timeout{10};  // no byte moved for this long while answering
+  std::chrono::seconds idle_timeout{10};           // no byte moved for this long while answering
   std::size_t render_threads = 2;
   std::size_t render_queue = 16;  // views waiting for a render thread; past it 503
 };
