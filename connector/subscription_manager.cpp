@@ -87,6 +87,15 @@ Error annotateSubscriptionError(Error error, const std::string& what,
   return error;
 }
 
+bool isSubscriptionListMissing(const Error& error) {
+  return error.code == "HTTP 404";
+}
+
+std::string subscriptionListFallbackNote() {
+  return "subscriptions/list answered HTTP 404 (a proxy or API mock without that route); "
+         "starting each subscription instead (idempotent: AF20024 means it is already on)";
+}
+
 SubscriptionManager::SubscriptionManager(ApiClient& api, Clock& clock, std::string tenant_name)
     : SubscriptionManager(api, clock, std::move(tenant_name), Options{}) {}
 
@@ -189,14 +198,46 @@ Status SubscriptionManager::ensureEnabled(const std::string& content_type, std::
     std::lock_guard lock(mu_);
     known = knownEnabled(content_type);  // another worker may have listed meanwhile
   }
-  if (!known) {
-    auto listed = listLocked(stop);
-    if (!listed) return std::move(listed).takeError();
+  bool list_missing = false;
+  {
     std::lock_guard lock(mu_);
-    known = knownEnabled(content_type);
+    list_missing =
+        list_missing_at_ && clock_.steadyNow() - *list_missing_at_ < options_.list_cache_ttl;
+  }
+  if (!known && !list_missing) {
+    auto listed = listLocked(stop);
+    if (listed) {
+      std::lock_guard lock(mu_);
+      known = knownEnabled(content_type);
+    } else if (isSubscriptionListMissing(listed.error())) {
+      list_missing = true;
+      std::lock_guard lock(mu_);
+      list_missing_at_ = clock_.steadyNow();
+      if (!list_missing_logged_) {
+        list_missing_logged_ = true;
+        getLogger("connector.subscriptions")
+            ->warn("{}. tenant={}", subscriptionListFallbackNote(), tenant_name_);
+      }
+    } else {
+      return std::move(listed).takeError();
+    }
+  }
+  if (!known && list_missing) {
+    // No list to ask: trust what a start (or noteMissing) told this manager, at any age.
+    std::lock_guard lock(mu_);
+    auto it = known_.find(content_type);
+    if (it != known_.end()) {
+      known = it->second.enabled;
+      remember(content_type, it->second.enabled);
+    }
   }
   if (known == true) return okStatus();
   return startLocked(content_type, std::move(stop));
+}
+
+bool SubscriptionManager::listUnavailable() const {
+  std::lock_guard lock(mu_);
+  return list_missing_at_.has_value();
 }
 
 Status SubscriptionManager::start(const std::string& content_type, std::stop_token stop) {

@@ -13,6 +13,9 @@
 //   (the API's rule); such a call returns a retryable Error with code "start_throttled" and
 //   retry_after. Stop is not throttled.
 // - AF20024 ("already enabled, no property change") on start is success.
+// - When subscriptions/list answers HTTP 404 (a proxy or API mock without that route),
+//   ensureEnabled() falls back to starting the content type (idempotent, AF20024 = already on)
+//   and says so once per tenant in the log (WARN); the stream is not failed for it.
 // - Errors keep their ErrorKind, retryable flag and code; messages for AF20023, AF10001 and
 //   disabled auditing say what the operator must do (annotateSubscriptionError).
 #include <chrono>
@@ -50,7 +53,9 @@ class SubscriptionManager {
   Result<std::vector<SubscriptionInfo>> list(std::stop_token stop);
 
   // Ok when the content type is enabled: known from a list or start younger than
-  // list_cache_ttl, else from a fresh list, else after a start request.
+  // list_cache_ttl, else from a fresh list, else after a start request. A list answered HTTP 404
+  // is not an error here: a start this manager sent is trusted (until noteMissing()), otherwise
+  // the content type is started; the list is not asked again within list_cache_ttl.
   Status ensureEnabled(const std::string& content_type, std::stop_token stop);
 
   // POST subscriptions/start (no webhook). Ok on 200 with status "enabled" (or no status) and on
@@ -65,6 +70,9 @@ class SubscriptionManager {
   void noteMissing(const std::string& content_type);
 
   const std::string& tenantName() const { return tenant_name_; }
+
+  // True once subscriptions/list answered HTTP 404 (see ensureEnabled).
+  bool listUnavailable() const;
 
  private:
   struct Known {
@@ -87,7 +95,17 @@ class SubscriptionManager {
   std::map<std::string, Known> known_;            // by content type
   std::optional<SteadyTime> listed_at_;           // last successful list
   std::map<std::string, SteadyTime> last_start_;  // by content type: when a start was sent
+
+  // subscriptions/list answered 404: when it last did; whether the fallback was logged.
+  std::optional<SteadyTime> list_missing_at_;
+  bool list_missing_logged_ = false;
 };
+
+// True for the error of a subscriptions/list that the endpoint does not implement (HTTP 404).
+bool isSubscriptionListMissing(const Error& error);
+// What o365fwd does then, for logs and `validate`: "subscriptions/list answered HTTP 404 ...;
+// starting each subscription instead (idempotent: AF20024 means it is already on)".
+std::string subscriptionListFallbackNote();
 
 // Replaces the message of subscription-related API errors (AF20023, AF10001,
 // "AuditingDisabled") with one naming the tenant, content type and the operator's remedy; other

@@ -212,6 +212,11 @@ void ApiService::stop(Call& c) {
 }
 
 void ApiService::list(Call& c) {
+  if (d_.state.global().faults.subscription_list_404) {
+    c.res.status = 404;  // as a mock or proxy that does not implement the route
+    c.res.set_content("Not Found", "text/plain");
+    return;
+  }
   if (auditingOff(c, "ListSubscriptions", "")) return;
   TenantRuntime t = d_.state.tenant(c.tenant);
   std::string out = "[";

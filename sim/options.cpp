@@ -81,6 +81,10 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
   app.add_flag("--auditing-disabled", o.auditing_disabled, "every tenant has unified auditing off");
   app.add_flag("--subscriptions-enabled", o.subscriptions_enabled,
                "start with every subscription enabled");
+  app.add_flag("--opaque-tokens", o.opaque_tokens,
+               "issue opaque access tokens (random strings, not JWTs) as proxies and mocks do");
+  app.add_flag("--subscription-list-404", o.subscription_list_404,
+               "answer subscriptions/list with HTTP 404 as a mock without that route does");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -167,6 +171,8 @@ Result<SimConfig> buildConfig(const SimOptions& o) {
   if (o.transient_error_rate) cfg.faults.transient_error_rate = *o.transient_error_rate;
   if (o.next_page_loop) cfg.faults.next_page_loop = true;
   if (o.content_uri_base) cfg.faults.content_uri_base = *o.content_uri_base;
+  if (o.opaque_tokens) cfg.faults.opaque_tokens = true;
+  if (o.subscription_list_404) cfg.faults.subscription_list_404 = true;
   Status s = duration(o.clock_skew, "--clock-skew", cfg.clock_skew, true);
   if (!s.ok()) return s.error();
   s = validateConfig(cfg);

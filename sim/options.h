@@ -34,6 +34,8 @@ struct SimOptions {
   bool subscriptions_enabled = false;
   bool next_page_loop = false;
   std::optional<std::string> content_uri_base;
+  bool opaque_tokens = false;          // faults.opaque_tokens
+  bool subscription_list_404 = false;  // faults.subscription_list_404
 };
 
 // Parses argv. On --help/--version or an error, returns the exit code main() should return

@@ -250,10 +250,10 @@ Status parseTenant(const Value& obj, const std::string& path, const std::string&
 
 Status parseFaults(const Value& obj, FaultConfig& f) {
   const std::string p = "faults";
-  TRY(checkKeys(
-      obj, p,
-      {"transient_error_rate", "transient_statuses", "next_page_loop", "next_page_omit_publisher",
-       "next_page_api_version", "content_uri_base", "window_error_code"}));
+  TRY(checkKeys(obj, p,
+                {"transient_error_rate", "transient_statuses", "next_page_loop",
+                 "next_page_omit_publisher", "next_page_api_version", "content_uri_base",
+                 "window_error_code", "opaque_tokens", "subscription_list_404"}));
   TRY(readFraction(obj, "transient_error_rate", p, f.transient_error_rate));
   if (auto it = obj.FindMember("transient_statuses"); it != obj.MemberEnd()) {
     if (!it->value.IsArray() || it->value.Empty())
@@ -270,6 +270,8 @@ Status parseFaults(const Value& obj, FaultConfig& f) {
   TRY(readString(obj, "next_page_api_version", p, f.next_page_api_version));
   TRY(readString(obj, "content_uri_base", p, f.content_uri_base));
   TRY(readString(obj, "window_error_code", p, f.window_error_code));
+  TRY(readBool(obj, "opaque_tokens", p, f.opaque_tokens));
+  TRY(readBool(obj, "subscription_list_404", p, f.subscription_list_404));
   return okStatus();
 }
 

@@ -84,6 +84,10 @@ struct FaultConfig {
   std::string next_page_api_version = "v1.0";  // "v1.0" or "v1" in NextPageUri paths
   std::string content_uri_base;                // e.g. http://127.0.0.2:PORT (empty: this server)
   std::string window_error_code = "AF20055";   // or "AF20030"
+
+  // A proxy or third-party mock of the API (issue 10 part 7).
+  bool opaque_tokens = false;          // access tokens are random strings, not JWTs (no claims)
+  bool subscription_list_404 = false;  // subscriptions/list answers HTTP 404 (not implemented)
 };
 
 struct SimConfig {

@@ -231,6 +231,9 @@ std::string TokenService::mintToken(size_t tenant, const AppEntry& app, const st
   std::string token =
       crypto::base64UrlEncode("{\"typ\":\"JWT\",\"alg\":\"RS256\",\"kid\":\"o365fwd-sim\"}") + "." +
       crypto::base64UrlEncode(payload) + "." + crypto::base64UrlEncode(sig);
+  // faults.opaque_tokens: a random reference token without claims, as proxies and mocks issue
+  // (the API side still knows its tenant and roles from the TokenStore).
+  if (state_.global().faults.opaque_tokens) token = crypto::base64UrlEncode(sig);
   IssuedToken info;
   info.tenant = tenant;
   info.tenant_id = tid;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <stop_token>
 #include <thread>
 
@@ -57,15 +58,24 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// True when the token carries delegated scopes (`scp`) rather than application roles.
-bool hasDelegatedScopes(const std::string& token) {
+// What the access token itself says, when it says anything: Microsoft documents access tokens
+// as opaque to clients, and proxies and test servers issue opaque ones.
+struct TokenClaims {
+  bool readable = false;   // a JWT whose payload is a JSON object
+  bool delegated = false;  // carries delegated scopes (`scp`)
+};
+
+TokenClaims readClaims(const std::string& token) {
+  TokenClaims out;
   size_t a = token.find('.'), b = a == std::string::npos ? a : token.find('.', a + 1);
-  if (b == std::string::npos) return false;
+  if (b == std::string::npos) return out;
   auto payload = crypto::base64UrlDecode(std::string_view(token).substr(a + 1, b - a - 1));
-  if (!payload.ok()) return false;
+  if (!payload.ok()) return out;
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(payload->data(), payload->size());
-  return !doc.HasParseError() && doc.IsObject() && doc.HasMember("scp");
+  out.readable = !doc.HasParseError() && doc.IsObject();
+  out.delegated = out.readable && doc.HasMember("scp");
+  return out;
 }
 
 // Remedy for a token error the provider did not explain; its message usually already does.
@@ -109,8 +119,16 @@ void checkReach(ValidationContext& ctx, Runtime& rt, const TenantConfig& t, bool
   }
 }
 
-void checkPermissions(ValidationContext& ctx, const TenantConfig& t, const TokenInfo& info,
-                      bool delegated, bool& ok) {
+constexpr const char* kConsentRemedy =
+    "in Entra ID > App registrations > API permissions, add Office 365 Management APIs > "
+    "Application permissions > ActivityFeed.Read, then grant admin consent for the tenant";
+constexpr const char* kDelegatedRemedy =
+    "add the Office 365 Management APIs permissions as Application permissions (not Delegated), "
+    "then grant admin consent";
+
+// The token's `roles` decide (present in Microsoft's JWTs).
+void checkPermissionsFromRoles(ValidationContext& ctx, const TenantConfig& t, const TokenInfo& info,
+                               bool& ok) {
   Timer timer(ctx.clock);
   CheckResult c = make("permissions", t.name);
   auto has = [&](const char* r) {
@@ -118,17 +136,7 @@ void checkPermissions(ValidationContext& ctx, const TenantConfig& t, const Token
   };
   bool dlp = std::find(t.content_types.begin(), t.content_types.end(), "DLP.All") !=
              t.content_types.end();
-  if (delegated && info.roles.empty()) {
-    ok = false;
-    fail(c, "the token carries delegated permissions (scp), no application roles",
-         "add the Office 365 Management APIs permissions as Application permissions (not "
-         "Delegated), then grant admin consent");
-  } else if (info.roles.empty()) {
-    ok = false;
-    fail(c, "the token carries no roles: admin consent is missing (the API answers AF10001)",
-         "in Entra ID > App registrations > API permissions, add Office 365 Management APIs > "
-         "Application permissions > ActivityFeed.Read, then grant admin consent for the tenant");
-  } else if (!has("ActivityFeed.Read")) {
+  if (!has("ActivityFeed.Read")) {
     ok = false;
     fail(c, "roles " + join(info.roles) + ": ActivityFeed.Read missing",
          "add the Application permission Office 365 Management APIs > ActivityFeed.Read and "
@@ -140,6 +148,38 @@ void checkPermissions(ValidationContext& ctx, const TenantConfig& t, const Token
          "DLP.All from content_types");
   } else {
     c.detail = "roles " + join(info.roles);
+  }
+  push(ctx, std::move(c), timer);
+}
+
+// No roles to read (an opaque token, or none granted): the API's answer to subscriptions/list
+// decides. AF10001 means no consent; success means the API accepts the token.
+void checkPermissionsFromApi(ValidationContext& ctx, const TenantConfig& t, TokenClaims claims,
+                             const Result<std::vector<SubscriptionInfo>>& list, bool& ok) {
+  Timer timer(ctx.clock);
+  CheckResult c = make("permissions", t.name);
+  std::string token = claims.readable ? "the token carries no roles" : "opaque access token";
+  if (list.ok()) {
+    c.detail = token + "; the API accepts it (subscriptions/list answered)";
+    if (std::find(t.content_types.begin(), t.content_types.end(), "DLP.All") !=
+        t.content_types.end())
+      c.detail += "; ActivityFeed.ReadDlp is checked by the DLP.All listing";
+  } else if (list.error().code == "AF10001") {
+    ok = false;
+    c.code = "AF10001";
+    if (claims.delegated)
+      fail(c,
+           "the token carries delegated permissions (scp), no application roles, and the API "
+           "answered AF10001",
+           kDelegatedRemedy);
+    else
+      fail(c, token + " and the API answered AF10001: admin consent is missing", kConsentRemedy);
+  } else {
+    c.status = CheckResult::kSkip;
+    c.detail = token + "; the API did not say (subscriptions/list: " +
+               (isSubscriptionListMissing(list.error()) ? std::string("HTTP 404")
+                                                        : list.error().describe()) +
+               "); the checks below tell";
   }
   push(ctx, std::move(c), timer);
 }
@@ -158,13 +198,46 @@ std::string subscriptionRemedy(const Error& e) {
   return "see the message above";
 }
 
+using SubscriptionList = Result<std::vector<SubscriptionInfo>>;
+
+// subscriptions/list answered 404 (a proxy or mock without the route): start each content type,
+// as the daemon does (idempotent; AF20024 = already on), and say so once.
+void startEach(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t,
+               std::stop_token stop, std::set<std::string>& enabled) {
+  Timer note_timer(ctx.clock);
+  CheckResult note = make("subscription", t.name);
+  note.status = CheckResult::kWarn;
+  note.code = "list_unavailable";
+  note.detail = subscriptionListFallbackNote();
+  push(ctx, std::move(note), note_timer);
+  for (const std::string& ct : t.content_types) {
+    Timer timer(ctx.clock);
+    CheckResult c = make("subscription", t.name + " " + ct);
+    Status st = tr.subscriptions->start(ct, stop);
+    if (st.ok()) {
+      c.detail = ct + " enabled (subscriptions/start answered)";
+      enabled.insert(ct);
+    } else {
+      c.code = st.error().code;
+      fail(c, ct + ": starting it failed: " + st.error().describe(),
+           subscriptionRemedy(st.error()));
+    }
+    push(ctx, std::move(c), timer);
+  }
+}
+
+// One "subscription" check per content type; returns the enabled ones in `enabled`. A content
+// type never started (absent from the list) is the normal state of a new tenant: a warning.
 void checkSubscriptions(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t,
-                        std::stop_token stop, bool& ok) {
+                        const SubscriptionList& list, std::stop_token stop, bool& ok,
+                        std::set<std::string>& enabled) {
   Timer list_timer(ctx.clock);
-  auto list = tr.subscriptions->list(stop);
+  if (!list.ok() && isSubscriptionListMissing(list.error()))
+    return startEach(ctx, tr, t, stop, enabled);
   if (!list.ok()) {
     ok = false;
     CheckResult c = make("subscription", t.name);
+    c.code = list.error().code;
     fail(c, "listing subscriptions failed: " + list.error().describe(),
          subscriptionRemedy(list.error()));
     push(ctx, std::move(c), list_timer);
@@ -178,17 +251,24 @@ void checkSubscriptions(ValidationContext& ctx, TenantRuntime& tr, const TenantC
     std::string status = it == list->end() ? "not started" : it->status;
     if (status == "enabled") {
       c.detail = ct + " enabled";
+      enabled.insert(ct);
     } else if (ctx.options.fix) {
       Status st = tr.subscriptions->start(ct, stop);
       if (st.ok()) {
         c.detail = ct + " was " + status + ", started by --fix: enabled";
+        enabled.insert(ct);
       } else {
-        ok = false;
+        c.code = st.error().code;
         fail(c, ct + " " + status + "; starting it failed: " + st.error().describe(),
              subscriptionRemedy(st.error()));
       }
+    } else if (it == list->end()) {
+      c.status = CheckResult::kWarn;
+      c.code = "not_started";
+      c.detail = ct + " not started yet";
+      c.remedy = "`o365fwd run` starts them; `validate --fix` starts them now";
     } else {
-      ok = false;
+      c.code = "disabled";
       fail(c, ct + " " + status,
            "run with --fix or `o365fwd subscriptions start` to enable the subscription");
     }
@@ -199,12 +279,20 @@ void checkSubscriptions(ValidationContext& ctx, TenantRuntime& tr, const TenantC
 // The API client retries AF429 for minutes; validate gives one listing this long.
 constexpr auto kListingDeadline = std::chrono::seconds(20);
 
-void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t) {
+void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t,
+                  const std::set<std::string>& enabled) {
   WallTime end = ctx.clock.wallNow();
   WallTime start = end - std::chrono::hours(1);
   for (const std::string& ct : t.content_types) {
     Timer timer(ctx.clock);
     CheckResult c = make("listing", t.name + " " + ct);
+    if (!enabled.count(ct)) {
+      c.status = CheckResult::kSkip;
+      c.code = "no_enabled_subscription";
+      c.detail = "the one-hour listing check needs an enabled subscription; " + ct + " has none";
+      push(ctx, std::move(c), timer);
+      continue;
+    }
     std::string path = "subscriptions/content?contentType=" + encodeQueryValue(ct) +
                        "&startTime=" + encodeQueryValue(formatApiTime(start)) +
                        "&endTime=" + encodeQueryValue(formatApiTime(end));
@@ -288,14 +376,28 @@ void checkTenants(ValidationContext& ctx) {
       continue;
     }
     TokenInfo info = tr->tokens->info().value_or(TokenInfo{});
+    TokenClaims claims = readClaims(*token);
+    std::string roles = !info.roles.empty() ? join(info.roles)
+                        : claims.readable   ? std::string("none")
+                                            : std::string("not readable (opaque token)");
     c.detail = "token acquired in " + timer.ms() + ", expires " + formatApiTime(info.expires_at) +
-               "Z, roles " + (info.roles.empty() ? std::string("none") : join(info.roles));
+               "Z, roles " + roles;
     push(ctx, std::move(c), timer);
-    checkPermissions(ctx, t, info, hasDelegatedScopes(*token), ok);
+    // Roles decide when the token has them; otherwise the API's answer to the list does.
+    SubscriptionList list = Error::permanent(ErrorKind::kInternal, "not asked");
+    if (!info.roles.empty()) {
+      checkPermissionsFromRoles(ctx, t, info, ok);
+      if (!ok) continue;
+      list = tr->subscriptions->list(stop.get_token());
+    } else {
+      list = tr->subscriptions->list(stop.get_token());
+      checkPermissionsFromApi(ctx, t, claims, list, ok);
+      if (!ok) continue;
+    }
+    std::set<std::string> enabled;
+    checkSubscriptions(ctx, *tr, t, list, stop.get_token(), ok, enabled);
     if (!ok) continue;
-    checkSubscriptions(ctx, *tr, t, stop.get_token(), ok);
-    if (!ok) continue;
-    checkListing(ctx, *tr, t);
+    checkListing(ctx, *tr, t, enabled);
   }
 }
 

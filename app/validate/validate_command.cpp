@@ -120,6 +120,11 @@ std::string summaryOf(const ValidationContext& ctx) {
   std::string out = "configuration valid, " + plural(config.tenants.size(), "tenant") + ", " +
                     plural(config.sinks.size(), "sink");
   if (warnings) out += ", " + plural(warnings, "warning");
+  size_t not_started = 0;
+  for (const CheckResult& c : r.checks) not_started += c.code == "not_started";
+  if (not_started)
+    out += ", " + plural(not_started, "subscription") + " not started yet (`o365fwd run` starts " +
+           (not_started == 1 ? "it" : "them") + ")";
   return out;
 }
 

@@ -123,6 +123,8 @@ std::string ValidationReport::renderJson() const {
     w.String(redactSecrets(c.remedy));
     w.Key("duration_ms");
     w.Int64(c.duration.count());
+    w.Key("code");
+    w.String(c.code);
     w.Key("problems");
     w.StartArray();
     for (const ConfigIssue& p : c.problems) {

@@ -27,6 +27,10 @@ struct CheckResult {
   // A failure here means the configuration is invalid (exit 2) rather than that an environment
   // or connectivity check failed (exit 1).
   bool configuration = false;
+
+  // Machine-readable reason for a warn, fail or skip ("not_started", "list_unavailable",
+  // "no_enabled_subscription", an API code such as "AF10001"); "" when there is none.
+  std::string code;
 };
 
 const char* toString(CheckResult::Status status);  // "pass" | "fail" | "warn" | "skip"
@@ -46,7 +50,7 @@ struct ValidationReport {
   // "OK 2026-11-23T18:24:07Z: <summary>" or "FAILED <time>: <summary>".
   std::string renderText() const;
   // {"ok","exit_code","finished_at","summary","checks":[{"name","target","status","detail",
-  //  "remedy","duration_ms","problems":[{"file","path","line","message","severity"}]}]}
+  //  "remedy","duration_ms","code","problems":[{"file","path","line","message","severity"}]}]}
   std::string renderJson() const;
 };
 

@@ -192,7 +192,7 @@ TEST_F(CliValidate, JsonReportHasTheDocumentedFields) {
   ASSERT_TRUE(checks.IsArray());
   ASSERT_GE(checks.Size(), 2u);
   for (const auto& c : checks.GetArray()) {
-    for (const char* field : {"name", "target", "status", "detail", "remedy"})
+    for (const char* field : {"name", "target", "status", "detail", "remedy", "code"})
       EXPECT_TRUE(c.HasMember(field) && c[field].IsString()) << field;
     EXPECT_TRUE(c["duration_ms"].IsInt64());
     EXPECT_TRUE(std::regex_match(c["status"].GetString(), std::regex("pass|fail|warn|skip")));

@@ -95,6 +95,12 @@ bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
+size_t countOf(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 TEST_F(ValidateNetworkTest, AllGoodPassesEveryCheckAndEndsWithTheTime) {
   ASSERT_TRUE(setUp("enabled"));
   RunOutcome r = validate();
@@ -149,6 +155,7 @@ TEST_F(ValidateNetworkTest, UnknownTenant) {
   EXPECT_TRUE(contains(r.stdout_text, "AADSTS90002")) << r.stdout_text;
 }
 
+// A JWT without roles: the API's AF10001 decides (not the token alone).
 TEST_F(ValidateNetworkTest, NoRolesMeansConsentMissing) {
   ASSERT_TRUE(setUp("enabled"));
   useApp(kNoRoles, "noroles-secret-value-1234");
@@ -178,15 +185,105 @@ TEST_F(ValidateNetworkTest, DlpWithoutReadDlpRole) {
   EXPECT_TRUE(contains(r.stdout_text, "ActivityFeed.ReadDlp")) << r.stdout_text;
 }
 
-TEST_F(ValidateNetworkTest, SubscriptionsNotEnabledThenFix) {
+// A fresh tenant: no subscription was ever started. That is the normal state before the first
+// run, so validate warns and exits 0; the listing check is skipped with its reason.
+TEST_F(ValidateNetworkTest, FreshTenantWarnsNotStartedAndExitsZeroThenFixStartsThem) {
   ASSERT_TRUE(setUp("none"));
   RunOutcome r = validate();
-  EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
-  EXPECT_TRUE(contains(r.stdout_text, "--fix")) << r.stdout_text;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_TRUE(contains(r.stdout_text, "WARN  subscription")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "Audit.Exchange not started yet")) << r.stdout_text;
+  EXPECT_TRUE(
+      contains(r.stdout_text, "`o365fwd run` starts them; `validate --fix` starts them now"))
+      << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "SKIP  listing")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "the one-hour listing check needs an enabled subscription"))
+      << r.stdout_text;
+  EXPECT_FALSE(contains(r.stdout_text, "FAIL")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "1 subscription not started yet")) << r.stdout_text;
+
+  RunOutcome json = validate({"--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.stdout_text;
+  rapidjson::Document doc;
+  doc.Parse(json.stdout_text.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json.stdout_text;
+  EXPECT_TRUE(doc["ok"].GetBool());
+  std::set<std::string> codes;
+  for (const auto& c : doc["checks"].GetArray()) {
+    std::string name = c["name"].GetString(), status = c["status"].GetString();
+    codes.insert(c["code"].GetString());
+    if (name == "subscription") {
+      EXPECT_EQ(status, "warn") << json.stdout_text;
+    }
+    if (name == "listing") {
+      EXPECT_EQ(status, "skip") << json.stdout_text;
+    }
+  }
+  EXPECT_TRUE(codes.count("not_started")) << json.stdout_text;
+  EXPECT_TRUE(codes.count("no_enabled_subscription")) << json.stdout_text;
+
   RunOutcome fixed = validate({"--fix"});
   EXPECT_EQ(fixed.exit_code, 0) << fixed.stdout_text;
   EXPECT_TRUE(contains(fixed.stdout_text, "started by --fix")) << fixed.stdout_text;
-  EXPECT_EQ(validate().exit_code, 0);
+  EXPECT_TRUE(contains(fixed.stdout_text, "in the last hour, listed in")) << fixed.stdout_text;
+  RunOutcome after = validate();
+  EXPECT_EQ(after.exit_code, 0);
+  EXPECT_FALSE(contains(after.stdout_text, "WARN")) << after.stdout_text;
+}
+
+TEST_F(ValidateNetworkTest, DisabledSubscriptionStillFails) {
+  ASSERT_TRUE(setUp("disabled_by_admin"));
+  RunOutcome r = validate();
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "FAIL  subscription")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "Audit.Exchange disabled")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "--fix")) << r.stdout_text;
+}
+
+// A proxy or third-party mock issues opaque access tokens: the API's answers decide.
+TEST_F(ValidateNetworkTest, OpaqueTokenWithConsentPassesAndEveryLaterCheckRuns) {
+  ASSERT_TRUE(setUp("enabled", {"--opaque-tokens"}));
+  RunOutcome r = validate();
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_TRUE(contains(r.stdout_text, "roles not readable (opaque token)")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "PASS  permissions")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "the API accepts it")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "PASS  subscription")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "PASS  listing")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "PASS  sink")) << r.stdout_text;
+  EXPECT_FALSE(contains(r.stdout_text, "SKIP")) << r.stdout_text;
+  EXPECT_FALSE(contains(r.stdout_text, "admin consent")) << r.stdout_text;
+}
+
+TEST_F(ValidateNetworkTest, OpaqueTokenWithoutConsentFailsOnTheApisAf10001) {
+  ASSERT_TRUE(setUp("enabled", {"--opaque-tokens"}));
+  useApp(kNoRoles, "noroles-secret-value-1234");
+  RunOutcome r = validate();
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "FAIL  permissions")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "opaque access token and the API answered AF10001"))
+      << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "grant admin consent")) << r.stdout_text;
+}
+
+// subscriptions/list answers 404 (a mock without that route): validate and the daemon both start
+// each subscription instead, say so once, and collect everything.
+TEST_F(ValidateNetworkTest, ListNotFoundFallsBackToStartingInValidateAndInRun) {
+  ASSERT_TRUE(setUp("none", {"--subscription-list-404"}));
+  const std::string note = "subscriptions/list answered HTTP 404";
+  RunOutcome r = validate();
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(countOf(r.stdout_text, note), 1u) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "WARN  subscription")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "Audit.Exchange enabled")) << r.stdout_text;
+  EXPECT_TRUE(contains(r.stdout_text, "PASS  listing")) << r.stdout_text;
+
+  RunOutcome run = fwd_->runOnce();
+  ASSERT_EQ(run.exit_code, 0) << run.stdout_text << run.stderr_text;
+  EXPECT_EQ(countOf(run.stderr_text, note), 1u) << run.stderr_text;
+  DeliveryCheck check = checkDelivery(sim_->ledger(), fwd_->delivered(), {}, {"Audit.Exchange"});
+  EXPECT_TRUE(check.ok()) << check.summary();
+  EXPECT_GT(check.expected, 0u);
 }
 
 TEST_F(ValidateNetworkTest, AuditingDisabled) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/fakes/fake_api_client.h"
+#include "tests/support/log_capture.h"
 
 namespace o365fwd {
 namespace {
@@ -270,6 +271,73 @@ TEST_F(SubscriptionManagerTest, StopRequestIsPassedToTheApiClient) {
   auto s = subs_.ensureEnabled("Audit.Exchange", stop.get_token());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().kind, ErrorKind::kCancelled);
+}
+
+// subscriptions/list answered 404, as a proxy or API mock without that route answers it.
+Error listNotFound() {
+  return FakeApiClient::apiError("HTTP 404", "subscription list: HTTP 404: Not Found",
+                                 ErrorKind::kHttp);
+}
+const std::string kStartSharePoint = "subscriptions/start?contentType=Audit.SharePoint";
+
+TEST_F(SubscriptionManagerTest, ListNotFoundFallsBackToStartingEachAndSaysSoOnce) {
+  testing::LogCapture logs("connector.subscriptions");
+  api_.fail(kList, listNotFound());
+  api_.respond(kStartExchange, FakeApiClient::json(kEnabled));
+  api_.respond(kStartSharePoint, af20024());  // already on
+  auto exchange = subs_.ensureEnabled("Audit.Exchange", {});
+  ASSERT_TRUE(exchange) << exchange.error().describe();
+  auto sharepoint = subs_.ensureEnabled("Audit.SharePoint", {});
+  ASSERT_TRUE(sharepoint) << sharepoint.error().describe();
+  EXPECT_TRUE(subs_.listUnavailable());
+  EXPECT_EQ(api_.callCount(kList), 1u) << "the 404 is remembered for list_cache_ttl";
+  EXPECT_EQ(api_.callCount(kStartExchange), 1u);
+  EXPECT_EQ(api_.callCount(kStartSharePoint), 1u);
+  EXPECT_EQ(logs.count("subscriptions/list answered HTTP 404"), 1u) << logs.text();
+  EXPECT_NE(logs.text().find("already on). tenant=contoso"), std::string::npos) << logs.text();
+}
+
+TEST_F(SubscriptionManagerTest, ListNotFoundTrustsItsOwnStartLaterAndLogsOnlyOnce) {
+  testing::LogCapture logs("connector.subscriptions");
+  api_.fail(kList, listNotFound());
+  api_.respond(kStartExchange, FakeApiClient::json(kEnabled));
+  ASSERT_TRUE(subs_.ensureEnabled("Audit.Exchange", {}));
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance(minutes(20));  // past the cache and the start throttle
+    auto s = subs_.ensureEnabled("Audit.Exchange", {});
+    ASSERT_TRUE(s) << s.error().describe();
+  }
+  EXPECT_EQ(api_.callCount(kStartExchange), 1u) << "a start it sent is trusted";
+  EXPECT_EQ(api_.callCount(kList), 4u) << "the list is asked again once the cache expired";
+  EXPECT_EQ(logs.count("subscriptions/list answered HTTP 404"), 1u) << logs.text();
+}
+
+TEST_F(SubscriptionManagerTest, ListNotFoundStillStartsAgainAfterAf20022) {
+  api_.fail(kList, listNotFound());
+  api_.script(kStartExchange, {FakeApiClient::json(kEnabled), FakeApiClient::json(kEnabled)});
+  ASSERT_TRUE(subs_.ensureEnabled("Audit.Exchange", {}));
+  clock_.advance(minutes(15));
+  subs_.noteMissing("Audit.Exchange");  // the content listing said AF20022
+  auto s = subs_.ensureEnabled("Audit.Exchange", {});
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(api_.callCount(kStartExchange), 2u);
+}
+
+TEST_F(SubscriptionManagerTest, ListNotFoundThenAFailedStartIsTheStartsError) {
+  api_.fail(kList, listNotFound());
+  api_.fail(kStartExchange, FakeApiClient::apiError("AF20023", "disabled by admin"));
+  auto s = subs_.ensureEnabled("Audit.Exchange", {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "AF20023");
+}
+
+TEST_F(SubscriptionManagerTest, OtherListErrorsAreNotAFallback) {
+  api_.fail(kList, FakeApiClient::apiError("HTTP 403", "forbidden", ErrorKind::kHttp));
+  auto s = subs_.ensureEnabled("Audit.Exchange", {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "HTTP 403");
+  EXPECT_FALSE(subs_.listUnavailable());
+  EXPECT_EQ(api_.callCount(kStartExchange), 0u);
 }
 
 TEST(EncodeQueryValue, KeepsUnreservedAndEncodesTheRest) {

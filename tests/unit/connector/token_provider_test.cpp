@@ -1,7 +1,6 @@
 #include "connector/token_provider.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <atomic>
 #include <sstream>
@@ -11,6 +10,7 @@
 #include "connector/url_guard.h"
 #include "core/logging.h"
 #include "tests/fakes/fake_transport.h"
+#include "tests/support/log_capture.h"
 
 namespace o365fwd {
 namespace {
@@ -23,28 +23,6 @@ const std::string kTenant = "6f1c9a52-3d7e-4b8a-9c21-5e0f7a3b9d14";
 const std::string kClientId = "a3e5c7d9-1b2f-4a6c-8e0d-2f4b6a8c0e12";
 const std::string kSecret = "Zx8Q~fakeSecret.Value+with/chars=";
 const std::string kV2Path = "/oauth2/v2.0/token";
-
-// Captures what the token logger writes, at debug level, for the lifetime of the object.
-class LogCapture {
- public:
-  LogCapture() : logger_(getLogger("connector.token")), level_(logger_->level()) {
-    sink_ = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    logger_->sinks().push_back(sink_);
-    logger_->set_level(spdlog::level::debug);
-  }
-  ~LogCapture() {
-    auto& sinks = logger_->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-    logger_->set_level(level_);
-  }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> logger_;
-  spdlog::level::level_enum level_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-};
 
 class TokenProviderTest : public ::testing::Test {
  protected:
@@ -167,7 +145,7 @@ TEST_F(TokenProviderTest, InvalidateDropsOnlyTheCurrentToken) {
 }
 
 TEST_F(TokenProviderTest, WrongSecretExplainsSecretIdVersusValueAndNeverShowsTheSecret) {
-  LogCapture logs;
+  testing::LogCapture logs("connector.token");
   transport_.setDefault(
       kV2Path,
       FakeTransport::response(
