@@ -209,6 +209,9 @@ void startEach(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t,
   note.status = CheckResult::kWarn;
   note.code = "list_unavailable";
   note.detail = subscriptionListFallbackNote();
+  note.remedy =
+      "nothing to do for a proxy or test server; the Microsoft API answers subscriptions/list, "
+      "so against it check api_url";
   push(ctx, std::move(note), note_timer);
   for (const std::string& ct : t.content_types) {
     Timer timer(ctx.clock);
