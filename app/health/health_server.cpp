@@ -37,6 +37,12 @@ struct PendingView {
   HealthAnswer answer;
 };
 
+// An answer's body while libmicrohttpd sends it.
+struct SentBody {
+  std::string text;
+  std::atomic<std::size_t>* alive;
+};
+
 // Bound to `host:port` without SO_REUSEPORT: a second instance fails here, clearly.
 Result<int> listenOn(const std::string& host, int port) {
   auto fail = [&](const std::string& why) {
@@ -187,11 +193,20 @@ class MhdHealthServer final : public HealthServer {
     return req;
   }
 
-  static MHD_Result reply(MHD_Connection* connection, HealthAnswer&& answer) {
-    auto* body = new std::string(std::move(answer.body));
+  // Answers not yet sent are counted (answer_bytes_) until libmicrohttpd frees them.
+  MHD_Result reply(MHD_Connection* connection, HealthAnswer&& answer) {
+    auto* body = new SentBody{std::move(answer.body), &answer_bytes_};
+    body->alive->fetch_add(body->text.size());
     MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
-        body->size(), body->data(), [](void* cls) { delete static_cast<std::string*>(cls); }, body);
+        body->text.size(), body->text.data(),
+        [](void* cls) {
+          auto* sent = static_cast<SentBody*>(cls);
+          sent->alive->fetch_sub(sent->text.size());
+          delete sent;
+        },
+        body);
     if (!response) {
+      body->alive->fetch_sub(body->text.size());
       delete body;
       return MHD_NO;
     }
@@ -216,11 +231,14 @@ class MhdHealthServer final : public HealthServer {
       *upload_data_size = 0;
       if (!pending->ready.load()) return MHD_YES;
       self->suspended_.fetch_sub(1);
-      return reply(connection, std::move(pending->answer));
+      return self->reply(connection, std::move(pending->answer));
     }
     self->guard_.requestStarted(idOf(connection));
     HealthDecision decision = self->routes_.decide(readRequest(connection, url, method));
-    if (decision.answer) return reply(connection, std::move(*decision.answer));
+    if (decision.answer) return self->reply(connection, std::move(*decision.answer));
+    // Slow readers of large answers hold them in memory: past the budget, views wait (503).
+    if (!isProbe(decision.view) && self->answer_bytes_.load() > self->options_.max_answer_bytes)
+      return self->reply(connection, HealthRoutes::busy("answers being sent fill the budget"));
     auto* pending = new PendingView;
     pending->view = decision.view;
     pending->pretty = decision.pretty;
@@ -247,7 +265,7 @@ class MhdHealthServer final : public HealthServer {
                                     suspend);
     if (accepted) return MHD_YES;
     delete pending;
-    return reply(connection, HealthRoutes::busy("the health endpoint is busy"));
+    return self->reply(connection, HealthRoutes::busy("the health endpoint is busy"));
   }
 
   static void onCompleted(void* cls, MHD_Connection* connection, void** request,
@@ -316,6 +334,7 @@ class MhdHealthServer final : public HealthServer {
   MHD_Daemon* daemon_ = nullptr;
   std::jthread reaper_;
   std::atomic<int> suspended_{0};
+  std::atomic<std::size_t> answer_bytes_{0};
   int port_ = 0;
 };
 

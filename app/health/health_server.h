@@ -35,7 +35,8 @@ struct HealthServerOptions {
   std::chrono::milliseconds header_timeout{2000};  // from connect or the previous answer
   std::chrono::seconds idle_timeout{10};           // no byte moved for this long while answering
   std::size_t render_threads = 2;
-  std::size_t render_queue = 16;  // views waiting for a render thread; past it 503
+  std::size_t render_queue = 16;            // views waiting for a render thread; past it 503
+  std::size_t max_answer_bytes = 64 << 20;  // answers not yet sent; past it views get 503
 };
 
 struct HealthHandlers {

@@ -1,7 +1,10 @@
 // The health server under abuse, over real loopback sockets: held idle and trickling connections,
 // a slow request header, a large body behind a wrong token, a full connection table and a slow
 // render. Waits are bounded (5 s): they check that an answer comes, not how fast.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -176,6 +179,38 @@ TEST_F(HealthServerAbuseTest, AViewBeingRenderedDoesNotHoldTheProbes) {
   EXPECT_EQ(httpRequest("GET", url("/readyz"), "", {}, kAnswerDeadline).status, 503);
   release.set_value();
   EXPECT_EQ(status.get().status, 200);
+}
+
+TEST_F(HealthServerAbuseTest, AnswersHeldBySlowReadersAreBoundedAndProbesStillGetIn) {
+  HealthServerOptions options;
+  options.max_answer_bytes = 1 << 20;
+  StatusReport report = largeReport(20000);  // a /status answer of ~10 MB
+  start(options, [&report] { return report; });
+  // A reader with a tiny receive window that never reads: its answer stays in the server.
+  int slow = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int small = 4096;
+  ::setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  fds_.push_back(slow);
+  sendText(slow, "GET /status HTTP/1.1\r\nHost: h\r\n\r\n");
+  testing::HttpResult refused;
+  for (auto end = std::chrono::steady_clock::now() + 20s;
+       refused.status != 503 && std::chrono::steady_clock::now() < end;)
+    refused = httpRequest("GET", url("/status"), "", {}, kAnswerDeadline);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.header("Retry-After").value_or(""), "1");
+  EXPECT_EQ(httpRequest("GET", url("/livez"), "", {}, kAnswerDeadline).status, 200);
+  ::close(slow);  // unread data: a reset, and the server frees the answer
+  fds_.pop_back();
+  long status = 0;
+  for (auto end = std::chrono::steady_clock::now() + 20s;
+       status != 200 && std::chrono::steady_clock::now() < end;)
+    status = httpRequest("GET", url("/status"), "", {}, kAnswerDeadline).status;
+  EXPECT_EQ(status, 200);
 }
 
 }  // namespace
