@@ -2,7 +2,8 @@
 // Invariants: on error the body is unchanged and records/arena are empty, with one of the four
 // documented codes; on success every record slice lies inside the body, in order, without overlap,
 // is itself one valid JSON object without raw CR/LF, the only bytes changed are CR/LF inside
-// slices, the decoded fields lie inside the arena and a string "Id" is decoded exactly; and the
+// slices, the decoded fields lie inside the arena, a string "Id" is decoded exactly (any other Id
+// is none), a record is marked invalid_utf8 exactly when its bytes are not well-formed; and the
 // parser agrees with a RapidJSON DOM parse about which inputs are arrays of objects.
 #include <rapidjson/document.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "fuzz/fuzz_check.h"
+#include "core/utf8.h"
 #include "pipeline/blob_parser.h"
 
 namespace {
@@ -115,13 +117,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rapidjson::Document record;
     record.Parse<kDomFlags>(raw.data(), raw.size());
     FUZZ_CHECK(!record.HasParseError() && record.IsObject());
-    // A string Id is decoded exactly (FindMember returns the first occurrence, like the parser).
-    auto id = record.FindMember("Id");
-    if (id != record.MemberEnd() && id->value.IsString())
-      FUZZ_CHECK(batch.id(i) ==
-                 std::string_view(id->value.GetString(), id->value.GetStringLength()));
-    else
+    // A string Id is decoded exactly (FindMember returns the first occurrence, like the parser);
+    // any other Id (a number, too) is no Id. Numbers are told from strings by a parse that keeps
+    // them numbers; when that parse fails (a number beyond double), the Id is either exact or none.
+    rapidjson::Document plain;
+    plain.Parse<rapidjson::kParseIterativeFlag>(raw.data(), raw.size());
+    const rapidjson::Document& typed = plain.HasParseError() ? record : plain;
+    auto id = typed.FindMember("Id");
+    if (id != typed.MemberEnd() && id->value.IsString()) {
+      std::string_view expected(id->value.GetString(), id->value.GetStringLength());
+      FUZZ_CHECK(batch.id(i) == expected || (plain.HasParseError() && batch.id(i).empty()));
+    } else {
       FUZZ_CHECK(batch.id(i).empty());
+    }
+    // The UTF-8 mark is exactly "these bytes are not well-formed UTF-8".
+    FUZZ_CHECK(m.invalid_utf8 == !o365fwd::isValidUtf8(raw));
   }
   FUZZ_CHECK(batch.body == expected_body);
   return 0;

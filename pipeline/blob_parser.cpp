@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/time_format.h"
+#include "core/utf8.h"
 
 namespace o365fwd {
 namespace {
@@ -109,6 +110,7 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
     pending_ = kNone;
     seen_ |= 1u << f;
     if (!usable) return;
+    if (f == kId && !is_string) return;  // an Id must be a string: a number counts as no Id
     if (f == kCreationTime) {
       if (is_string) current_.creation_time = parseUtc(std::string_view(str, len));
       return;
@@ -200,10 +202,13 @@ Error corrupt(const RecordBatch& batch, const char* code, std::size_t offset,
   return Error::retryableError(ErrorKind::kCorrupt, std::move(msg), code);
 }
 
-// Newlines inside a record are whitespace between tokens; make each record one line.
-void flattenNewlines(RecordBatch& batch) {
+// Newlines inside a record are whitespace between tokens; make each record one line. Marks the
+// records whose bytes are not well-formed UTF-8 (only string contents can hold non-ASCII bytes, so
+// checking the record's whole span checks its strings), while the span is in cache.
+void flattenNewlinesAndCheckUtf8(RecordBatch& batch) {
   char* data = batch.body.data();
-  for (const RecordMeta& r : batch.records) {
+  for (RecordMeta& r : batch.records) {
+    r.invalid_utf8 = !isValidUtf8(std::string_view(data + r.raw.offset, r.raw.length));
     char* begin = data + r.raw.offset;
     char* end = begin + r.raw.length;
     for (char c : {'\n', '\r'}) {
@@ -253,7 +258,7 @@ Status parseBlobInto(RecordBatch& batch) {
     std::string().swap(batch.arena);
     return *std::move(error);
   }
-  flattenNewlines(batch);
+  flattenNewlinesAndCheckUtf8(batch);
   return okStatus();
 }
 

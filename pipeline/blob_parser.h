@@ -14,16 +14,19 @@
 // space, in place in the body. Bytes between records are not part of any slice and are left alone.
 //
 // Accepted input: optional UTF-8 BOM, whitespace, one array whose elements are all objects,
-// whitespace. Not validated: UTF-8 well-formedness inside strings (RapidJSON's default). Invalid
-// bytes are forwarded as they came; rejecting the whole blob for one bad byte would dead-letter
-// thousands of good records, and the sinks forward bytes, not text.
+// whitespace. UTF-8 well-formedness is checked but never rejected: a record with ill-formed bytes
+// is marked (RecordMeta::invalid_utf8, counted by the pipeline) and forwarded as it came;
+// rejecting the whole blob for one bad byte would dead-letter thousands of good records, and the
+// sinks forward bytes, not text (docs/STATE.md, "Records the API should not send").
 //
 // Extracted from each record's top level only (first occurrence wins; escapes decoded):
-//   Id, Operation, Workload, RecordType — a string or a number (kept as its text, "15");
+//   Id — a string only (a number, null, ... counts as no Id);
+//   Operation, Workload, RecordType — a string or a number (kept as its text, "15");
 //   CreationTime — a string parsed as UTC (no zone = UTC); unparseable → nullopt, not an error.
 // Any other type (null, bool, object, array) leaves the field absent. Nothing else is inspected:
 // UserType, Version, nested ModifiedProperties/Parameters/... may have any shape.
-// A record without an Id is kept (the pipeline forwards and counts it).
+// A record without an Id (missing, empty, not a string) is kept: the pipeline forwards it, never
+// drops it as a duplicate (it has no de-duplication key) and counts it.
 #include <cstddef>
 #include <string>
 

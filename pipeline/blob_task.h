@@ -34,7 +34,8 @@ struct BlobTask {
   std::vector<RecordKey> keys;         // in-flight keys of the forwarded records
   std::uint64_t records_total = 0;     // records in the blob before de-duplication
   std::uint64_t duplicates_dropped = 0;
-  std::uint64_t without_id = 0;
+  std::uint64_t without_id = 0;        // forwarded records without a string Id
+  std::uint64_t invalid_utf8 = 0;      // forwarded records with ill-formed UTF-8
   std::uint64_t held_bytes = 0;        // charged to the InflightBudget
   bool holds_slot = false;             // an InflightBudget slot is held
 

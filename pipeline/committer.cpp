@@ -215,7 +215,12 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks, std::set<std::shared
       s.dead_lettered += c.dead_lettered;
       if (task->batch) s.bytes_forwarded += task->batch->recordBytes();
       s.records_without_id += task->without_id;
-      if (task->outcome == BlobOutcome::kLost) ++s.blobs_lost;
+      s.records_invalid_utf8 += task->invalid_utf8;
+      s.dead_lettered_run += c.dead_lettered;
+      if (task->outcome == BlobOutcome::kLost) {
+        ++s.blobs_lost;
+        ++s.blobs_lost_run;
+      }
     });
     dedup_.release(task->keys);
     if (task->holds_slot) budget_.release(task->held_bytes);

@@ -26,6 +26,7 @@ struct RecordMeta {
   Span record_type;  // "RecordType" as text ("15"), number or string in the source
   Span workload;     // decoded "Workload"
   std::optional<WallTime> creation_time;  // "CreationTime", UTC
+  bool invalid_utf8 = false;  // the raw bytes are not well-formed UTF-8 (forwarded as they are)
 };
 
 struct RecordBatch {
@@ -40,6 +41,12 @@ struct RecordBatch {
   std::string_view recordType(size_t i) const { return view(arena, records[i].record_type); }
   std::string_view workload(size_t i) const { return view(arena, records[i].workload); }
   std::size_t size() const { return records.size(); }
+  // Records with ill-formed UTF-8 (forwarded all the same; records without Id: DedupOutcome).
+  std::uint64_t invalidUtf8Count() const {
+    std::uint64_t n = 0;
+    for (const RecordMeta& r : records) n += r.invalid_utf8 ? 1 : 0;
+    return n;
+  }
   // Sum of the forwarded records' byte lengths.
   std::uint64_t recordBytes() const {
     std::uint64_t n = 0;

@@ -66,6 +66,9 @@ CollectionTotals StatusBoard::totals() const {
     t.dead_lettered += s.dead_lettered;
     t.bytes_forwarded += s.bytes_forwarded;
     t.records_without_id += s.records_without_id;
+    t.records_invalid_utf8 += s.records_invalid_utf8;
+    t.dead_lettered_run += s.dead_lettered_run;
+    t.blobs_lost_run += s.blobs_lost_run;
     t.events_forwarded_run += s.events_forwarded_run;
   }
   return t;

@@ -45,6 +45,11 @@ struct StreamStatus {
   std::uint64_t bytes_forwarded = 0;     // this process
   std::uint64_t consecutive_failures = 0;
   std::optional<ErrorInfo> last_error;
+
+  std::uint64_t records_invalid_utf8 = 0;  // this process: forwarded with ill-formed UTF-8
+
+  std::uint64_t dead_lettered_run = 0;  // this process: records or blobs written to dead letters
+  std::uint64_t blobs_lost_run = 0;     // this process: blobs expired or gone at the API
 };
 
 // Copies what the state database persists for a stream (watermark, last success, persisted
@@ -55,6 +60,8 @@ struct CollectionTotals {
   std::uint64_t blobs_done = 0, blobs_failed = 0, blobs_lost = 0, events_forwarded = 0,
                 duplicates_dropped = 0, dead_lettered = 0, bytes_forwarded = 0,
                 records_without_id = 0, events_forwarded_run = 0;
+  std::uint64_t records_invalid_utf8 = 0;
+  std::uint64_t dead_lettered_run = 0, blobs_lost_run = 0;
 };
 
 class StatusBoard {

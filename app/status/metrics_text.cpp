@@ -171,6 +171,14 @@ void streamMetrics(std::string& out, const StatusReport& r) {
   streamCounter(out, r, "o365fwd_dead_letters_total",
                 "Audit records or blobs written to the dead-letter files (persisted total).",
                 &StreamReport::dead_lettered);
+  streamCounter(out, r, "o365fwd_records_without_id_total",
+                "Audit records forwarded without an Id (missing, empty or not a string; never "
+                "de-duplicated) by this process.",
+                &StreamReport::records_without_id);
+  streamCounter(out, r, "o365fwd_records_invalid_utf8_total",
+                "Audit records forwarded with bytes that are not well-formed UTF-8 (as they "
+                "came) by this process.",
+                &StreamReport::records_invalid_utf8);
 }
 
 void apiMetrics(std::string& out, const StatusReport& r) {

@@ -75,6 +75,8 @@ void stream(W& w, const StreamReport& s) {
   count(w, "dead_lettered", s.dead_lettered);
   count(w, "consecutive_failures", s.consecutive_failures);
   error(w, s.last_error);
+  count(w, "records_without_id", s.records_without_id);
+  count(w, "records_invalid_utf8", s.records_invalid_utf8);
   w.EndObject();
 }
 
@@ -264,6 +266,8 @@ Result<StatusReport> statusFromJson(std::string_view json) {
     s.dead_lettered = r.u64(v, "dead_lettered", at);
     s.consecutive_failures = r.u64(v, "consecutive_failures", at);
     s.last_error = r.lastError(v, at);
+    s.records_without_id = r.u64(v, "records_without_id", at);
+    s.records_invalid_utf8 = r.u64(v, "records_invalid_utf8", at);
     report.streams.push_back(std::move(s));
   }
   for (const auto& v : sinks->value.GetArray()) {

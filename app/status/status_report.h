@@ -42,6 +42,10 @@ struct StreamReport {
   std::uint64_t dead_lettered = 0;         // persisted total
   std::uint64_t consecutive_failures = 0;
   std::optional<ErrorInfo> last_error;  // redacted, <= 512 characters
+
+  // Records the API should not send, forwarded as they are (this process).
+  std::uint64_t records_without_id = 0;    // no Id, an empty one or one that is not a string
+  std::uint64_t records_invalid_utf8 = 0;  // bytes that are not well-formed UTF-8
 };
 
 struct SinkReport {

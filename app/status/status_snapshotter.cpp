@@ -40,6 +40,8 @@ StreamReport streamReport(const StreamStatus& s, const std::string& tenant_id, W
   r.dead_lettered = s.dead_lettered;
   r.consecutive_failures = s.consecutive_failures;
   r.last_error = s.last_error;
+  r.records_without_id = s.records_without_id;
+  r.records_invalid_utf8 = s.records_invalid_utf8;
   return r;
 }
 

@@ -56,7 +56,8 @@ std::string wrap(const std::vector<std::string>& records, int style) {
 }
 
 // The expected value of a top-level field, as the parser defines it: first occurrence, a string
-// or a number (as text); anything else absent.
+// or a number (as text); anything else absent. The Id must be a string: the caller passes a DOM
+// parsed without kParseNumbersAsStringsFlag for it.
 std::string expectedField(const rapidjson::Value& obj, const char* name) {
   auto it = obj.FindMember(name);
   if (it == obj.MemberEnd() || !it->value.IsString()) return "";
@@ -71,7 +72,11 @@ void expectFieldsMatchDom(const RecordBatch& batch, const std::string& where) {
     doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(raw.c_str());
     ASSERT_FALSE(doc.HasParseError()) << where << " record " << i;
     ASSERT_TRUE(doc.IsObject());
-    EXPECT_EQ(batch.id(i), expectedField(doc, "Id")) << where << " record " << i;
+    rapidjson::Document plain;  // numbers stay numbers: an Id must be a string
+    plain.Parse(raw.c_str());
+    EXPECT_EQ(batch.id(i), expectedField(plain, "Id")) << where << " record " << i;
+    // The public samples are well-formed UTF-8.
+    EXPECT_FALSE(batch.records[i].invalid_utf8) << where << " record " << i;
     EXPECT_EQ(batch.operation(i), expectedField(doc, "Operation")) << where << " record " << i;
     EXPECT_EQ(batch.workload(i), expectedField(doc, "Workload")) << where << " record " << i;
     EXPECT_EQ(batch.recordType(i), expectedField(doc, "RecordType")) << where << " record " << i;
@@ -272,7 +277,7 @@ TEST(BlobParser, FieldRules) {
   ASSERT_EQ(batch.size(), 5u);
   EXPECT_EQ(batch.id(0), "outer");
   EXPECT_EQ(batch.operation(0), "Op");
-  EXPECT_EQ(batch.id(1), "123456789012");
+  EXPECT_TRUE(batch.id(1).empty());  // an Id must be a string
   EXPECT_EQ(batch.recordType(1), "20");
   EXPECT_EQ(batch.records[1].creation_time, WallTime(std::chrono::seconds(1435608199)));
   EXPECT_TRUE(batch.id(2).empty());
@@ -336,6 +341,59 @@ TEST(BlobParser, ContentIsNamedInErrors) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("20250114abc of contoso/Audit.Exchange"), std::string::npos)
       << r.error().message;
+}
+
+TEST(BlobParser, IdMustBeANonEmptyString) {
+  RecordBatch batch = parseOk(
+      R"([{"Id":"a"},{"Id":7},{"Id":""},{"Id":null},{"Id":{"x":"y"}},{"Id":["z"]},{"Id":false},)"
+      R"({"Op":"no id"},{"Nested":{"Id":"inner"}}])");
+  ASSERT_EQ(batch.size(), 9u);
+  EXPECT_EQ(batch.id(0), "a");
+  for (std::size_t i = 1; i < batch.size(); ++i) EXPECT_TRUE(batch.id(i).empty()) << i;
+}
+
+TEST(BlobParser, InvalidUtf8IsMarkedAndKeptByteForByte) {
+  // One bad record among good ones: a lone continuation byte, an overlong '/', a surrogate, a
+  // truncated sequence at the end of a string, and bytes above U+10FFFF.
+  const std::vector<std::string> bad = {
+      "{\"Id\":\"1\",\"UserId\":\"a\x80z\"}",
+      "{\"Id\":\"2\",\"ObjectId\":\"\xC0\xAF\"}",
+      "{\"Id\":\"3\",\"Subject\":\"\xED\xA0\x80\"}",
+      "{\"Id\":\"4\",\"Subject\":\"ab\xE2\x82\"}",
+      "{\"Id\":\"5\",\"Subject\":\"\xF4\x90\x80\x80\"}",
+      "{\"Id\":\"6\xFF\"}",
+  };
+  const std::string good =
+      "{\"Id\":\"g\",\"Subject\":\"caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x82\xAC\"}";
+  for (const std::string& b : bad) {
+    std::string body = "[" + good + ",\n" + b + ",\n" + good + "]";
+    RecordBatch batch = parseOk(body);
+    ASSERT_EQ(batch.size(), 3u) << b;
+    EXPECT_FALSE(batch.records[0].invalid_utf8);
+    EXPECT_TRUE(batch.records[1].invalid_utf8) << b;
+    EXPECT_FALSE(batch.records[2].invalid_utf8);
+    EXPECT_EQ(batch.raw(1), b);  // forwarded as it came
+    EXPECT_EQ(batch.invalidUtf8Count(), 1u);
+  }
+  // The Id with a bad byte is still an Id (kept byte for byte in the arena).
+  RecordBatch last = parseOk("[" + bad.back() + "]");
+  EXPECT_EQ(last.id(0), "6\xFF");
+}
+
+// A public sample wrapped as a content blob, with one record made ill-formed: only that record is
+// marked.
+TEST_F(SamplesTest, OneBadByteMarksOnlyItsRecord) {
+  std::vector<std::string> lines = splitLines(readFile(dir_ / "beats" / "08-azuread-users.log"));
+  ASSERT_GT(lines.size(), 3u);
+  std::size_t victim = lines.size() / 2;
+  std::size_t quote = lines[victim].rfind('"');
+  ASSERT_NE(quote, std::string::npos);
+  lines[victim].insert(quote, "\xC3");  // a lead byte followed by '"': truncated sequence
+  RecordBatch batch = parseOk(wrap(lines, 1));
+  ASSERT_EQ(batch.size(), lines.size());
+  EXPECT_EQ(batch.invalidUtf8Count(), 1u);
+  EXPECT_TRUE(batch.records[victim].invalid_utf8);
+  EXPECT_EQ(batch.raw(victim), lines[victim]);
 }
 
 }  // namespace

@@ -190,6 +190,36 @@ TEST(Deduplicator, RecordsWithoutIdAreKeptAndCounted) {
   EXPECT_EQ(out->kept_keys.size(), 1u);
 }
 
+// A record without an Id has no key: identical ones, in one blob, in two blobs in flight at once,
+// or after the first was committed, are all forwarded (never dropped as duplicates).
+TEST(Deduplicator, RecordsWithoutIdAreNeverDuplicatesOfEachOther) {
+  MemoryStateStore store;
+  Deduplicator dedup(store);
+  const std::string same = R"({"Operation":"Op","Platform":1})";
+  const std::string numeric = R"({"Id":42,"Operation":"Op"})";  // not a string: no Id
+  RecordBatch a = makeBatch({same, same, numeric, numeric}, "blob-1");
+  RecordBatch b = makeBatch({same, numeric}, "blob-2");
+  auto out_a = dedup.filter(a, false);
+  auto out_b = dedup.filter(b, false);
+  ASSERT_TRUE(out_a.ok());
+  ASSERT_TRUE(out_b.ok());
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(b.size(), 2u);
+  EXPECT_EQ(out_a->without_id, 4u);
+  EXPECT_EQ(out_a->duplicates_dropped + out_b->duplicates_dropped, 0u);
+  EXPECT_TRUE(out_a->kept_keys.empty());
+  BlobCommit commit;
+  commit.content = a.content;
+  commit.records_forwarded = a.size();
+  ASSERT_TRUE(store.commit({commit}, {}, WallTime{}).ok());
+  RecordBatch c = makeBatch({same, numeric}, "blob-3");
+  auto out_c = dedup.filter(c, false);
+  ASSERT_TRUE(out_c.ok());
+  EXPECT_EQ(c.size(), 2u);
+  EXPECT_EQ(out_c->without_id, 2u);
+  EXPECT_EQ(dedup.inFlight(), 0u);
+}
+
 TEST(Deduplicator, TenantsAreSeparate) {
   MemoryStateStore store;
   Deduplicator dedup(store);

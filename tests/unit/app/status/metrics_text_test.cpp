@@ -23,9 +23,10 @@ TEST(MetricsText, FollowsTheExpositionFormat) {
   std::string text = renderMetrics(testing::sampleReport());
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
-  // name{label="value",...} number — label values with \\, \" and \n escapes only.
+  // name{label="value",...} number — label values with \\, \" and \n escapes only. Metric names
+  // follow Prometheus' [a-zA-Z_:][a-zA-Z0-9_:]* (lower case here; digits as in "utf8").
   const std::regex sample(
-      R"re(^(o365fwd_[a-z_]+)(\{([a-z_]+="([^"\\\n]|\\\\|\\"|\\n)*")(,[a-z_]+="([^"\\\n]|\\\\|\\"|\\n)*")*\})? -?[0-9.e+]+$)re");
+      R"re(^(o365fwd_[a-z0-9_]+)(\{([a-z_]+="([^"\\\n]|\\\\|\\"|\\n)*")(,[a-z_]+="([^"\\\n]|\\\\|\\"|\\n)*")*\})? -?[0-9.e+]+$)re");
   std::map<std::string, int> help, type;
   std::set<std::string> sampled;
   for (const std::string& line : lines(text)) {
@@ -64,6 +65,10 @@ TEST(MetricsText, HasTheFiguresTheIssueAsksFor) {
            "1234567",
            "o365fwd_duplicates_dropped_total{tenant=\"contoso\",content_type=\"Audit.Exchange\"} 3",
            "o365fwd_dead_letters_total{tenant=\"contoso\",content_type=\"Audit.Exchange\"} 1",
+           "o365fwd_records_without_id_total{tenant=\"contoso\",content_type=\"Audit.Exchange\"} "
+           "5",
+           "o365fwd_records_invalid_utf8_total{tenant=\"contoso\",content_type=\"Audit."
+           "Exchange\"} 6",
            "o365fwd_checkpoint_lag_seconds{tenant=\"contoso\",content_type=\"Audit.Exchange\"} 300",
            "o365fwd_sink_queue_records{sink=\"siem\"} 10",
            "o365fwd_sink_delivery_failures_total{sink=\"siem\"} 40",

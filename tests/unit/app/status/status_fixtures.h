@@ -28,6 +28,8 @@ inline StatusReport sampleReport() {
   a.bytes_forwarded_run = 99999;
   a.duplicates_dropped = 3;
   a.dead_lettered = 1;
+  a.records_without_id = 5;
+  a.records_invalid_utf8 = 6;
   StreamReport b;
   b.tenant = "fabrikam \"eu\"";
   b.tenant_id = "fabrikam.onmicrosoft.com";

@@ -19,7 +19,8 @@ TEST(StatusJson, CarriesTheDocumentedFields) {
   const auto& s = doc["streams"][0];
   for (const char* key :
        {"tenant", "content_type", "state", "last_poll", "last_success", "watermark", "lag_seconds",
-        "blobs_done", "blobs_pending", "events_forwarded", "duplicates_dropped", "last_error"})
+        "blobs_done", "blobs_pending", "events_forwarded", "duplicates_dropped", "last_error",
+        "records_without_id", "records_invalid_utf8"})
     EXPECT_TRUE(s.HasMember(key)) << key;
   EXPECT_EQ(s["events_forwarded"].GetUint64(), 1234567u);
   EXPECT_TRUE(s["last_error"].IsNull());
@@ -52,6 +53,8 @@ TEST(StatusJson, RoundTripsThroughTheReader) {
     EXPECT_EQ(back->sinks[1].truncated, 2u);
     EXPECT_EQ(back->started_at, original.started_at);
     EXPECT_EQ(back->inflight_bytes, 4096u);
+    EXPECT_EQ(back->streams[0].records_without_id, 5u);
+    EXPECT_EQ(back->streams[0].records_invalid_utf8, 6u);
   }
 }
 

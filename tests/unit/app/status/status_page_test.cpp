@@ -54,6 +54,8 @@ StatusReport sampleReport() {
   a.events_forwarded = 4242;
   a.blobs_pending = 3;
   a.duplicates_dropped = 17;
+  a.records_without_id = 5;
+  a.records_invalid_utf8 = 6;
   r.streams.push_back(a);
   StreamReport s = stream("contoso", "Audit.SharePoint", "starting");
   r.streams.push_back(s);
@@ -121,6 +123,8 @@ TEST(StatusPage, OneRowPerStreamWithStateAndValues) {
   EXPECT_NE(active.find("<td class=\"num forwarded\">4242</td>"), std::string::npos);
   EXPECT_NE(active.find("<td class=\"num pending\">3</td>"), std::string::npos);
   EXPECT_NE(active.find("<td class=\"num duplicates\">17</td>"), std::string::npos);
+  EXPECT_NE(active.find("<td class=\"num without-id\">5</td>"), std::string::npos);
+  EXPECT_NE(active.find("<td class=\"num invalid-utf8\">6</td>"), std::string::npos);
   EXPECT_NE(active.find("<td class=\"error\"></td>"), std::string::npos);
 
   std::string starting = rowWith(page, "data-content-type=\"Audit.SharePoint\"");
