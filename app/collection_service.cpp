@@ -308,6 +308,7 @@ int runCollection(const CollectionRequest& request) {
   double seconds = std::chrono::duration<double>(clock.steadyNow() - started).count();
 
   RunSummary summary = summarize(status, sinks, seconds, result);
+  summary.dead_letter_dir = dead_letters.directory().string();
   if (request.mode == CollectorMode::kDaemon) {
     log->info("Stopped. {}", summary.oneLine());
   } else {
@@ -315,7 +316,7 @@ int runCollection(const CollectionRequest& request) {
     std::cout.flush();
   }
   if (request.mode == CollectorMode::kDaemon) return kExitOk;
-  return result.complete ? kExitOk : kExitFailed;
+  return summary.exitStatus();
 }
 
 }  // namespace o365fwd

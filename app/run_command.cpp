@@ -12,8 +12,10 @@ namespace o365fwd {
 void registerRunCommand(CLI::App& app, const GlobalOptions& global, CommandResult& result) {
   auto* run = app.add_subcommand("run", "Collect every configured tenant and content type and forward the records");
   auto once = std::make_shared<bool>(false);
-  run->add_flag("--once", *once,
-                "Collect what is available now, deliver it, commit, and exit (0 when everything was delivered)");
+  run->add_flag(
+      "--once", *once,
+      "Collect what is available now, deliver it, commit, and exit (0 when everything was "
+      "delivered, 1 when a stream did not finish, 3 when content was dead-lettered or lost)");
   run->callback([&global, &result, once] {
     CollectionRequest request;
     request.config_path = global.config_path;

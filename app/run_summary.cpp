@@ -19,17 +19,27 @@ RunSummary summarize(const StatusBoard& status, const std::vector<std::unique_pt
 }
 
 std::string RunSummary::oneLine() const {
-  char buf[256];
+  char buf[512];
   double rate = seconds > 0 ? static_cast<double>(totals.events_forwarded_run) / seconds : 0;
   std::snprintf(buf, sizeof buf,
                 "records_forwarded=%llu duplicates_dropped=%llu dead_lettered=%llu blobs_lost=%llu "
-                "blobs_failed=%llu seconds=%.1f records_per_second=%.0f",
+                "blobs_failed=%llu seconds=%.1f records_per_second=%.0f dead_lettered_run=%llu "
+                "blobs_lost_run=%llu records_without_id=%llu records_invalid_utf8=%llu",
                 static_cast<unsigned long long>(totals.events_forwarded_run),
                 static_cast<unsigned long long>(totals.duplicates_dropped),
                 static_cast<unsigned long long>(totals.dead_lettered),
                 static_cast<unsigned long long>(totals.blobs_lost),
-                static_cast<unsigned long long>(totals.blobs_failed), seconds, rate);
+                static_cast<unsigned long long>(totals.blobs_failed), seconds, rate,
+                static_cast<unsigned long long>(totals.dead_lettered_run),
+                static_cast<unsigned long long>(totals.blobs_lost_run),
+                static_cast<unsigned long long>(totals.records_without_id),
+                static_cast<unsigned long long>(totals.records_invalid_utf8));
   return buf;
+}
+
+int RunSummary::exitStatus() const {
+  if (!result.complete) return kExitRunIncomplete;
+  return lossInRun() ? kExitRunLoss : kExitRunOk;
 }
 
 std::string RunSummary::render() const {
@@ -63,8 +73,25 @@ std::string RunSummary::render() const {
   std::snprintf(line, sizeof line, "Forwarded %llu records (%.1f MiB) in %.1f s: %.0f records/s\n",
                 static_cast<unsigned long long>(totals.events_forwarded_run), mb, seconds, rate);
   out << line;
-  if (result.complete) {
-    out << "Result: complete — every listed blob was delivered, dead-lettered or counted lost\n";
+  if (lossInRun()) {
+    std::snprintf(
+        line, sizeof line,
+        "This run dead-lettered %llu record(s) or blob(s) and counted %llu blob(s) lost.\n",
+        static_cast<unsigned long long>(totals.dead_lettered_run),
+        static_cast<unsigned long long>(totals.blobs_lost_run));
+    out << line;
+    if (totals.dead_lettered_run > 0)
+      out << "  Dead letters: " << dead_letter_dir
+          << "/ (index.ndjson names each file, its blob and the reason)\n";
+    if (totals.blobs_lost_run > 0)
+      out << "  Lost blobs expired or were gone at the API before they could be fetched; the log "
+             "names each (\"its records are lost\")\n";
+  }
+  if (result.complete && lossInRun()) {
+    out << "Result: complete, but content was dead-lettered or lost in this run (exit status 3) — "
+           "see above\n";
+  } else if (result.complete) {
+    out << "Result: complete — every listed blob was delivered\n";
   } else {
     out << "Result: INCOMPLETE — these streams did not finish; run again to retry:\n";
     for (const std::string& p : result.problems) out << "  " << p << "\n";
