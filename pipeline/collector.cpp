@@ -341,6 +341,10 @@ void Collector::workerLoop(std::stop_token stop) {
 void Collector::processBlob(const BlobTaskPtr& task) {
   const StreamKey& key = task->content.stream;
   std::stop_token hard = hard_stop_.get_token();
+  if (std::optional<Error> blocked = sinkBlocked()) {
+    settle(task, BlobOutcome::kFailed, *blocked);  // once/replay: a sink needs the operator
+    return;
+  }
   if (!budget_.acquireSlot(hard)) {
     settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopping"));
     return;
@@ -408,6 +412,11 @@ void Collector::processBlob(const BlobTaskPtr& task) {
   task->keys = std::move(dedup->kept_keys);
   task->duplicates_dropped = dedup->duplicates_dropped;
   task->without_id = dedup->without_id;
+  task->invalid_utf8 = batch->invalidUtf8Count();
+  if (task->without_id > 0 || task->invalid_utf8 > 0)
+    log()->warn("Blob holds records the API should not send; forwarded as they are. stream={} content_id={} "
+                "records={} without_id={} invalid_utf8={}",
+                key.str(), task->content.content_id, batch->size(), task->without_id, task->invalid_utf8);
   task->batch = std::move(batch);
   if (task->batch->records.empty()) {
     task->delivered_to.assign(delivery_.sinkCount(), true);
@@ -419,23 +428,58 @@ void Collector::processBlob(const BlobTaskPtr& task) {
 
 void Collector::onDelivered(const BlobTaskPtr& task) {
   if (Delivery::allDelivered(*task)) {
+    noteSinkProblem(std::nullopt);
     settle(task, BlobOutcome::kDelivered);
     return;
   }
+  const bool once = options_.mode != CollectorMode::kDaemon;
+  const bool operator_needed = task->error && needsOperator(*task->error);
+  if (once && operator_needed) {
+    // Cannot heal within this run: stop taking blobs, say it once (the summary repeats it).
+    bool first;
+    {
+      std::lock_guard lock(mu_);
+      first = !sink_blocked_;
+      if (first) sink_blocked_ = task->error;
+    }
+    if (first)
+      log()->error("A sink refuses records until the operator acts; this run stops without retrying. "
+                   "error={}",
+                   task->error->describe());
+    settle(task, BlobOutcome::kFailed, task->error);
+    return;
+  }
   bool give_up = hard_stop_.get_token().stop_requested() ||
-                 (options_.mode != CollectorMode::kDaemon &&
-                  task->delivery_attempts >= options_.once_max_delivery_attempts);
+                 (once && task->delivery_attempts >= options_.once_max_delivery_attempts);
   if (give_up) {
     settle(task, BlobOutcome::kFailed, task->error);
     return;
   }
   auto delay = backoffDelay(options_.delivery_backoff, task->delivery_attempts - 1, random_);
-  log()->warn("A sink did not take the blob; retrying in {} ms. stream={} content_id={} attempt={} error={}",
-              delay.count(), task->content.stream.str(), task->content.content_id, task->delivery_attempts,
-              task->error ? task->error->describe() : "unknown");
+  noteSinkProblem(task->error);
+  log()->debug("A sink did not take the blob; retrying in {} ms. stream={} content_id={} attempt={} error={}",
+               delay.count(), task->content.stream.str(), task->content.content_id, task->delivery_attempts,
+               task->error ? task->error->describe() : "unknown");
   std::lock_guard lock(mu_);
   retries_.emplace(clock_.steadyNow() + delay, task);
   wakeAll();
+}
+
+void Collector::noteSinkProblem(const std::optional<Error>& error) {
+  // The message, not the code: one cause may come with several codes (Kafka reports a missing
+  // topic as UNKNOWN_TOPIC_OR_PART from the broker and _UNKNOWN_TOPIC from the client).
+  std::string now = !error ? std::string() : error->message.empty() ? "unknown" : error->message;
+  {
+    std::lock_guard lock(mu_);
+    if (now == sink_problem_) return;
+    std::swap(now, sink_problem_);  // `now` holds the previous problem
+  }
+  if (error)
+    log()->warn("A sink did not take the blob; blobs are retried with backoff (up to {} ms apart) and this is "
+                "logged again only when the cause changes. error={}",
+                options_.delivery_backoff.cap.count(), error->describe());
+  else
+    log()->info("Sinks take blobs again. previous_error={}", now);
 }
 
 void Collector::retryLoop(std::stop_token stop) {
@@ -490,8 +534,10 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   if (options_.mode == CollectorMode::kDaemon) {
     rt.next_due = std::max(steady_now, cycle->started() + options_.collection.poll_interval);
     if (!ok) rt.next_due = std::min(rt.next_due, steady_now + std::chrono::seconds(30));
-  } else if (ok || permanent || rt.cycles_run >= options_.once_max_cycles) {
+  } else if (ok || permanent || sink_blocked_ || rt.cycles_run >= options_.once_max_cycles) {
     rt.finished = true;
+    if (!ok && sink_blocked_)
+      rt.last_problem = "stopped: a sink needs the operator (" + sink_blocked_->code + ")";
   } else {
     rt.next_due = steady_now + backoffDelay(options_.cycle_backoff, rt.cycles_run - 1, random_);
   }

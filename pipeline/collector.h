@@ -108,6 +108,12 @@ class Collector {
   void workerLoop(std::stop_token stop);
   void processBlob(const BlobTaskPtr& task);
   void onDelivered(const BlobTaskPtr& task);
+  // Logs a change of the sinks' delivery problem (nullopt: delivering again), not every blob.
+  void noteSinkProblem(const std::optional<Error>& error);
+  std::optional<Error> sinkBlocked() const {
+    std::lock_guard lock(mu_);
+    return sink_blocked_;
+  }
   void retryLoop(std::stop_token stop);
   void settle(const BlobTaskPtr& task, BlobOutcome outcome, std::optional<Error> error = std::nullopt);
   void onCycleFinished(const std::shared_ptr<CycleTracker>& cycle);
@@ -132,6 +138,10 @@ class Collector {
   std::map<StreamKey, StreamRuntime> streams_;
   std::multimap<SteadyTime, BlobTaskPtr> retries_;
   std::uint64_t wakeups_ = 0;  // bumped (under mu_) with every cv_ notification
+  // once/replay: the first delivery error only the operator can fix (sinks/sink.h needsOperator);
+  // from then on blobs are not sent and streams end their run.
+  std::optional<Error> sink_blocked_;
+  std::string sink_problem_;  // the sinks' current delivery problem as last logged ("" = none)
 
   std::stop_source listing_stop_;  // stop listing and taking new blobs
   std::stop_source hard_stop_;     // abort in-flight transfers and deliveries (drain deadline)

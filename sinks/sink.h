@@ -11,6 +11,11 @@
 // - kDelivered may list records the destination will never take (too large): those are
 //   `rejected`; the pipeline dead-letters them and counts them. Everything else was delivered.
 // - kRetryable: nothing of the batch may be assumed delivered; the pipeline sends it again later.
+//   Its `error` says whether waiting can help: error->retryable (an outage, a timeout) heals by
+//   itself; a permanent error (needsOperator(): an unknown topic the cluster will not create, an
+//   authorization, SASL or TLS verification failure) does not — the daemon still retries with
+//   backoff (the operator may fix it at any time), but `run --once` and `replay` stop at once and
+//   print the error, whose message names the remedy.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,6 +44,11 @@ struct DeliveryReport {
 };
 
 using DeliveryCallback = std::function<void(DeliveryReport)>;
+
+// A delivery error that cannot heal within a run (see the contract above).
+inline bool needsOperator(const Error& error) {
+  return !error.retryable && error.kind != ErrorKind::kCancelled;
+}
 
 enum class SinkState { kStarting, kUp, kDown };
 const char* toString(SinkState state);

@@ -150,6 +150,11 @@ Result<KafkaProperties> buildKafkaProperties(const KafkaSinkConfig& config,
   add(out, "partitioner", "murmur2_random");
   // Idle connections closed by the broker are normal, not warnings.
   add(out, "log.connection.close", "false");
+  // A topic the cluster does not have fails its messages with __UNKNOWN_TOPIC (an operator error,
+  // reported with its remedy) after this long; keep it below message.timeout.ms, or the messages
+  // would time out first and the cause would read as an unreachable broker.
+  add(out, "topic.metadata.propagation.max.ms",
+      std::to_string(std::min<long long>(30000, timeout_ms / 2)));
 
   std::set<std::string> seen;
   for (const auto& [raw_key, value] : config.properties) {

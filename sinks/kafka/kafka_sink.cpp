@@ -30,17 +30,32 @@ bool isUnknownTopic(rd_kafka_resp_err_t err) {
   return err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
 }
 
+// Client-level errors that make every message time out until the operator acts.
+bool blocksClient(rd_kafka_resp_err_t err) {
+  return isAuthError(err) || err == RD_KAFKA_RESP_ERR__SSL;
+}
+
 // Operator-facing error of a failed delivery or metadata request on `topic`.
 Error kafkaError(rd_kafka_resp_err_t err, const std::string& topic, const std::string& brokers,
                  std::chrono::milliseconds timeout) {
   std::string code = errName(err);
+  // Errors that cannot heal by themselves are permanent (sinks/sink.h): `run --once` stops with
+  // the remedy, the daemon keeps retrying with backoff until the operator fixed it.
   if (isUnknownTopic(err))
-    return Error::retryableError(ErrorKind::kSink,
-                                 "Kafka topic \"" + topic + "\" does not exist on " + brokers +
-                                     "; create it (the sink does not create topics)",
-                                 code);
+    return Error::permanent(ErrorKind::kConfig,
+                            "Kafka topic \"" + topic + "\" does not exist on " + brokers +
+                                "; create it (kafka-topics.sh --create --topic " + topic +
+                                "; the sink never creates topics)",
+                            code);
+  if (err == RD_KAFKA_RESP_ERR__SSL)
+    return Error::permanent(
+        ErrorKind::kPermission,
+        "TLS handshake with the Kafka brokers " + brokers + " failed (" + code +
+            "): check ssl.ca.location (the CA that signed the broker certificate), the broker "
+            "certificate's host name and the client certificate/key",
+        code);
   if (isAuthError(err))
-    return Error::retryableError(
+    return Error::permanent(
         ErrorKind::kPermission,
         "Kafka refused access to topic \"" + topic + "\" on " + brokers + " (" + code +
             "): check the SASL/TLS credentials and grant the principal Write on the topic and "
@@ -409,6 +424,10 @@ void KafkaSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop
   {
     std::lock_guard lock(mu_);
     if (abort && !tp->error) tp->error = abort;
+    if (abort && needsOperator(*abort)) {  // e.g. producev: the topic is known not to exist
+      stats_.state = SinkState::kDown;
+      noteErrorLocked(*abort);
+    }
     // Cancelled or aborted: answer now; reports of records already queued are ignored.
     if (abort) finishLocked(*tp, fire);
     tp->submitting = false;
@@ -428,11 +447,15 @@ void KafkaSink::onDelivery(Tracker* t, std::size_t index, std::optional<Error> e
             {static_cast<std::uint32_t>(index),
              tooLargeReason(t->batch->records[index].raw.length, config_.max_message_size, true)});
       } else if (error) {
+        // A message that timed out while the client could not authenticate or verify TLS failed
+        // for that reason: report the cause (and its remedy), not the timeout.
+        if (error->retryable && blocker_) error = blocker_;
         stats_.state = SinkState::kDown;
         noteErrorLocked(*error);
         if (!t->error) t->error = std::move(error);
       } else {
         stats_.state = SinkState::kUp;
+        blocker_.reset();
       }
     }
     releaseLocked(t, fire);
@@ -526,14 +549,17 @@ void KafkaSink::onError(int err, bool fatal, const std::string& reason) {
     error.message = "no Kafka broker at " + broker_list_ + " is reachable (" + reason +
                     "); check `brokers`, the network path (librdkafka cannot use a proxy) and "
                     "the TLS/SASL properties";
-  } else if (!fatal && !isAuthError(code)) {
+  } else if (!fatal && blocksClient(code)) {
+    error.message += " [" + reason + "]";
+  } else if (!fatal) {
     error.message = "Kafka client error: " + reason;
   }
   bool log_it;
   {
     std::lock_guard lock(mu_);
     noteErrorLocked(error);
-    if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || fatal || isAuthError(code))
+    if (!fatal && blocksClient(code)) blocker_ = error;
+    if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || fatal || blocksClient(code))
       stats_.state = SinkState::kDown;
     SteadyTime now = clock_.steadyNow();
     log_it = fatal || err != last_logged_error_ || now - last_logged_at_ >= kLogRepeat;

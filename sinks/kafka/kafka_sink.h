@@ -11,7 +11,10 @@
 // - a record larger than max_message_size, or refused by the broker as too large
 //   (MSG_SIZE_TOO_LARGE) → listed in `rejected`, the rest of the batch counts as delivered;
 // - any other report error (timeout after message_timeout, authorization, unknown topic, ...) →
-//   kRetryable with an operator-facing error. librdkafka has already retried internally.
+//   kRetryable with an operator-facing error. librdkafka has already retried internally. Errors
+//   only the operator can fix (unknown topic, topic/cluster authorization, SASL, TLS
+//   verification) are permanent Errors (see sinks/sink.h); a message that times out after the
+//   client reported such an error carries that error instead of the timeout.
 // Payloads are not copied: the tracker keeps the BatchPtr alive until every message of the batch
 // has had its delivery report (or the producer was destroyed), so librdkafka may point into it.
 //
@@ -39,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <stop_token>
 #include <string>
@@ -130,6 +134,9 @@ class KafkaSink final : public Sink {
   bool stopped_ = false;
   SinkStats stats_;
   int last_logged_error_ = 0;
+  // The last client-level error that needs the operator (SASL, authorization, TLS verification);
+  // cleared by the next acknowledged message.
+  std::optional<Error> blocker_;
   SteadyTime last_logged_at_{};
 
   std::atomic<bool> fatal_{false};

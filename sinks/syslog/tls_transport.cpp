@@ -149,13 +149,13 @@ Status TlsConnection::open(std::chrono::milliseconds timeout, std::stop_token st
       continue;
     }
     long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK)
-      return Error::retryableError(ErrorKind::kTransport,
-                                   "TLS handshake with the syslog receiver " + target_.host + ":" +
-                                       std::to_string(target_.port) +
-                                       " failed: certificate not trusted for '" + server_name_ +
-                                       "' (" + X509_verify_cert_error_string(verify) +
-                                       "). Check ca_file and server_name.");
+    if (verify != X509_V_OK)  // cannot heal by itself: permanent (sinks/sink.h)
+      return Error::permanent(ErrorKind::kPermission,
+                              "TLS handshake with the syslog receiver " + target_.host + ":" +
+                                  std::to_string(target_.port) +
+                                  " failed: certificate not trusted for '" + server_name_ + "' (" +
+                                  X509_verify_cert_error_string(verify) +
+                                  "). Check ca_file and server_name.");
     return Error::retryableError(ErrorKind::kTransport,
                                  "TLS handshake with the syslog receiver " + target_.host + ":" +
                                      std::to_string(target_.port) + " failed: " + sslErrors());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "core/time_format.h"
 #include "tests/fakes/fake_content_source.h"
@@ -139,6 +140,83 @@ TEST(Collector, RetryableSinkIsRetriedAndTheOtherSinkGetsTheBlobOnce) {
   EXPECT_EQ(h.sink.records().size(), 2u);    // not re-sent to the sink that had it
   EXPECT_EQ(h.second.records().size(), 2u);  // delivered on the third attempt
   EXPECT_EQ(calls.load(), 3);
+}
+
+// An error only the operator can fix (sinks/sink.h needsOperator) ends a run --once at once:
+// one attempt for the blob that met it, the others are not sent, no further cycles.
+TEST(Collector, OnceStopsAtASinkErrorThatNeedsTheOperator) {
+  Harness h;
+  for (int i = 0; i < 6; ++i)
+    h.add("b" + std::to_string(i), std::chrono::minutes(10 + i), {record("r" + std::to_string(i))});
+  std::atomic<int> calls{0};
+  h.sink.setPolicy([&](const RecordBatch&) {
+    ++calls;
+    DeliveryReport r;
+    r.status = DeliveryStatus::kRetryable;
+    r.error = Error::permanent(ErrorKind::kConfig, "topic \"t\" does not exist; create it",
+                               "UNKNOWN_TOPIC_OR_PART");
+    return r;
+  });
+  CollectorOptions o = h.options();
+  o.collection.max_concurrent_downloads = 1;
+  CollectorResult result = h.runOnce({&h.sink}, o);
+  EXPECT_FALSE(result.complete);
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_NE(result.problems[0].find("a sink needs the operator (UNKNOWN_TOPIC_OR_PART)"),
+            std::string::npos)
+      << result.problems[0];
+  EXPECT_LE(calls.load(), 2);  // no retries, no second cycle (the one in flight may be sent)
+  EXPECT_EQ(h.status.totals().blobs_done, 0u);
+}
+
+// The daemon keeps retrying the same error (the operator may fix it at any time).
+TEST(Collector, DaemonRetriesASinkErrorThatNeedsTheOperatorUntilItHeals) {
+  Harness h;
+  h.add("b1", 30min, {record("a")});
+  std::atomic<int> calls{0};
+  h.sink.setPolicy([&](const RecordBatch&) {
+    DeliveryReport r;
+    if (++calls <= 3) {
+      r.status = DeliveryStatus::kRetryable;
+      r.error =
+          Error::permanent(ErrorKind::kPermission, "not authorized", "TOPIC_AUTHORIZATION_FAILED");
+    }
+    return r;
+  });
+  ASSERT_TRUE(h.sink.start().ok());
+  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source}}, {&h.sink},
+                      h.store, h.status, h.dead_letters, h.clock, h.random);
+  std::stop_source stop;
+  std::jthread runner([&] { collector.run(stop.get_token()); });
+  for (int i = 0; i < 500 && h.status.totals().blobs_done == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  stop.request_stop();
+  runner.join();
+  EXPECT_EQ(h.status.totals().blobs_done, 1u);
+  EXPECT_EQ(calls.load(), 4);
+}
+
+// Records without Id and with ill-formed UTF-8 are forwarded and counted per stream; dead letters
+// and lost blobs of this run are counted apart from the persisted totals.
+TEST(Collector, OddRecordsAreForwardedAndCountedAndRunLossIsCounted) {
+  Harness h;
+  h.add("b1", 30min,
+        {record("a"), R"({"Operation":"NoId"})", R"({"Id":7,"Operation":"NumericId"})",
+         "{\"Id\":\"bad\",\"Operation\":\"x\xC3\"}"});
+  h.add("b2", 20min, {R"({"Operation":"NoId"})", record("b")});
+  h.sink.setPolicy([](const RecordBatch& b) {
+    DeliveryReport r;
+    for (std::uint32_t i = 0; i < b.size(); ++i)
+      if (b.id(i) == "b") r.rejected.push_back({i, "too large"});
+    return r;
+  });
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  EXPECT_EQ(h.sink.records().size(), 5u);  // all but the rejected one, the no-Id twins included
+  auto totals = h.status.totals();
+  EXPECT_EQ(totals.records_without_id, 3u);
+  EXPECT_EQ(totals.records_invalid_utf8, 1u);
+  EXPECT_EQ(totals.dead_lettered_run, 1u);
+  EXPECT_EQ(totals.blobs_lost_run, 0u);
 }
 
 TEST(Collector, RejectedRecordsAreDeadLetteredAndTheBlobIsDone) {

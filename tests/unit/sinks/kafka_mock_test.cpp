@@ -176,6 +176,44 @@ TEST_F(KafkaMockTest, AllBrokersDownReportsRetryableAfterMessageTimeout) {
   ASSERT_TRUE(stats.last_error.has_value());
 }
 
+// Errors only the operator can fix are permanent Errors in a kRetryable report (sinks/sink.h):
+// the sink is down with the code and the remedy.
+TEST_F(KafkaMockTest, AuthorizationAndUnknownTopicNeedTheOperator) {
+  cluster_.createTopic("audit", 1);
+  rd_kafka_mock_push_request_errors(cluster_.get(), 0 /* Produce */, 1,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  auto sink = makeSink(sinkConfig(cluster_, "audit"));
+  CallbackLog log;
+  sink->send(makeTestBatch("acl", 2), log.callback(0), {});
+  ASSERT_TRUE(sink->flush(seconds(30)).ok());
+  ASSERT_EQ(log.calls(0), 1u);
+  DeliveryReport report = log.report(0);
+  EXPECT_EQ(report.status, DeliveryStatus::kRetryable);
+  ASSERT_TRUE(report.error.has_value());
+  EXPECT_TRUE(needsOperator(*report.error));
+  EXPECT_EQ(report.error->code, "TOPIC_AUTHORIZATION_FAILED");
+  EXPECT_NE(report.error->message.find("grant the principal Write"), std::string::npos);
+  SinkStats stats = sink->stats();
+  EXPECT_EQ(stats.state, SinkState::kDown);
+  ASSERT_TRUE(stats.last_error.has_value());
+  EXPECT_EQ(stats.last_error->code, "TOPIC_AUTHORIZATION_FAILED");
+
+  rd_kafka_mock_topic_set_error(cluster_.get(), "gone", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  KafkaSinkConfig config = sinkConfig(cluster_, "gone");
+  config.message_timeout = seconds(4);  // the topic is declared missing after 2 s
+  auto missing = makeSink(config);
+  CallbackLog log2;
+  missing->send(makeTestBatch("gone", 2), log2.callback(0), {});
+  ASSERT_TRUE(missing->flush(seconds(30)).ok());
+  ASSERT_EQ(log2.calls(0), 1u);
+  DeliveryReport gone = log2.report(0);
+  ASSERT_TRUE(gone.error.has_value());
+  EXPECT_TRUE(needsOperator(*gone.error)) << gone.error->describe();
+  EXPECT_NE(gone.error->message.find("\"gone\" does not exist"), std::string::npos)
+      << gone.error->describe();
+  EXPECT_EQ(missing->stats().state, SinkState::kDown);
+}
+
 TEST_F(KafkaMockTest, OversizeRecordIsRejectedUpFrontAndTheRestDelivered) {
   cluster_.createTopic("audit", 1);
   KafkaSinkConfig config = sinkConfig(cluster_, "audit");
