@@ -8,7 +8,7 @@ PACKAGES=(
   libcurl4-openssl-dev rapidjson-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libcpp-httplib-dev libcli11-dev
   libmicrohttpd-dev
-  clang-format
+  clang-format ccache
   # integration tests: syslog receiver with TLS and RELP, Kafka consumer
   rsyslog rsyslog-openssl rsyslog-relp kcat
   # the status page test loads GET / in a headless browser
