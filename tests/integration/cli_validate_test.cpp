@@ -27,7 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kSourceDir = O365FWD_SOURCE_DIR;
+const fs::path kSourceDir = o365fwd::testing::sourceDir();
 const std::string kSecret = "Qx7~integration.Secret-Value_99";
 
 struct RunResult {

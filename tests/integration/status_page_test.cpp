@@ -18,6 +18,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
 namespace {
@@ -98,7 +99,7 @@ void expectPng(const std::filesystem::path& png) {
 }
 
 std::filesystem::path artifactsDir() {
-  std::filesystem::path dir = std::filesystem::path(O365FWD_BINARY_DIR) / "test-artifacts";
+  std::filesystem::path dir = binaryDir() / "test-artifacts";
   std::filesystem::create_directories(dir);
   return dir;
 }

@@ -5,6 +5,7 @@
 namespace o365fwd::testing {
 
 std::filesystem::path binaryDir() { return O365FWD_BINARY_DIR; }
+std::filesystem::path sourceDir() { return O365FWD_SOURCE_DIR; }
 std::filesystem::path forwarderBinary() { return binaryDir() / "app" / "o365fwd"; }
 std::filesystem::path simulatorBinary() { return binaryDir() / "sim" / "o365fwd-sim"; }
 

@@ -6,6 +6,7 @@
 namespace o365fwd::testing {
 
 std::filesystem::path binaryDir();
+std::filesystem::path sourceDir();  // the repository root
 std::filesystem::path forwarderBinary();  // build/app/o365fwd
 std::filesystem::path simulatorBinary();  // build/sim/o365fwd-sim
 // ../shared/samples/o365 (or $O365FWD_SAMPLES_DIR). Empty when absent: tests that need the

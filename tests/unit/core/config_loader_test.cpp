@@ -11,12 +11,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/test_paths.h"
+
 namespace o365fwd {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kSourceDir = O365FWD_SOURCE_DIR;
+const fs::path kSourceDir = o365fwd::testing::sourceDir();
 
 constexpr const char* kMinimal = R"(tenants:
   - name: contoso
