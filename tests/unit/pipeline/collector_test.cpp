@@ -84,6 +84,16 @@ std::multiset<std::string> ids(const MemorySink& sink) {
   return out;
 }
 
+// A sink policy that rejects (for its size) every record with this Id and delivers the rest.
+MemorySink::Policy rejecting(std::string id) {
+  return [id = std::move(id)](const RecordBatch& b) {
+    DeliveryReport r;
+    for (std::uint32_t i = 0; i < b.size(); ++i)
+      if (b.id(i) == id) r.rejected.push_back({i, "too large"});
+    return r;
+  };
+}
+
 TEST(Collector, OnceDeliversEveryRecordOnceAcrossPagesAndWindows) {
   Harness h;
   for (int i = 0; i < 10; ++i)
@@ -204,12 +214,7 @@ TEST(Collector, OddRecordsAreForwardedAndCountedAndRunLossIsCounted) {
         {record("a"), R"({"Operation":"NoId"})", R"({"Id":7,"Operation":"NumericId"})",
          "{\"Id\":\"bad\",\"Operation\":\"x\xC3\"}"});
   h.add("b2", 20min, {R"({"Operation":"NoId"})", record("b")});
-  h.sink.setPolicy([](const RecordBatch& b) {
-    DeliveryReport r;
-    for (std::uint32_t i = 0; i < b.size(); ++i)
-      if (b.id(i) == "b") r.rejected.push_back({i, "too large"});
-    return r;
-  });
+  h.sink.setPolicy(rejecting("b"));
   EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
   EXPECT_EQ(h.sink.records().size(), 5u);  // all but the rejected one, the no-Id twins included
   auto totals = h.status.totals();
@@ -222,12 +227,7 @@ TEST(Collector, OddRecordsAreForwardedAndCountedAndRunLossIsCounted) {
 TEST(Collector, RejectedRecordsAreDeadLetteredAndTheBlobIsDone) {
   Harness h;
   h.add("b1", 30min, {record("ok"), record("huge")});
-  h.sink.setPolicy([](const RecordBatch& b) {
-    DeliveryReport r;
-    for (std::uint32_t i = 0; i < b.size(); ++i)
-      if (b.id(i) == "huge") r.rejected.push_back({i, "too large"});
-    return r;
-  });
+  h.sink.setPolicy(rejecting("huge"));
   EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
   EXPECT_EQ(h.dead_letters.count(), 1u);
   EXPECT_EQ(h.status.totals().events_forwarded, 1u);

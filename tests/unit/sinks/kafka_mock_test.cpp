@@ -154,17 +154,22 @@ TEST_F(KafkaMockTest, TransientProduceErrorsAreRetriedInsideLibrdkafka) {
             rawRecords(*batch));
 }
 
+// Sends `batch` and waits for its one report (an empty report and a test failure otherwise).
+DeliveryReport sendAndWait(Sink& sink, BatchPtr batch) {
+  CallbackLog log;
+  sink.send(std::move(batch), log.callback(0), {});
+  EXPECT_TRUE(sink.flush(seconds(30)).ok());
+  EXPECT_EQ(log.calls(0), 1u);
+  return log.calls(0) == 1 ? log.report(0) : DeliveryReport{};
+}
+
 TEST_F(KafkaMockTest, AllBrokersDownReportsRetryableAfterMessageTimeout) {
   cluster_.createTopic("audit");
   KafkaSinkConfig config = sinkConfig(cluster_, "audit");
   config.message_timeout = seconds(2);
   auto sink = makeSink(config);
   cluster_.setDown(true);
-  CallbackLog log;
-  sink->send(makeTestBatch("down", 3), log.callback(0), {});
-  ASSERT_TRUE(sink->flush(seconds(30)).ok());
-  ASSERT_EQ(log.calls(0), 1u);
-  DeliveryReport report = log.report(0);
+  DeliveryReport report = sendAndWait(*sink, makeTestBatch("down", 3));
   EXPECT_EQ(report.status, DeliveryStatus::kRetryable);
   ASSERT_TRUE(report.error.has_value());
   EXPECT_EQ(report.error->kind, ErrorKind::kTransport);
@@ -183,11 +188,7 @@ TEST_F(KafkaMockTest, AuthorizationAndUnknownTopicNeedTheOperator) {
   rd_kafka_mock_push_request_errors(cluster_.get(), 0 /* Produce */, 1,
                                     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
   auto sink = makeSink(sinkConfig(cluster_, "audit"));
-  CallbackLog log;
-  sink->send(makeTestBatch("acl", 2), log.callback(0), {});
-  ASSERT_TRUE(sink->flush(seconds(30)).ok());
-  ASSERT_EQ(log.calls(0), 1u);
-  DeliveryReport report = log.report(0);
+  DeliveryReport report = sendAndWait(*sink, makeTestBatch("acl", 2));
   EXPECT_EQ(report.status, DeliveryStatus::kRetryable);
   ASSERT_TRUE(report.error.has_value());
   EXPECT_TRUE(needsOperator(*report.error));
@@ -202,11 +203,7 @@ TEST_F(KafkaMockTest, AuthorizationAndUnknownTopicNeedTheOperator) {
   KafkaSinkConfig config = sinkConfig(cluster_, "gone");
   config.message_timeout = seconds(4);  // the topic is declared missing after 2 s
   auto missing = makeSink(config);
-  CallbackLog log2;
-  missing->send(makeTestBatch("gone", 2), log2.callback(0), {});
-  ASSERT_TRUE(missing->flush(seconds(30)).ok());
-  ASSERT_EQ(log2.calls(0), 1u);
-  DeliveryReport gone = log2.report(0);
+  DeliveryReport gone = sendAndWait(*missing, makeTestBatch("gone", 2));
   ASSERT_TRUE(gone.error.has_value());
   EXPECT_TRUE(needsOperator(*gone.error)) << gone.error->describe();
   EXPECT_NE(gone.error->message.find("\"gone\" does not exist"), std::string::npos)
