@@ -34,6 +34,7 @@ struct PendingView {
   HealthView view = HealthView::kNone;
   bool pretty = false;
   std::atomic<bool> ready{false};
+  bool suspended = true;  // counted in suspended_ until its resumed call (or its end)
   HealthAnswer answer;
 };
 
@@ -230,6 +231,7 @@ class MhdHealthServer final : public HealthServer {
       auto* pending = static_cast<PendingView*>(*request);
       *upload_data_size = 0;
       if (!pending->ready.load()) return MHD_YES;
+      pending->suspended = false;
       self->suspended_.fetch_sub(1);
       return self->reply(connection, std::move(pending->answer));
     }
@@ -271,7 +273,9 @@ class MhdHealthServer final : public HealthServer {
   static void onCompleted(void* cls, MHD_Connection* connection, void** request,
                           MHD_RequestTerminationCode) {
     auto* self = static_cast<MhdHealthServer*>(cls);
-    delete static_cast<PendingView*>(*request);
+    auto* pending = static_cast<PendingView*>(*request);
+    if (pending && pending->suspended) self->suspended_.fetch_sub(1);  // ended before its answer
+    delete pending;
     *request = nullptr;
     self->guard_.requestFinished(idOf(connection));
   }
