@@ -101,6 +101,13 @@ std::string renderStatusTable(const StatusReport& r) {
          groupedCount(s.duplicates_dropped), groupedCount(s.blobs_lost), errorText(s.last_error)});
   }
   out += table(rows);
+  // Records the API should not send (forwarded as they came, counted by this process): a note
+  // under the table only when there are some, so the table stays narrow.
+  for (const StreamReport& s : r.streams)
+    if (s.records_without_id > 0 || s.records_invalid_utf8 > 0)
+      out += s.tenant + "/" + s.content_type + ": forwarded " + groupedCount(s.records_without_id) +
+             " record(s) without Id and " + groupedCount(s.records_invalid_utf8) +
+             " with invalid UTF-8 (as they came; docs/STATE.md)\n";
   if (r.source == "live") {
     out += "\nSinks:\n";
     std::vector<Row> sinks{

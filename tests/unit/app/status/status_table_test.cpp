@@ -46,6 +46,11 @@ TEST(StatusTable, ShowsEveryStreamAndSinkWithStateLagAndError) {
   EXPECT_NE(text.find("connection refused"), std::string::npos);
   EXPECT_NE(text.find("Down"), std::string::npos);
   EXPECT_NE(text.find("the API keeps content for 7 days"), std::string::npos);
+  EXPECT_NE(text.find("contoso/Audit.Exchange: forwarded 5 record(s) without Id and 6 with "
+                      "invalid UTF-8"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("DLP.All: forwarded"), std::string::npos) << text;  // none there
 }
 
 TEST(StatusTable, StateDatabaseReportSaysTheInstanceIsNotRunning) {
