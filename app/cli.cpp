@@ -9,6 +9,7 @@
 #include "app/subscriptions_command.h"
 #include "app/validate/validate_command.h"
 #include "core/config_loader.h"
+#include "core/redact.h"
 #include "core/version.h"
 
 namespace o365fwd {
@@ -50,7 +51,7 @@ int runCli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kUsageError;
   } catch (const std::exception& e) {
-    std::cerr << "o365fwd: internal error: " << e.what() << "\n";
+    std::cerr << "o365fwd: internal error: " << redactSecrets(e.what()) << "\n";
     return 1;
   }
   return result.exit_code;

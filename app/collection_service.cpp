@@ -22,6 +22,7 @@
 #include "core/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
+#include "core/redact.h"
 #include "core/secret_loader.h"
 #include "core/time_format.h"
 #include "pipeline/dead_letter.h"
@@ -162,7 +163,7 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
 ProgressOutput progressOutput() {
   ProgressOutput out;
   out.line = [](const std::string& text) {
-    std::fputs(text.c_str(), stderr);
+    std::fputs(redactSecrets(text).c_str(), stderr);
     std::fflush(stderr);
   };
   out.log = [log = getLogger("app.progress")](LagEvent::Severity severity,
@@ -184,7 +185,8 @@ int runCollection(const CollectionRequest& request) {
   LoadedConfig loaded = loadConfigFile(request.config_path);
   if (!loaded.valid()) {
     std::cerr << "o365fwd: the configuration " << request.config_path << " is invalid:\n";
-    for (const ConfigIssue& issue : loaded.issues) std::cerr << "  " << issue.describe() << "\n";
+    for (const ConfigIssue& issue : loaded.issues)
+      std::cerr << "  " << redactSecrets(issue.describe()) << "\n";
     std::cerr << "Run `o365fwd validate -c " << request.config_path << "` for details.\n";
     return kExitConfig;
   }
@@ -232,7 +234,7 @@ int runCollection(const CollectionRequest& request) {
   }
   auto streams = selectStreams(request, **runtime);
   if (!streams.ok()) {
-    std::cerr << "o365fwd: " << streams.error().message << "\n";
+    std::cerr << "o365fwd: " << redactSecrets(streams.error().message) << "\n";
     return kExitConfig;
   }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -96,7 +97,7 @@ std::string RunSummary::render() const {
     out << "Result: INCOMPLETE — these streams did not finish; run again to retry:\n";
     for (const std::string& p : result.problems) out << "  " << p << "\n";
   }
-  return out.str();
+  return redactSecrets(out.str());  // problems and last errors may quote an API answer
 }
 
 }  // namespace o365fwd

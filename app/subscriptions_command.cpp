@@ -9,6 +9,7 @@
 #include "app/runtime.h"
 #include "core/config_loader.h"
 #include "core/logging.h"
+#include "core/redact.h"
 
 namespace o365fwd {
 namespace {
@@ -43,7 +44,7 @@ int runSubscriptions(const std::string& config_path, const SubscriptionArgs& arg
   Random random(Random::seedFromDevice());
   auto runtime = Runtime::create(loaded.config, clock, random);
   if (!runtime.ok()) {
-    std::cerr << "o365fwd: " << runtime.error().describe() << "\n";
+    std::cerr << "o365fwd: " << redactSecrets(runtime.error().describe()) << "\n";
     return 1;
   }
   for (const std::string& name : args.tenants)
@@ -58,7 +59,8 @@ int runSubscriptions(const std::string& config_path, const SubscriptionArgs& arg
     if (args.action == "list") {
       auto list = t->subscriptions->list(stop.get_token());
       if (!list.ok()) {
-        std::printf("%-16s ERROR %s\n", t->config->name.c_str(), list.error().describe().c_str());
+        std::printf("%-16s ERROR %s\n", t->config->name.c_str(),
+                    redactSecrets(list.error().describe()).c_str());
         exit_code = 1;
         continue;
       }
@@ -79,7 +81,8 @@ int runSubscriptions(const std::string& config_path, const SubscriptionArgs& arg
         std::printf("%-16s %-28s %s\n", t->config->name.c_str(), ct.c_str(),
                     args.action == "start" ? "enabled" : "stopped");
       } else {
-        std::printf("%-16s %-28s ERROR %s\n", t->config->name.c_str(), ct.c_str(), s.error().describe().c_str());
+        std::printf("%-16s %-28s ERROR %s\n", t->config->name.c_str(), ct.c_str(),
+                    redactSecrets(s.error().describe()).c_str());
         exit_code = 1;
       }
     }

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/sensitive_values.h"
+
 namespace o365fwd {
 
 Result<std::string> buildClientAssertion(const crypto::Certificate& certificate,
@@ -64,7 +66,9 @@ Result<std::string> buildClientAssertion(const crypto::Certificate& certificate,
     e.message = "cannot sign the client assertion with private_key_file: " + e.message;
     return e;
   }
-  return signing_input + "." + crypto::base64UrlEncode(*signature);
+  std::string assertion = signing_input + "." + crypto::base64UrlEncode(*signature);
+  registerSensitive(assertion, SensitiveKind::kAssertion);  // masked by value in every output
+  return assertion;
 }
 
 }  // namespace o365fwd

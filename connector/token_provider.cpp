@@ -10,6 +10,7 @@
 #include "connector/client_assertion.h"
 #include "connector/url_guard.h"
 #include "core/logging.h"
+#include "core/sensitive_values.h"
 
 namespace o365fwd {
 namespace {
@@ -282,6 +283,7 @@ Result<std::string> TokenProvider::buildForm() {
       auto loaded = options_.client_secret();
       if (!loaded) return loaded.error();
       secret_ = std::move(*loaded);
+      registerSensitive(secret_->reveal(), SensitiveKind::kSecret);
     }
     if (secret_->empty())
       return Error::permanent(ErrorKind::kConfig, "the client secret is empty", "AADSTS7000218");
@@ -339,8 +341,9 @@ Result<TokenProvider::Fetched> TokenProvider::requestOnce(std::stop_token stop) 
   if (expires != doc.MemberEnd()) lifetime = secondsField(expires->value);
   if (!lifetime || *lifetime <= 0)
     return Error::retryableError(ErrorKind::kCorrupt, "the token response has no valid expires_in");
-  return Fetched{std::string(access->value.GetString(), access->value.GetStringLength()),
-                 std::chrono::seconds(*lifetime)};
+  std::string token(access->value.GetString(), access->value.GetStringLength());
+  registerSensitive(token, SensitiveKind::kToken);  // an API may echo it back bare
+  return Fetched{std::move(token), std::chrono::seconds(*lifetime)};
 }
 
 Error TokenProvider::tokenError(const HttpResponse& response) const {

@@ -1,10 +1,17 @@
 #include "core/redact.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <utility>
+#include <vector>
+
+#include "core/sensitive_values.h"
 
 namespace o365fwd {
 namespace {
+
+using Span = std::pair<size_t, size_t>;
 
 bool startsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
   if (pos + prefix.size() > s.size()) return false;
@@ -15,71 +22,142 @@ bool startsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
   return true;
 }
 
-// Where a value that follows `marker` ends.
+bool isBase64Url(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// Where a value that follows a marker ends: at the closing quote of a JSON string (skipping
+// escaped characters), or at the first delimiter of an unquoted value.
 size_t valueEnd(std::string_view s, size_t pos, bool quoted) {
   while (pos < s.size()) {
     char c = s[pos];
-    if (quoted ? c == '"' : (c == '&' || c == '"' || c == '\'' || std::isspace(static_cast<unsigned char>(c))))
+    if (quoted) {
+      if (c == '\\' && pos + 1 < s.size()) {
+        pos += 2;
+        continue;
+      }
+      if (c == '"') break;
+    } else if (c == '&' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == ',' ||
+               c == ';' || std::isspace(static_cast<unsigned char>(c))) {
       break;
+    }
     ++pos;
   }
   return pos;
 }
 
+struct Marker {
+  std::string_view prefix;
+  bool quoted;
+};
+
+// Labels whose value is masked: form fields (plain and percent-encoded), JSON members, and the
+// Authorization scheme. "Bearer" takes any run of blanks (or its URL spellings) before the value.
+constexpr std::array<Marker, 18> kMarkers{{
+    {"client_secret=", false},
+    {"client_secret%3d", false},
+    {"client_assertion=", false},
+    {"client_assertion%3d", false},
+    {"access_token=", false},
+    {"password=", false},
+    {"\"access_token\":\"", true},
+    {"\"access_token\": \"", true},
+    {"\"refresh_token\":\"", true},
+    {"\"id_token\":\"", true},
+    {"\"client_secret\":\"", true},
+    {"\"client_secret\": \"", true},
+    {"\"client_assertion\":\"", true},
+    {"\"client_assertion\": \"", true},
+    {"\"password\":\"", true},
+    {"\"password\": \"", true},
+    {"\"authorization\":\"", true},
+    {"\"authorization\": \"", true},
+}};
+
+void markLabelledValues(std::string_view text, std::vector<Span>& spans) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    if (c != 'c' && c != 'a' && c != 'p' && c != 'b' && c != '"') continue;
+    if (startsWithNoCase(text, i, "bearer")) {
+      size_t v = i + 6;
+      size_t start = v;
+      while (true) {
+        if (v < text.size() && (text[v] == ' ' || text[v] == '\t' || text[v] == '+')) {
+          ++v;
+        } else if (startsWithNoCase(text, v, "%20")) {
+          v += 3;
+        } else {
+          break;
+        }
+      }
+      if (v == start) continue;  // "Bearer" glued to something else: a word, not a scheme
+      size_t end = valueEnd(text, v, false);
+      if (end > v) spans.emplace_back(v, end);
+      i = end > i ? end - 1 : i;
+      continue;
+    }
+    for (const Marker& m : kMarkers) {
+      if (!startsWithNoCase(text, i, m.prefix)) continue;
+      size_t v = i + m.prefix.size();
+      size_t end = valueEnd(text, v, m.quoted);
+      if (end > v) spans.emplace_back(v, end);
+      i = std::max(i, end > 0 ? end - 1 : 0);
+      break;
+    }
+  }
+}
+
+// A JWT (or any piece of one) starts with "eyJ" (base64 of '{"'). The whole run of base64url
+// characters and dots from there is masked: header, payload and signature.
+void markJwts(std::string_view text, std::vector<Span>& spans) {
+  for (size_t j = text.find("eyJ"); j != std::string_view::npos; j = text.find("eyJ", j + 1)) {
+    bool boundary = j == 0 || !isBase64Url(text[j - 1]);
+    // A percent escape right before it ("%20eyJ...", "%3DeyJ...") is a boundary too.
+    if (!boundary && j >= 3 && text[j - 3] == '%' &&
+        std::isxdigit(static_cast<unsigned char>(text[j - 2])) &&
+        std::isxdigit(static_cast<unsigned char>(text[j - 1])))
+      boundary = true;
+    if (!boundary) continue;
+    size_t k = j, dots = 0;
+    while (k < text.size() && (isBase64Url(text[k]) || text[k] == '.')) {
+      if (text[k] == '.') ++dots;
+      ++k;
+    }
+    // Trailing dots end a sentence, not a token.
+    while (k > j && text[k - 1] == '.') {
+      --k;
+      --dots;
+    }
+    if (dots >= 2 || k - j >= 12) {
+      spans.emplace_back(j, k);
+      j = k - 1;
+    }
+  }
+}
+
 }  // namespace
 
 std::string redactSecrets(std::string_view text) {
-  struct Marker {
-    std::string_view prefix;
-    bool quoted;
-  };
-  static constexpr std::array<Marker, 8> kMarkers{{
-      {"bearer ", false},
-      {"client_secret=", false},
-      {"client_assertion=", false},
-      {"password=", false},
-      {"\"access_token\":\"", true},
-      {"\"access_token\": \"", true},
-      {"\"client_secret\":\"", true},
-      {"\"password\":\"", true},
-  }};
+  std::vector<Span> spans;
+  sensitiveValues().index()->findAll(text, spans);
+  markLabelledValues(text, spans);
+  markJwts(text, spans);
+  if (spans.empty()) return std::string(text);
+  std::sort(spans.begin(), spans.end());
   std::string out;
   out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    bool matched = false;
-    for (const Marker& m : kMarkers) {
-      if (startsWithNoCase(text, i, m.prefix)) {
-        out.append(text.substr(i, m.prefix.size()));
-        size_t end = valueEnd(text, i + m.prefix.size(), m.quoted);
-        if (end > i + m.prefix.size()) out.append("***");
-        i = end;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) out.push_back(text[i++]);
+  size_t pos = 0;
+  for (size_t s = 0; s < spans.size();) {
+    size_t begin = spans[s].first, end = spans[s].second;
+    // Merge overlapping and touching spans into one mask.
+    for (++s; s < spans.size() && spans[s].first <= end; ++s) end = std::max(end, spans[s].second);
+    if (begin < pos) begin = pos;
+    out.append(text.substr(pos, begin - pos));
+    out.append("***");
+    pos = std::max(pos, end);
   }
-  // A JWT anywhere (three base64url parts starting with eyJ) is a token.
-  std::string result;
-  result.reserve(out.size());
-  for (size_t j = 0; j < out.size();) {
-    if (out.compare(j, 3, "eyJ") == 0 && (j == 0 || !std::isalnum(static_cast<unsigned char>(out[j - 1])))) {
-      size_t k = j, dots = 0;
-      while (k < out.size() && (std::isalnum(static_cast<unsigned char>(out[k])) || out[k] == '-' ||
-                                out[k] == '_' || out[k] == '.')) {
-        if (out[k] == '.') ++dots;
-        ++k;
-      }
-      if (dots >= 2) {
-        result.append("***");
-        j = k;
-        continue;
-      }
-    }
-    result.push_back(out[j++]);
-  }
-  return result;
+  out.append(text.substr(pos));
+  return out;
 }
 
 }  // namespace o365fwd

@@ -1,7 +1,15 @@
 #pragma once
-// Safety net for free text that leaves the process (logs, /status last_error, validate output):
-// removes bearer tokens, client secrets, client assertions and access tokens. Code should not put
-// secrets in messages in the first place; this catches what a server echoes back.
+// Safety net for free text that leaves the process (logs, /status, the page, metrics labels,
+// summaries, validate output, dead-letter reasons, stored errors): every user-facing text passes
+// through redactSecrets(). It masks, each with "***":
+// - by value: every secret, token and client assertion in the SensitiveValues registry
+//   (core/sensitive_values.h), in plain, URL-encoded and JSON-escaped spelling, wherever it
+//   appears, even bare (an API may echo one without any label);
+// - by pattern: any JWT or piece of one (a base64url run starting "eyJ", all three segments), and
+//   the value after "Bearer", client_secret=, client_assertion=, access_token=, password= (also
+//   percent-encoded) and after the JSON members access_token, refresh_token, id_token,
+//   client_secret, client_assertion, password and authorization.
+// Overlapping matches merge into one mask. Any thread may call it.
 #include <string>
 #include <string_view>
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/sensitive_values.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -135,6 +136,7 @@ Result<LoadedSecret> fromFile(const std::string& path, const std::string& what,
   if (!file.ok()) return file.error();
   stripLineTerminator(file->data);
   Secret value(std::move(file->data));
+  registerSensitive(value.reveal(), SensitiveKind::kSecret);  // masked by value in every output
   auto warnings = checkSecretText(value.reveal(), what + " " + path);
   if (!warnings.ok()) return warnings.error();
   LoadedSecret out{std::move(value), source, std::move(*warnings)};
@@ -172,6 +174,7 @@ Result<LoadedSecret> loadClientSecret(const TenantConfig& tenant, const SecretEn
                          "for the service (Environment= or EnvironmentFile= in the unit), or use "
                          "client_secret_file");
     Secret value(std::move(*raw));
+    registerSensitive(value.reveal(), SensitiveKind::kSecret);
     auto warnings = checkSecretText(value.reveal(), "environment variable " + var);
     if (!warnings.ok()) return warnings.error();
     return LoadedSecret{std::move(value), "environment " + var, std::move(*warnings)};
@@ -190,6 +193,7 @@ Result<LoadedSecret> loadClientSecret(const TenantConfig& tenant, const SecretEn
     return fromFile(*dir + "/" + name, "systemd credential", "systemd credential " + name);
   }
   if (tenant.client_secret) {
+    registerSensitive(tenant.client_secret->reveal(), SensitiveKind::kSecret);
     auto warnings = checkSecretText(tenant.client_secret->reveal(), "the inline client_secret");
     if (!warnings.ok()) return warnings.error();
     return LoadedSecret{*tenant.client_secret, "inline", std::move(*warnings)};

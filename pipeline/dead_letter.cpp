@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -82,6 +83,7 @@ Result<std::filesystem::path> DeadLetterWriter::write(const ContentRef& content,
                            jsonEscape(reason) + "\",\"detail\":\"" + jsonEscape(detail) + "\",\"file\":\"" +
                            jsonEscape(path.filename().string()) + "\",\"bytes\":" +
                            std::to_string(bytes.size()) + "}\n";
+  index_line = redactSecrets(index_line);  // reasons and details may quote an API answer
   if (Status s = writeAllAndSync(dir_ / "index.ndjson", index_line, O_CREAT | O_APPEND); !s.ok())
     return s.error();
   count_.fetch_add(1);

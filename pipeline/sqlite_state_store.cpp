@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "core/logging.h"
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -878,8 +879,9 @@ Status SqliteStateStore::recordLostBlob(const ContentRef& content, std::string_v
   return transact<Unit>(true, "recording a lost blob", [&]() -> Status {
     auto id = streamIdForWrite(content.stream);
     if (!id) return id.error();
+    const std::string clean = redactSecrets(reason);  // no token is ever stored
     Call insert(st_->insert_lost);
-    insert.bind(1, *id).bind(2, content.content_id).bind(3, truncateUtf8(reason, kMaxReasonBytes));
+    insert.bind(1, *id).bind(2, content.content_id).bind(3, truncateUtf8(clean, kMaxReasonBytes));
     insert.bind(4, toNs(content.expiration));
     if (int rc = insert.step(); rc != SQLITE_DONE) return dbError(rc, "recording a lost blob");
     if (sqlite3_changes(db_) == 0) return okStatus();  // already counted
@@ -897,9 +899,10 @@ Result<int> SqliteStateStore::recordBlobFailure(const ContentRef& content,
     auto id = streamIdForWrite(content.stream);
     if (!id) return id.error();
     {
+      const std::string clean = redactSecrets(reason);  // no token is ever stored
       Call upsert(st_->upsert_failure);
       upsert.bind(1, *id).bind(2, content.content_id);
-      upsert.bind(3, truncateUtf8(reason, kMaxReasonBytes)).bind(4, toNs(content.expiration));
+      upsert.bind(3, truncateUtf8(clean, kMaxReasonBytes)).bind(4, toNs(content.expiration));
       if (int rc = upsert.step(); rc != SQLITE_DONE) return dbError(rc, "recording a blob failure");
     }
     Call read(st_->failure_attempts);

@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
     if (Status s = srv.openRequestLog(options.request_log); !s.ok())
       return fail(s.error().message, 1);
   }
+  if (!options.issued_tokens_out.empty()) {
+    if (Status s = srv.openIssuedTokens(options.issued_tokens_out); !s.ok())
+      return fail(s.error().message, 1);
+  }
   if (!options.ledger.empty()) {
     if (Status s = srv.writeLedger(options.ledger); !s.ok()) return fail(s.error().message, 1);
   }

@@ -78,6 +78,10 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
   app.add_option("--clock-skew", o.clock_skew, "offset of the simulator clock, e.g. 300 or -10m");
   app.add_option("--content-uri-base", o.content_uri_base, "contentUri base URL (a foreign host)");
   app.add_flag("--next-page-loop", o.next_page_loop, "NextPageUri repeats the same page forever");
+  app.add_flag("--echo-credentials", o.echo_credentials,
+               "error bodies echo the Authorization header, client secret and assertion");
+  app.add_option("--issued-tokens-out", o.issued_tokens_out,
+                 "append every secret known, token issued and assertion received to FILE");
   app.add_flag("--auditing-disabled", o.auditing_disabled, "every tenant has unified auditing off");
   app.add_flag("--subscriptions-enabled", o.subscriptions_enabled,
                "start with every subscription enabled");
@@ -173,6 +177,7 @@ Result<SimConfig> buildConfig(const SimOptions& o) {
   if (o.content_uri_base) cfg.faults.content_uri_base = *o.content_uri_base;
   if (o.opaque_tokens) cfg.faults.opaque_tokens = true;
   if (o.subscription_list_404) cfg.faults.subscription_list_404 = true;
+  if (o.echo_credentials) cfg.faults.echo_credentials = true;
   Status s = duration(o.clock_skew, "--clock-skew", cfg.clock_skew, true);
   if (!s.ok()) return s.error();
   s = validateConfig(cfg);

@@ -36,6 +36,9 @@ struct SimOptions {
   std::optional<std::string> content_uri_base;
   bool opaque_tokens = false;          // faults.opaque_tokens
   bool subscription_list_404 = false;  // faults.subscription_list_404
+
+  bool echo_credentials = false;
+  std::string issued_tokens_out;
 };
 
 // Parses argv. On --help/--version or an error, returns the exit code main() should return

@@ -253,7 +253,8 @@ Status parseFaults(const Value& obj, FaultConfig& f) {
   TRY(checkKeys(obj, p,
                 {"transient_error_rate", "transient_statuses", "next_page_loop",
                  "next_page_omit_publisher", "next_page_api_version", "content_uri_base",
-                 "window_error_code", "opaque_tokens", "subscription_list_404"}));
+                 "window_error_code", "opaque_tokens", "subscription_list_404",
+                 "echo_credentials"}));
   TRY(readFraction(obj, "transient_error_rate", p, f.transient_error_rate));
   if (auto it = obj.FindMember("transient_statuses"); it != obj.MemberEnd()) {
     if (!it->value.IsArray() || it->value.Empty())
@@ -272,6 +273,7 @@ Status parseFaults(const Value& obj, FaultConfig& f) {
   TRY(readString(obj, "window_error_code", p, f.window_error_code));
   TRY(readBool(obj, "opaque_tokens", p, f.opaque_tokens));
   TRY(readBool(obj, "subscription_list_404", p, f.subscription_list_404));
+  TRY(readBool(obj, "echo_credentials", p, f.echo_credentials));
   return okStatus();
 }
 

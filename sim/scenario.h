@@ -88,6 +88,10 @@ struct FaultConfig {
   // A proxy or third-party mock of the API (issue 10 part 7).
   bool opaque_tokens = false;          // access tokens are random strings, not JWTs (no claims)
   bool subscription_list_404 = false;  // subscriptions/list answers HTTP 404 (not implemented)
+
+  // Hostile echo: every error body of the token and API endpoints quotes the Authorization
+  // header, the client secret and the client assertion, bare and labelled (sim/credential_echo.h).
+  bool echo_credentials = false;
 };
 
 struct SimConfig {

@@ -90,6 +90,7 @@ void SimServer::routes(int threads) {
   // response can rely on the stats and the request log already holding its request.
   server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Date", formatHttpDate(state_.now()));
+    credential_echo_.afterRoute(routeOf(req), state_.global().faults.echo_credentials, req, res);
     stats_.request(routeOf(req), res.status);
     if (request_log_.enabled()) {
       auto q = req.target.find('?');

@@ -16,6 +16,7 @@
 #include "core/result.h"
 #include "sim/api_service.h"
 #include "sim/body_cache.h"
+#include "sim/credential_echo.h"
 #include "sim/data_set.h"
 #include "sim/request_log.h"
 #include "sim/scenario.h"
@@ -37,6 +38,8 @@ class SimServer {
   ~SimServer();
 
   Status openRequestLog(const std::string& path) { return request_log_.open(path); }
+  // --issued-tokens-out: every secret, token and assertion seen (sim/credential_echo.h).
+  Status openIssuedTokens(const std::string& path) { return credential_echo_.open(path, config_); }
   // Binds host:port (port 0 = any free port); the chosen port is port().
   Status bind(const std::string& host, int port);
   int port() const { return port_; }
@@ -68,6 +71,7 @@ class SimServer {
   BodyCache cache_;
   PageTokens pages_;
   RequestLog request_log_;
+  CredentialEcho credential_echo_;
   std::unique_ptr<TokenService> token_service_;
   std::unique_ptr<ApiService> api_;
   httplib::Server server_;

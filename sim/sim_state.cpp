@@ -118,6 +118,9 @@ Status SimState::applyUpdate(std::string_view json, const std::vector<TenantConf
                                 std::string(v.GetString()) == "AF20030"),
                "AF20055 or AF20030");
       if (s.ok()) g.faults.window_error_code = v.GetString();
+    } else if (key == "echo_credentials") {
+      s = need(v.IsBool(), "true or false");
+      if (s.ok()) g.faults.echo_credentials = v.GetBool();
     } else if (key == "clock_skew") {
       s = need(v.IsInt64(), "an integer number of seconds");
       if (s.ok()) skew = v.GetInt64() * 1000;
@@ -186,6 +189,8 @@ std::string SimState::describe(const std::vector<TenantConfig>& tenants) const {
          (global_.faults.next_page_omit_publisher ? "true" : "false");
   out += ",\"content_uri_base\":" + jsonString(global_.faults.content_uri_base);
   out += ",\"window_error_code\":" + jsonString(global_.faults.window_error_code);
+  out +=
+      std::string(",\"echo_credentials\":") + (global_.faults.echo_credentials ? "true" : "false");
   out += ",\"tenants\":[";
   for (size_t i = 0; i < tenants_.size(); ++i) {
     const auto& t = tenants_[i];

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/redact.h"
+
 namespace o365fwd {
 namespace {
 
@@ -260,7 +262,7 @@ std::string renderMetrics(const StatusReport& r) {
   Family(out, "o365fwd_collector_inflight_bytes", "gauge",
          "Bytes of downloaded blobs not yet committed.")
       .add({}, r.inflight_bytes);
-  return out;
+  return redactSecrets(out);  // label values carry API and sink names
 }
 
 }  // namespace o365fwd

@@ -12,6 +12,7 @@
 #include "core/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
+#include "core/redact.h"
 #include "core/secret_loader.h"
 #include "core/version.h"
 #include "pipeline/state_store.h"
@@ -157,7 +158,7 @@ int runStatus(const std::string& config_path, bool json) {
   std::optional<StatusReport> report = std::move(live.report);
   if (!report) {
     if (!live.not_running) {
-      std::cerr << "o365fwd: " << live.problem << "\n";
+      std::cerr << "o365fwd: " << redactSecrets(live.problem) << "\n";
       return kExitFailed;
     }
     auto stored = fromStateDatabase(loaded.config, clock.wallNow());
@@ -166,7 +167,7 @@ int runStatus(const std::string& config_path, bool json) {
                 << stored.error().message << "\n";
       return kExitFailed;
     }
-    if (!json) std::cout << "(" << live.problem << ")\n";
+    if (!json) std::cout << "(" << redactSecrets(live.problem) << ")\n";
     report = std::move(*stored);
   }
   std::cout << (json ? statusToJson(*report, true) : renderStatusTable(*report));

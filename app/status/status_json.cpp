@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -212,7 +213,7 @@ std::string statusToJson(const StatusReport& report, bool pretty) {
   }
   std::string out(buffer.GetString(), buffer.GetSize());
   out += '\n';
-  return out;
+  return redactSecrets(out);  // the last line of defence for every string field
 }
 
 Result<StatusReport> statusFromJson(std::string_view json) {

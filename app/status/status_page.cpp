@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "app/status/status_table.h"
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -219,7 +220,7 @@ std::string renderStatusPage(const StatusReport& report) {
       "<th>Last error</th></tr></thead>\n<tbody id=\"sinks-body\">\n";
   for (const SinkReport& k : report.sinks) page += sinkRow(k);
   page += "</tbody></table>\n</body>\n</html>\n";
-  return page;
+  return redactSecrets(page);
 }
 
 }  // namespace o365fwd

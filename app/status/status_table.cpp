@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -124,7 +125,7 @@ std::string renderStatusTable(const StatusReport& r) {
         "\nA stream is behind: the API keeps content for 7 days; what is not collected by then is "
         "lost.\n"
         "Check its LAST ERROR, the forwarder's log, and that it runs (systemctl status o365fwd).\n";
-  return out;
+  return redactSecrets(out);
 }
 
 }  // namespace o365fwd

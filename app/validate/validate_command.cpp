@@ -7,6 +7,7 @@
 #include "app/validate/validate_checks.h"
 #include "core/crypto.h"
 #include "core/logging.h"
+#include "core/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -201,7 +202,8 @@ void registerValidateCommand(CLI::App& app, const GlobalOptions& global, Command
     setupLogging(log_options);
     SystemClock clock;
     ValidationReport report = runValidation(*options, clock);
-    std::cout << (options->json ? report.renderJson() : report.renderText()) << std::flush;
+    std::cout << redactSecrets(options->json ? report.renderJson() : report.renderText())
+              << std::flush;
     result.exit_code = report.exitCode();
   });
 }

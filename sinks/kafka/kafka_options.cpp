@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/secret_loader.h"
+#include "core/sensitive_values.h"
 
 namespace o365fwd {
 namespace {
@@ -64,6 +65,7 @@ const char* forbiddenValue(std::string_view key, const std::string& value) {
 }
 
 void add(KafkaProperties& out, std::string key, std::string value, bool secret = false) {
+  if (secret) registerSensitive(value, SensitiveKind::kSecret);  // e.g. sasl.password
   out.properties.push_back(KafkaProperty{std::move(key), Secret(std::move(value)), secret});
 }
 

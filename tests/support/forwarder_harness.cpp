@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/secret_scan.h"
 #include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
@@ -17,6 +18,8 @@ namespace o365fwd::testing {
 ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, ForwarderOptions options)
     : dir_(dir.path()), config_path_(dir.path() / "connector.yaml") {
   std::string api = options.api_url.empty() ? sim.url() : options.api_url;
+  SecretScan::instance().addDirectory(stateDir());
+  SecretScan::instance().addDirectory(outputDir());
   std::ostringstream yaml;
   yaml << "tenants:\n";
   for (std::size_t i = 0; i < sim.tenantCount(); ++i) {
@@ -30,6 +33,7 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
     } else {
       std::filesystem::path secret = dir_ / (t.name + ".secret");
       std::ofstream(secret) << t.client_secret << "\n";
+      SecretScan::instance().addKnownValue("secret", t.client_secret);
       ::chmod(secret.c_str(), 0600);
       yaml << "    client_secret_file: " << secret.string() << "\n";
     }

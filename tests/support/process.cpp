@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/secret_scan.h"
+
 extern char** environ;
 
 namespace o365fwd::testing {
@@ -50,7 +52,15 @@ std::string readFile(const std::filesystem::path& path) {
 }
 
 ChildProcess::~ChildProcess() {
+  if (pid_ > 0 && scan_label_.size()) {
+    // The suite-wide secret check: the daemon's health views while it runs, then its output.
+    if (!exit_code_ && running()) SecretScan::instance().checkHealthEndpoints(stderrText());
+  }
   if (pid_ > 0 && !exit_code_) kill();
+  if (!scan_label_.empty()) {
+    SecretScan::instance().checkFile(stdout_path_, "stdout of " + scan_label_);
+    SecretScan::instance().checkFile(stderr_path_, "stderr of " + scan_label_);
+  }
   std::error_code ec;
   for (const auto& f : owned_files_) std::filesystem::remove(f, ec);
 }
@@ -60,6 +70,13 @@ Status ChildProcess::start(const std::vector<std::string>& argv, const ProcessOp
     return Error::permanent(ErrorKind::kInternal, "ChildProcess::start: a child is still running");
   if (argv.empty())
     return Error::permanent(ErrorKind::kInternal, "ChildProcess::start: empty argv");
+  if (!scan_label_.empty()) {  // a restart: the previous run's output is checked first
+    SecretScan::instance().checkFile(stdout_path_, "stdout of " + scan_label_);
+    SecretScan::instance().checkFile(stderr_path_, "stderr of " + scan_label_);
+  }
+  scan_label_.clear();
+  if (std::filesystem::path(argv[0]).filename() == "o365fwd")
+    scan_label_ = "o365fwd" + (argv.size() > 1 ? " " + argv[1] : std::string());
   pid_ = -1;
   exit_code_.reset();
   stdout_path_ = options.stdout_file;

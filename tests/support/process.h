@@ -61,6 +61,8 @@ class ChildProcess {
   std::filesystem::path stdout_path_;
   std::filesystem::path stderr_path_;
   std::vector<std::filesystem::path> owned_files_;
+  // "o365fwd run ..." when the child is the forwarder: its output is checked for secrets.
+  std::string scan_label_;
 };
 
 // Peak resident set size (VmHWM) and current RSS (VmRSS) of a running process, in KiB, read

@@ -9,6 +9,7 @@
 
 #include "core/crypto.h"
 #include "core/random.h"
+#include "tests/support/secret_scan.h"
 #include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
@@ -30,10 +31,13 @@ std::unique_ptr<SimProcess> SimProcess::start(std::vector<std::string> extra_arg
   sim->ledger_path_ = dir.file(tag + "-ledger.ndjson");
   sim->credentials_path_ = dir.file(tag + "-credentials.json");
   sim->request_log_ = dir.file(tag + "-requests.ndjson");
+  sim->issued_tokens_path_ = dir.file(tag + "-issued-tokens.txt");
   std::vector<std::string> argv = {
       simulatorBinary().string(), "--listen",          "127.0.0.1:0",          "--ledger",
       sim->ledger_path_,          "--credentials-out", sim->credentials_path_, "--request-log",
       sim->request_log_};
+  argv.insert(argv.end(), {"--issued-tokens-out", sim->issued_tokens_path_});
+  SecretScan::instance().addKnownValuesFile(sim->issued_tokens_path_);
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   ProcessOptions options;
   options.stdout_file = dir.file(tag + ".stdout");

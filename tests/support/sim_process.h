@@ -52,6 +52,8 @@ class SimProcess {
   HttpResult post(const std::string& url, const std::string& token) const;
   std::string requestLogPath() const { return request_log_; }
   std::string ledgerPath() const { return ledger_path_; }
+  // --issued-tokens-out: "<kind> <value>" lines (secrets known, tokens issued, assertions seen).
+  std::string issuedTokensPath() const { return issued_tokens_path_; }
   ChildProcess& process() { return child_; }
   // SIGTERM and wait up to 10 s; returns the exit code (nullopt if it had to be killed).
   std::optional<int> stop();
@@ -64,6 +66,7 @@ class SimProcess {
   std::string ledger_path_;
   std::string credentials_path_;
   std::string request_log_;
+  std::string issued_tokens_path_;
   std::vector<SimTenant> tenants_;
 };
 

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "tests/support/secret_scan.h"
+
 namespace o365fwd::testing {
 
 TempDir::TempDir(const std::string& prefix) {
@@ -22,6 +24,8 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
+  // The suite-wide secret check looks at what the forwarder wrote here before it is removed.
+  SecretScan::instance().checkDirectoriesBelow(path_);
   const char* keep = std::getenv("O365FWD_KEEP_TEMP");
   if (keep != nullptr && std::string(keep) == "1") {
     std::fprintf(stderr, "TempDir: keeping %s (O365FWD_KEEP_TEMP=1)\n", path_.c_str());

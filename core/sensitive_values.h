@@ -1,0 +1,79 @@
+#pragma once
+// SensitiveValues: the process-wide, bounded registry of every secret value, access token and
+// client assertion this process holds or held. redactSecrets() masks each of them by value, so an
+// API that echoes one back bare (no "Bearer", no "client_secret=") cannot carry it into a log
+// line, /status, a summary or the state database.
+//
+// Owns copies of the values (plus their URL-encoded and JSON-escaped spellings) in an immutable
+// index that is swapped on every change. Any thread may call add() (the secret loader, the token
+// provider, the client-assertion code) and index() (every redactSecrets() call) concurrently.
+//
+// Promises:
+// - Values shorter than kMinLength are ignored (masking "kafka" everywhere would garble text).
+// - Bounded: at most kMaxSecrets configured secrets and kMaxTokens tokens/assertions; beyond that
+//   the oldest of the same kind is forgotten (tokens expire within hours; an evicted one is long
+//   gone from every response).
+// - Like the logger, the registry is process-wide by design: redaction must reach text built
+//   anywhere, including exception messages and library callbacks that carry no context.
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace o365fwd {
+
+enum class SensitiveKind { kSecret, kToken, kAssertion };
+
+// An immutable lookup structure over every spelling of every registered value.
+class SensitiveIndex {
+ public:
+  explicit SensitiveIndex(std::vector<std::string> spellings);
+  // Appends [begin, end) of every occurrence of a registered spelling in `text`.
+  void findAll(std::string_view text, std::vector<std::pair<size_t, size_t>>& spans) const;
+  bool empty() const { return spellings_.empty(); }
+
+ private:
+  std::vector<std::string> spellings_;
+  std::array<bool, 256> first_byte_{};
+  // First kMinLength bytes of a spelling (as a 64-bit key) -> indexes into spellings_.
+  std::unordered_map<uint64_t, std::vector<size_t>> by_prefix_;
+};
+
+class SensitiveValues {
+ public:
+  static constexpr size_t kMinLength = 8;
+  static constexpr size_t kMaxSecrets = 256;
+  static constexpr size_t kMaxTokens = 1024;
+
+  SensitiveValues();
+  SensitiveValues(size_t max_secrets, size_t max_tokens);
+  void add(std::string_view value, SensitiveKind kind);
+  std::shared_ptr<const SensitiveIndex> index() const;
+  size_t size() const;
+  // Unit tests only: forget everything.
+  void clear();
+
+ private:
+  void rebuildLocked();
+
+  mutable std::mutex mu_;
+  std::deque<std::string> secrets_;
+  std::deque<std::string> tokens_;
+  std::shared_ptr<const SensitiveIndex> index_;
+  size_t max_secrets_ = kMaxSecrets;
+  size_t max_tokens_ = kMaxTokens;
+};
+
+// The process-wide registry.
+SensitiveValues& sensitiveValues();
+
+// Shorthand for sensitiveValues().add(value, kind).
+void registerSensitive(std::string_view value, SensitiveKind kind);
+
+}  // namespace o365fwd
