@@ -29,7 +29,7 @@ int runSubscriptions(const std::string& config_path, const SubscriptionArgs& arg
   if (!loaded.valid()) {
     std::cerr << "o365fwd: the configuration " << config_path << " is invalid:\n";
     for (const ConfigIssue& issue : loaded.issues)
-      if (!issue.warning) std::cerr << "  " << issue.describe() << "\n";
+      if (!issue.warning) std::cerr << "  " << redactSecrets(issue.describe()) << "\n";
     return 2;
   }
   LogOptions log_options;

@@ -147,7 +147,7 @@ int runStatus(const std::string& config_path, bool json) {
   if (!loaded.valid()) {
     std::cerr << "o365fwd: the configuration " << config_path << " is invalid:\n";
     for (const ConfigIssue& issue : loaded.issues)
-      if (!issue.warning) std::cerr << "  " << issue.describe() << "\n";
+      if (!issue.warning) std::cerr << "  " << redactSecrets(issue.describe()) << "\n";
     return kExitConfig;
   }
   LogOptions log_options;
@@ -163,8 +163,8 @@ int runStatus(const std::string& config_path, bool json) {
     }
     auto stored = fromStateDatabase(loaded.config, clock.wallNow());
     if (!stored.ok()) {
-      std::cerr << "o365fwd: no running instance (" << live.problem << ") and "
-                << stored.error().message << "\n";
+      std::cerr << "o365fwd: no running instance (" << redactSecrets(live.problem) << ") and "
+                << redactSecrets(stored.error().message) << "\n";
       return kExitFailed;
     }
     if (!json) std::cout << "(" << redactSecrets(live.problem) << ")\n";

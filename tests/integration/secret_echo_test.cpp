@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -117,12 +116,8 @@ TEST(SecretEcho, ApiErrorsEchoingTokenAndAssertionStayOutOfEveryOutput) {
   options.health_yaml = "  listen: 127.0.0.1:0\n";
   ForwarderHarness fwd(*sim, dir, options);
   auto daemon = fwd.startDaemon();
-  ASSERT_TRUE(daemon->waitForStderr("Health endpoint listening. url=", 30s))
-      << daemon->stderrText();
-  std::smatch m;
-  std::string log = daemon->stderrText();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(url=(http://\S+))")));
-  const std::string url = m[1].str();
+  const std::string url = waitForHealthUrl(*daemon, 30s);
+  ASSERT_FALSE(url.empty()) << daemon->stderrText();
   // A permanent API error on one stream once its subscription runs: the listing fails with
   // AF20023, whose message carries the echo.
   ASSERT_TRUE(daemon->waitForStderr(

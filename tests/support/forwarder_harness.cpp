@@ -140,4 +140,19 @@ std::size_t duplicateCount(const std::vector<RecordKey>& delivered) {
   return dups;
 }
 
+std::string healthUrlInLog(std::string_view log) {
+  constexpr std::string_view kMarker = "Health endpoint listening. url=";
+  auto at = log.rfind(kMarker);
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = log.substr(at + kMarker.size());
+  std::string url(rest.substr(0, rest.find_first_of(" \r\n\"")));
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::string waitForHealthUrl(ChildProcess& daemon, std::chrono::seconds timeout) {
+  if (!daemon.waitForStderr("Health endpoint listening. url=", timeout)) return {};
+  return healthUrlInLog(daemon.stderrText());
+}
+
 }  // namespace o365fwd::testing

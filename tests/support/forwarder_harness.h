@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/ledger.h"
@@ -64,5 +65,10 @@ class ForwarderHarness {
 
 // Counts how many times each key occurs beyond the first.
 std::size_t duplicateCount(const std::vector<RecordKey>& delivered);
+
+// The health URL a daemon logged last ("Health endpoint listening. url=http://..."); empty if none.
+std::string healthUrlInLog(std::string_view log);
+// Waits up to `timeout` for the daemon to log its health URL; empty on timeout.
+std::string waitForHealthUrl(ChildProcess& daemon, std::chrono::seconds timeout);
 
 }  // namespace o365fwd::testing

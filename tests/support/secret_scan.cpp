@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/sensitive_values.h"
+#include "tests/support/forwarder_harness.h"
 #include "tests/support/http_client.h"
 
 namespace o365fwd::testing {
@@ -204,12 +205,8 @@ void SecretScan::checkAllDirectories() {
 }
 
 void SecretScan::checkHealthEndpoints(std::string_view daemon_stderr) {
-  constexpr std::string_view kMarker = "Health endpoint listening. url=";
-  auto at = daemon_stderr.rfind(kMarker);
-  if (at == std::string_view::npos) return;
-  std::string_view rest = daemon_stderr.substr(at + kMarker.size());
-  std::string url(rest.substr(0, rest.find_first_of(" \r\n\"")));
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  const std::string url = healthUrlInLog(daemon_stderr);
+  if (url.empty()) return;
   for (const char* path : {"/status", "/metrics", "/"}) {
     HttpResult r = httpRequest("GET", url + path, "", {}, std::chrono::seconds(3));
     if (r.status == 0) return;  // stopped or hung: its files are checked instead
