@@ -109,7 +109,8 @@ std::string echoInto(const std::string& body, const std::string& authorization,
   doc.Parse(body.c_str());
   if (doc.HasParseError() || !doc.IsObject()) return body + text;
   auto& a = doc.GetAllocator();
-  // Into the first line, which is what clients show (AADSTS descriptions go on with "\r\nTrace ID").
+  // Into the first line, which is what clients show (AADSTS descriptions go on with "\r\nTrace
+  // ID").
   auto append = [&](rapidjson::Value& v) {
     std::string s(v.GetString(), v.GetStringLength());
     s.insert(std::min(s.find("\r\n"), s.size()), text);

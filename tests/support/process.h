@@ -2,7 +2,9 @@
 // A child process started by a test (the forwarder, the simulator, rsyslog...). Owns the child:
 // the destructor SIGKILLs and reaps it if it is still running, so a failing test never leaks
 // processes. Its stdout and stderr go to files (given, or private temporary files removed by the
-// destructor) that can be read at any time. One owning thread; not thread-safe.
+// destructor) that can be read at any time. For an `o365fwd` child the destructor (and a restart)
+// first runs the suite-wide secret check (tests/support/secret_scan.h) on its health views and
+// output. One owning thread; not thread-safe.
 #include <sys/types.h>
 
 #include <chrono>

@@ -1,7 +1,8 @@
 #pragma once
 // A private temporary directory for one test. Owns the directory and everything in it: the
 // destructor removes it, unless O365FWD_KEEP_TEMP=1 is set (then its path is printed to stderr so
-// a failed test's files can be inspected). Not thread-safe; one owner.
+// a failed test's files can be inspected). Before that, the suite-wide secret check scans the
+// directories registered below it (tests/support/secret_scan.h). Not thread-safe; one owner.
 #include <filesystem>
 #include <string>
 
