@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 using std::chrono::duration_cast;
 using std::chrono::nanoseconds;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kApplicationId = 0x6f333635;  // "o365", marks the file as ours
 constexpr std::size_t kMaxReasonBytes = 1024;
 constexpr auto kLostBlobMemory = std::chrono::hours(24 * 7);
@@ -94,6 +94,14 @@ CREATE TABLE lost_blobs (
   PRIMARY KEY (stream_id, content_id)
 ) WITHOUT ROWID;
 CREATE INDEX lost_blobs_by_expiration ON lost_blobs (expiration_ns);
+)sql",
+    // 2: the file sink's durable position per sink, written with each commit (docs/STATE.md).
+    R"sql(
+CREATE TABLE IF NOT EXISTS sink_positions (
+  sink       TEXT PRIMARY KEY,
+  position   TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
@@ -331,7 +339,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<bool>> keysSeen(const std::vector<RecordKey>& keys) override;
   Status commit(const std::vector<BlobCommit>& blobs,
                 const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
-                WallTime now) override;
+                const std::vector<SinkPosition>& positions, WallTime now) override;
+  Result<std::vector<SinkPosition>> sinkPositions() override;
   Status recordLostBlob(const ContentRef& content, std::string_view reason) override;
   Result<int> recordBlobFailure(const ContentRef& content, std::string_view reason) override;
   Status prune(WallTime now, std::chrono::milliseconds dedup_window) override;
@@ -344,6 +353,7 @@ class SqliteStateStore final : public StateStore {
     Stmt last_recent, upsert_key, drop_merged, advance_watermark, add_counters;
     Stmt upsert_failure, failure_attempts, insert_lost, count_lost, all_streams;
     Stmt prune_done, prune_failures, prune_lost, prune_keys;
+    Stmt upsert_position, all_positions;
   };
 
   // Holds mu_ for one call. Counts the caller as waiting until it has it, so long operations can
@@ -394,7 +404,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::optional<std::int64_t>> findStream(const StreamKey& stream);
   Result<std::int64_t> streamIdForWrite(const StreamKey& stream);
   Status writeCommit(const std::vector<BlobCommit>& blobs, const std::vector<RecordKey>& keys,
-                     const std::vector<std::pair<StreamKey, WallTime>>& watermarks, WallTime now);
+                     const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
+                     const std::vector<SinkPosition>& positions, WallTime now);
   bool inRecent(const RecordKey& key) const;
   void rememberRecent(const RecordKey& key, std::int64_t seen_at_s);
   // Merges about `budget` rows (all of a started merge when `complete`); starts a merge when
@@ -590,6 +601,11 @@ Status SqliteStateStore::prepareStatements() {
       {&st->prune_keys,
        "DELETE FROM seen_keys WHERE (key_hi, key_lo) IN (SELECT key_hi, key_lo "
        "FROM seen_keys WHERE seen_at_s < ?1 LIMIT ?2)"},
+      {&st->upsert_position,
+       "INSERT INTO sink_positions (sink, position, updated_ns) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (sink) DO UPDATE SET position = excluded.position, "
+       "updated_ns = excluded.updated_ns"},
+      {&st->all_positions, "SELECT sink, position FROM sink_positions ORDER BY sink"},
   };
   for (const auto& [stmt, text] : sql) {
     sqlite3_stmt* raw = nullptr;
@@ -735,15 +751,16 @@ Result<std::vector<bool>> SqliteStateStore::keysSeen(const std::vector<RecordKey
 
 Status SqliteStateStore::commit(const std::vector<BlobCommit>& blobs,
                                 const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
-                                WallTime now) {
-  if (blobs.empty() && watermarks.empty()) return okStatus();
+                                const std::vector<SinkPosition>& positions, WallTime now) {
+  if (blobs.empty() && watermarks.empty() && positions.empty()) return okStatus();
   std::vector<RecordKey> keys;
   for (const BlobCommit& b : blobs) keys.insert(keys.end(), b.keys.begin(), b.keys.end());
   std::sort(keys.begin(), keys.end(), keyLess);
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   Serialized lock(*this);
   Status committed = transact<Unit>(
-      true, "committing", [&]() -> Status { return writeCommit(blobs, keys, watermarks, now); });
+      true, "committing",
+      [&]() -> Status { return writeCommit(blobs, keys, watermarks, positions, now); });
   if (!committed.ok()) return committed;
   for (const RecordKey& k : keys) rememberRecent(k, toSecondsFloor(now));
   recent_rows_ += keys.size();
@@ -757,7 +774,7 @@ Status SqliteStateStore::commit(const std::vector<BlobCommit>& blobs,
 Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
                                      const std::vector<RecordKey>& keys,
                                      const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
-                                     WallTime now) {
+                                     const std::vector<SinkPosition>& positions, WallTime now) {
   struct Delta {
     std::int64_t blobs = 0, forwarded = 0, duplicates = 0, dead = 0;
   };
@@ -805,7 +822,25 @@ Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
     call.bind(5, d.dead).bind(6, toNs(now));
     if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, "adding stream counters");
   }
+  for (const SinkPosition& p : positions) {
+    Call call(st_->upsert_position);
+    call.bind(1, p.sink).bind(2, p.position).bind(3, toNs(now));
+    if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, "recording a sink position");
+  }
   return faultAt("commit:before_commit");
+}
+
+Result<std::vector<SinkPosition>> SqliteStateStore::sinkPositions() {
+  using Out = std::vector<SinkPosition>;
+  Serialized lock(*this);
+  return transact<Out>(false, "reading sink positions", [&]() -> Result<Out> {
+    Out out;
+    Call call(st_->all_positions);
+    int rc;
+    while ((rc = call.step()) == SQLITE_ROW) out.push_back({call.text(0), call.text(1)});
+    if (rc != SQLITE_DONE) return dbError(rc, "reading sink positions");
+    return out;
+  });
 }
 
 Status SqliteStateStore::advanceMerge(Serialized& lock, std::uint64_t budget, bool complete) {

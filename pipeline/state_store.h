@@ -19,22 +19,10 @@
 
 #include "connector/content_ref.h"
 #include "core/clock.h"
+#include "core/record_key.h"
 #include "core/result.h"
 
 namespace o365fwd {
-
-// De-duplication key of a record: a 128-bit hash of (tenant, Id, Operation). One Id may carry a
-// DlpRuleMatch and its DlpRuleUndo; both survive because Operation is part of the key.
-struct RecordKey {
-  std::uint64_t hi = 0;
-  std::uint64_t lo = 0;
-  bool operator==(const RecordKey&) const = default;
-  static RecordKey of(std::string_view tenant, std::string_view id, std::string_view operation);
-};
-
-struct RecordKeyHash {
-  std::size_t operator()(const RecordKey& k) const { return static_cast<std::size_t>(k.lo ^ (k.hi * 0x9E3779B97F4A7C15ull)); }
-};
 
 // Everything that becomes durable when one blob is done.
 struct BlobCommit {
@@ -43,6 +31,14 @@ struct BlobCommit {
   std::uint64_t records_forwarded = 0; // records every sink acknowledged
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t dead_lettered = 0;     // records (or the whole blob) written to dead letters
+};
+
+// A sink's durable position, stored in the same transaction as the blobs it holds (the file
+// sink's crash recovery, docs/STATE.md "Sink positions"). Opaque to the store.
+struct SinkPosition {
+  std::string sink;      // sinks[].name
+  std::string position;  // written and read by the sink only
+  bool operator==(const SinkPosition&) const = default;
 };
 
 struct StreamCounters {
@@ -67,9 +63,16 @@ class StateStore {
   // For each key, whether it was forwarded within the dedup window (same order as the input).
   virtual Result<std::vector<bool>> keysSeen(const std::vector<RecordKey>& keys) = 0;
   // One transaction: marks the blobs done, records their keys (seen at `now`), adds the counters,
-  // and sets the given watermarks.
+  // sets the given watermarks and replaces the stored position of each sink in `positions`.
   virtual Status commit(const std::vector<BlobCommit>& blobs,
-                        const std::vector<std::pair<StreamKey, WallTime>>& watermarks, WallTime now) = 0;
+                        const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
+                        const std::vector<SinkPosition>& positions, WallTime now) = 0;
+  Status commit(const std::vector<BlobCommit>& blobs,
+                const std::vector<std::pair<StreamKey, WallTime>>& watermarks, WallTime now) {
+    return commit(blobs, watermarks, {}, now);
+  }
+  // The last committed position of every sink that stored one.
+  virtual Result<std::vector<SinkPosition>> sinkPositions() = 0;
   // Counts a blob that expired before it could be fetched.
   virtual Status recordLostBlob(const ContentRef& content, std::string_view reason) = 0;
   // Counts one failed attempt of a blob (e.g. invalid JSON) and returns the attempts so far.

@@ -17,6 +17,7 @@ namespace o365fwd::testing {
 
 class MemoryStateStore final : public StateStore {
  public:
+  using StateStore::commit;
   enum class Method {
     kWatermark,
     kBlobsDone,
@@ -57,7 +58,7 @@ class MemoryStateStore final : public StateStore {
 
   Status commit(const std::vector<BlobCommit>& blobs,
                 const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
-                WallTime now) override {
+                const std::vector<SinkPosition>& positions, WallTime now) override {
     std::lock_guard lock(mu_);
     ++commit_calls_;
     if (auto e = injected(Method::kCommit)) return *e;
@@ -72,7 +73,15 @@ class MemoryStateStore final : public StateStore {
       s.counters.last_success = now;
     }
     for (const auto& [stream, t] : watermarks) streams_[stream].watermark = t;
+    for (const SinkPosition& p : positions) positions_[p.sink] = p.position;
     return okStatus();
+  }
+
+  Result<std::vector<SinkPosition>> sinkPositions() override {
+    std::lock_guard lock(mu_);
+    std::vector<SinkPosition> out;
+    for (const auto& [sink, position] : positions_) out.push_back({sink, position});
+    return out;
   }
 
   Status recordLostBlob(const ContentRef& content, std::string_view) override {
@@ -164,6 +173,7 @@ class MemoryStateStore final : public StateStore {
   std::map<StreamKey, Stream> streams_;
   std::unordered_map<RecordKey, WallTime, RecordKeyHash> keys_;
   std::map<std::string, int> blob_failures_;
+  std::map<std::string, std::string> positions_;  // sink -> position
   std::map<Method, std::pair<Error, int>> failures_to_inject_;
   int keys_seen_calls_ = 0;
   int commit_calls_ = 0;

@@ -430,16 +430,44 @@ TEST_F(SqliteStateStoreTest, AKeyIsSeenByOtherThreadsFromTheMomentItsCommitRetur
 }
 
 TEST_F(SqliteStateStoreTest, ADatabaseFromANewerVersionIsRefused) {
-  ASSERT_TRUE(open());  // creates version 1, then closes
-  ASSERT_TRUE(setSchemaVersionForTesting(stateDir(), 2).ok());
+  ASSERT_TRUE(open());  // creates the current version, then closes
+  ASSERT_TRUE(setSchemaVersionForTesting(stateDir(), 1000).ok());
   auto store = openSqliteStateStore(stateDir());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().kind, ErrorKind::kIo);
   EXPECT_FALSE(store.error().retryable);
-  EXPECT_THAT(store.error().message, HasSubstr("was written by a newer o365fwd (schema version 2; "
-                                               "this o365fwd reads up to 1)"));
+  EXPECT_THAT(store.error().message,
+              HasSubstr("was written by a newer o365fwd (schema version 1000; "
+                        "this o365fwd reads up to "));
+  // Version 1 (before sink positions): the later migrations run again and keep what is there.
   ASSERT_TRUE(setSchemaVersionForTesting(stateDir(), 1).ok());
   EXPECT_TRUE(open()) << "a refused open leaves the file and the lock usable";
+}
+
+TEST_F(SqliteStateStoreTest, SinkPositionsCommitAtomicallyWithTheBlobsAndSurviveReopen) {
+  {
+    SqliteStateStoreOptions options;
+    bool armed = false;
+    options.fail_point = [&](std::string_view p) { return armed && p == "commit:before_commit"; };
+    auto store = open(options);
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(store->sinkPositions()->empty());
+    ASSERT_TRUE(store->commit({blob(kExchange, "a", {{1, 1}})}, {}, {{"file", "v1 pos=10"}}, kT0)
+                    .ok());
+    armed = true;
+    ASSERT_FALSE(
+        store->commit({blob(kExchange, "b", {{2, 2}})}, {}, {{"file", "v1 pos=20"}}, kT0).ok());
+    armed = false;
+    EXPECT_EQ(*store->sinkPositions(), (std::vector<SinkPosition>{{"file", "v1 pos=10"}}))
+        << "a failed commit keeps the old position";
+    ASSERT_TRUE(store->commit({}, {}, {{"file", "v1 pos=30"}, {"copy", "v1 pos=5"}}, kT0).ok());
+  }
+  // Reopened after a version-1 stamp: the migration is idempotent and keeps the rows.
+  ASSERT_TRUE(setSchemaVersionForTesting(stateDir(), 1).ok());
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->sinkPositions(),
+            (std::vector<SinkPosition>{{"copy", "v1 pos=5"}, {"file", "v1 pos=30"}}));
 }
 
 TEST_F(SqliteStateStoreTest, AGarbageFileIsRefusedWithWhatToDoAndLeftUntouched) {

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "pipeline/state_store.h"
+#include "core/record_key.h"
 
 namespace o365fwd {
 namespace {
