@@ -214,12 +214,22 @@ int runCollection(const CollectionRequest& request) {
 
   std::vector<std::unique_ptr<Sink>> sinks;
   std::vector<Sink*> sink_ptrs;
+  // What each sink stored with the last commit: the file sink recovers what it wrote after it.
+  auto positions = (*store)->sinkPositions();
+  if (!positions.ok())
+    log->warn("Cannot read the sinks' stored positions; nothing is recovered: {}",
+              positions.error().describe());
   for (const SinkConfig& sc : config.sinks) {
     auto sink = makeSink(sc, clock, random);
     if (!sink.ok()) {
       log->error("Cannot create sink {}: {}", sc.name, sink.error().describe());
       return kExitConfig;
     }
+    std::optional<std::string> position;
+    if (positions.ok())
+      for (const SinkPosition& p : *positions)
+        if (p.sink == sc.name) position = p.position;
+    if (positions.ok()) (*sink)->recoverFrom(position, config.collection.max_inflight_bytes);
     if (Status s = (*sink)->start(); !s.ok())
       log->warn("Sink {} is not ready yet ({}); deliveries are retried until it is", sc.name,
                 s.error().describe());

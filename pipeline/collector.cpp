@@ -40,7 +40,8 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, 
       delivery_(std::move(sinks)) {
   options_.committer.dedup_window = options_.collection.dedup_window;
   committer_ = std::make_unique<Committer>(
-      options_.committer, store_, dedup_, budget_, status_, dead_letters_, clock_, random_,
+      options_.committer, store_, dedup_, budget_, status_, dead_letters_, delivery_.sinks(),
+      clock_, random_,
       [this](const std::shared_ptr<CycleTracker>& cycle) { onCycleFinished(cycle); });
   for (StreamSpec& spec : streams) {
     StreamRuntime rt;

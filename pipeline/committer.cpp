@@ -9,13 +9,15 @@ namespace o365fwd {
 
 Committer::Committer(CommitterOptions options, StateStore& store, Deduplicator& dedup,
                      InflightBudget& budget, StatusBoard& status, DeadLetterWriter& dead_letters,
-                     Clock& clock, Random& random, CycleFinished cycle_finished)
+                     std::vector<Sink*> sinks, Clock& clock, Random& random,
+                     CycleFinished cycle_finished)
     : options_(options),
       store_(store),
       dedup_(dedup),
       budget_(budget),
       status_(status),
       dead_letters_(dead_letters),
+      sinks_(std::move(sinks)),
       clock_(clock),
       random_(random),
       cycle_finished_(std::move(cycle_finished)) {}
@@ -119,10 +121,10 @@ bool Committer::writeDeadLetters(BlobTask& task, std::uint64_t& written) {
 
 bool Committer::commitWithRetry(const std::vector<BlobCommit>& commits,
                                 const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
-                                std::stop_token stop) {
+                                const std::vector<SinkPosition>& positions, std::stop_token stop) {
   BackoffPolicy policy{std::chrono::milliseconds(200), std::chrono::seconds(30), std::chrono::milliseconds(100)};
   for (int attempt = 0;; ++attempt) {
-    Status s = store_.commit(commits, watermarks, clock_.wallNow());
+    Status s = store_.commit(commits, watermarks, positions, clock_.wallNow());
     if (s.ok()) {
       std::lock_guard lock(mu_);
       ++commits_;
@@ -189,7 +191,15 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks, std::set<std::shared
   for (const auto& cycle : touched)
     if (auto w = cycle->watermarkCandidate()) watermarks.emplace_back(cycle->stream(), *w);
 
-  if ((!commits.empty() || !watermarks.empty()) && !commitWithRetry(commits, watermarks, stop)) {
+  // The blobs this commit marks done: the sinks' stored positions may move past their records.
+  std::vector<ContentRef> done;
+  for (const BlobCommit& c : commits) done.push_back(c.content);
+  std::vector<SinkPosition> positions;
+  for (Sink* sink : sinks_)
+    if (auto p = sink->durablePosition(done)) positions.push_back({sink->name(), std::move(*p)});
+
+  if ((!commits.empty() || !watermarks.empty()) &&
+      !commitWithRetry(commits, watermarks, positions, stop)) {
     // Shutting down with a failing store: nothing of this round is done; the blobs are collected
     // again on the next start. Release memory and keys so shutdown can finish.
     for (BlobTaskPtr& task : committed) {
@@ -202,6 +212,7 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks, std::set<std::shared
     }
     return;
   }
+  for (Sink* sink : sinks_) sink->forgetDone(done);
   // commits[i] belongs to committed[i].
   for (std::size_t i = 0; i < committed.size(); ++i) {
     BlobTaskPtr& task = committed[i];

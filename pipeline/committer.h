@@ -9,7 +9,8 @@
 // after every sink acknowledged it (Delivery) and every record some sink rejected was written to a
 // dead letter; a failed commit is retried and nothing is released before it succeeded; after a
 // commit the blobs' in-flight keys and budget are released and cycle_finished fires once per
-// finished cycle. Owns one thread.
+// finished cycle. Each commit also stores every sink's durablePosition() (sinks/sink.h: the file
+// sink's crash recovery), and the settled batches are then forgotten by the sinks. Owns one thread.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -42,8 +43,8 @@ class Committer {
   using CycleFinished = std::function<void(const std::shared_ptr<CycleTracker>&)>;
 
   Committer(CommitterOptions options, StateStore& store, Deduplicator& dedup, InflightBudget& budget,
-            StatusBoard& status, DeadLetterWriter& dead_letters, Clock& clock, Random& random,
-            CycleFinished cycle_finished);
+            StatusBoard& status, DeadLetterWriter& dead_letters, std::vector<Sink*> sinks,
+            Clock& clock, Random& random, CycleFinished cycle_finished);
   ~Committer();
 
   void start();
@@ -63,7 +64,8 @@ class Committer {
                     std::stop_token stop);
   bool writeDeadLetters(BlobTask& task, std::uint64_t& written);
   bool commitWithRetry(const std::vector<BlobCommit>& commits,
-                       const std::vector<std::pair<StreamKey, WallTime>>& watermarks, std::stop_token stop);
+                       const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
+                       const std::vector<SinkPosition>& positions, std::stop_token stop);
 
   CommitterOptions options_;
   StateStore& store_;
@@ -71,6 +73,7 @@ class Committer {
   InflightBudget& budget_;
   StatusBoard& status_;
   DeadLetterWriter& dead_letters_;
+  std::vector<Sink*> sinks_;
   Clock& clock_;
   Random& random_;
   CycleFinished cycle_finished_;

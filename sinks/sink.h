@@ -81,6 +81,22 @@ class Sink {
   virtual SinkStats stats() const = 0;
   // Bounded reachability check for `validate` (directory writable, broker metadata, handshake).
   virtual Status healthcheck(std::chrono::milliseconds timeout) = 0;
+
+  // --- Crash recovery of what the sink wrote after the last commit (optional capability; the
+  // file sink has it, the default is none). docs/STATE.md "Sink positions".
+  // Before start(), once: the position this sink returned with the last successful commit
+  // (nullopt: none stored). The sink finds the records it already holds after it (reading at most
+  // `max_bytes`) and, when they are sent again, reports them delivered without writing them.
+  virtual void recoverFrom(std::optional<std::string> /*position*/, std::uint64_t /*max_bytes*/) {}
+  // Committer, before each commit (one thread): a position such that every record this sink holds
+  // of a blob it was sent that is not done — neither in `done` (the blobs this commit marks done)
+  // nor done before — lies after it; stored in the commit's transaction. nullopt: nothing to store.
+  // A blob that failed stays "not done" until a later commit marks it done.
+  virtual std::optional<std::string> durablePosition(const std::vector<ContentRef>& /*done*/) {
+    return std::nullopt;
+  }
+  // Committer, after the commit that stored durablePosition(done) succeeded.
+  virtual void forgetDone(const std::vector<ContentRef>& /*done*/) {}
 };
 
 }  // namespace o365fwd

@@ -40,6 +40,10 @@ class AppendFile {
   void close();
 
   std::uint64_t size() const { return size_; }
+  // The file's identity (device, inode: kept by rotation's rename) and the size known durable.
+  std::uint64_t device() const { return static_cast<std::uint64_t>(dev_); }
+  std::uint64_t inode() const { return static_cast<std::uint64_t>(ino_); }
+  std::uint64_t syncedSize() const { return synced_size_; }
   const std::filesystem::path& path() const { return path_; }
   // Whether appending `bytes` to a file that would then hold `planned` bytes exceeds max_size.
   // An empty file takes anything (a batch larger than max_size goes into a fresh file alone).

@@ -18,6 +18,10 @@ namespace fs = std::filesystem;
 
 const char kNewline = '\n';
 
+std::string blobKey(const ContentRef& c) {
+  return c.stream.tenant + '\n' + c.stream.content_type + '\n' + c.content_id;
+}
+
 }  // namespace
 
 FileSink::FileSink(std::string name, FileSinkConfig config, Clock& clock, Random& random,
@@ -39,12 +43,14 @@ Status FileSink::start() {
   if (pending_.stopped())
     return Error::permanent(ErrorKind::kInternal, "File sink " + name_ + " was stopped");
   if (pending_.started()) return okStatus();
-  Status opened = file_.open();
+  Status opened = file_.open();  // first: it removes a torn last line
   if (opened.ok()) {
     pending_.markUp();
+    noteDurable();
   } else {
     noteFailure(opened.error());
   }
+  if (recover_) runRecovery();
   if (opened.ok()) {
     log_->info("File sink started path={} size={} max_size={} max_files={}", config_.path,
                formatSize(file_.size()), formatSize(config_.max_size), config_.max_files);
@@ -54,12 +60,98 @@ Status FileSink::start() {
   return opened;
 }
 
+void FileSink::recoverFrom(std::optional<std::string> position, std::uint64_t max_bytes) {
+  std::lock_guard lock(pos_mu_);
+  recover_ = true;
+  recover_position_ = std::move(position);
+  recover_max_bytes_ = max_bytes;
+}
+
+void FileSink::runRecovery() {
+  std::optional<FilePosition> from;
+  if (recover_position_) {
+    from = FilePosition::decode(*recover_position_);
+    if (!from)
+      log_->warn("The stored position of this sink is not readable; reading every output file. "
+                 "path={} position=\"{}\"",
+                 config_.path, *recover_position_);
+  }
+  auto tail = recoverTail(config_.path, config_.max_files, from, recover_max_bytes_, *log_);
+  if (!tail.ok()) {
+    log_->warn("Cannot read what was written after the last commit; records of blobs that were "
+               "in flight at a crash may be written again. error={}",
+               tail.error().message);
+    return;
+  }
+  log_->info(
+      "Recovered the records written after the last commit; they are acknowledged, not written "
+      "again, when their blobs are sent again. path={} position=\"{}\" files={} bytes={} "
+      "lines={} keys={} lines_without_id={} torn_bytes={} skipped_bytes={}",
+      config_.path, recover_position_.value_or("none"), tail->files, tail->bytes_read,
+      tail->lines, tail->keys.size(), tail->lines_without_key, tail->torn_bytes,
+      tail->bytes_skipped);
+  std::lock_guard lock(pos_mu_);
+  recovered_ = std::move(tail->keys);
+}
+
+std::uint64_t FileSink::skipRecovered(Item& item) {
+  const RecordBatch& b = *item.batch;
+  std::uint64_t skipped = 0;
+  std::lock_guard lock(pos_mu_);
+  if (recovered_.empty()) return 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (b.id(i).empty()) continue;  // cannot be matched: written (docs/STATE.md)
+    if (recovered_.erase(fileRecordKey(b.id(i), b.operation(i))) == 0) continue;
+    if (item.skip.empty()) item.skip.assign(b.size(), false);
+    item.skip[i] = true;
+    ++skipped;
+  }
+  recovered_skipped_ += skipped;
+  if (skipped > 0 && recovered_.empty())
+    log_->info("Every record recovered after the crash was sent again and not written twice. "
+               "records={}",
+               recovered_skipped_);
+  return skipped;
+}
+
+std::uint64_t FileSink::recoveredRecordsSkipped() const {
+  std::lock_guard lock(pos_mu_);
+  return recovered_skipped_;
+}
+
+void FileSink::noteDurable() {
+  std::lock_guard lock(pos_mu_);
+  FilePosition f{file_.device(), file_.inode(), file_.syncedSize()};
+  std::uint64_t generation = durable_ ? durable_->generation : 0;
+  if (!durable_ || durable_->file.dev != f.dev || durable_->file.ino != f.ino) ++generation;
+  durable_ = Position{generation, f};
+}
+
+std::optional<std::string> FileSink::durablePosition(const std::vector<ContentRef>& done) {
+  std::unordered_set<std::string> keys;
+  for (const ContentRef& c : done) keys.insert(blobKey(c));
+  std::lock_guard lock(pos_mu_);
+  if (!durable_) return std::nullopt;  // nothing written by this process yet
+  Position earliest = *durable_;
+  for (const auto& [blob, at] : open_)
+    if (at.before(earliest) && keys.count(blob) == 0) earliest = at;
+  if (earliest.generation == 0) return std::nullopt;  // sent before the file was ever open
+  return earliest.file.encode();
+}
+
+void FileSink::forgetDone(const std::vector<ContentRef>& done) {
+  std::lock_guard lock(pos_mu_);
+  for (const ContentRef& c : done) open_.erase(blobKey(c));
+}
+
 void FileSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop) {
   Item item;
   item.batch = std::move(batch);
   item.done = std::move(done);
   const RecordBatch& b = *item.batch;
+  skipRecovered(item);
   for (std::size_t i = 0; i < b.size(); ++i) {
+    if (!item.skip.empty() && item.skip[i]) continue;
     std::string_view raw = b.raw(i);
     const char* reason = nullptr;
     if (raw.empty())
@@ -74,6 +166,11 @@ void FileSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop)
     if (item.skip.empty()) item.skip.assign(b.size(), false);
     item.skip[i] = true;
     item.rejected.push_back(RejectedRecord{static_cast<std::uint32_t>(i), reason});
+  }
+  if (item.records > 0) {
+    // The batch lands after today's durable end; the first send of a batch counts.
+    std::lock_guard lock(pos_mu_);
+    open_.try_emplace(blobKey(b.content), durable_.value_or(Position{}));
   }
   pending_.submit(std::move(item), stop);
 }
@@ -114,6 +211,7 @@ void FileSink::writeCycle(std::vector<Item>& cycle) {
         for (std::size_t j = i; j < cycle.size(); ++j) pending_.fail(cycle[j], s.error());
         return;
       }
+      noteDurable();
       begin = i;
       planned = 0;
     }
@@ -143,6 +241,7 @@ std::optional<Error> FileSink::writeGroup(std::vector<Item>& cycle, std::size_t 
     return s.error();
   }
   consecutive_failures_ = 0;
+  noteDurable();
   if (pending_.markUp()) log_->info("File sink recovered; writing again path={}", config_.path);
   for (std::size_t k = begin; k < end; ++k) pending_.deliver(cycle[k]);
   return std::nullopt;
@@ -155,6 +254,7 @@ bool FileSink::ensureOpen() {
     noteFailure(s.error());
     return false;
   }
+  noteDurable();
   log_->info("Reopened output file path={} size={}", config_.path, formatSize(file_.size()));
   return true;
 }

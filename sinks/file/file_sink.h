@@ -19,6 +19,13 @@
 // larger batch is admitted alone); send() blocks while it is full and returns early, reporting
 // kRetryable, when its stop token fires or the sink stops. The queue, the stats and the done/flush/
 // stop bookkeeping are PendingBatchQueue's; this class does the file I/O.
+//
+// Crash recovery (docs/STATE.md "Sink positions"): send() notes, per batch that has something to
+// write, the durable end of the file at that moment — the batch lands after it. durablePosition()
+// (committer thread) answers the earliest such position of the blobs not done, or the
+// durable end; it is stored with each commit. Failed blobs stay pinned until they are done. recoverFrom() + start() read what the files hold
+// after the stored position (sinks/file/tail_recovery.h) and send() then acknowledges those
+// records (matched by fileRecordKey) without writing them, each key once.
 #include <spdlog/logger.h>
 #include <sys/uio.h>
 
@@ -30,6 +37,8 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/backoff.h"
@@ -37,6 +46,7 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "sinks/file/append_file.h"
+#include "sinks/file/tail_recovery.h"
 #include "sinks/pending_batch_queue.h"
 #include "sinks/sink.h"
 
@@ -74,9 +84,27 @@ class FileSink final : public Sink {
   // file. Local calls only; `timeout` is not needed.
   Status healthcheck(std::chrono::milliseconds timeout) override;
 
+  // Crash recovery (see the top). recoverFrom() must come before start().
+  void recoverFrom(std::optional<std::string> position, std::uint64_t max_bytes) override;
+  std::optional<std::string> durablePosition(const std::vector<ContentRef>& done) override;
+  void forgetDone(const std::vector<ContentRef>& done) override;
+  // Records found already written after the last commit and therefore not written again.
+  std::uint64_t recoveredRecordsSkipped() const;
+
  private:
+  // A durable position; ordered by (generation, offset). Generation counts the file identities
+  // this sink has written (0: none yet).
+  struct Position {
+    std::uint64_t generation = 0;
+    FilePosition file;
+    bool before(const Position& o) const {
+      return generation != o.generation ? generation < o.generation
+                                        : file.offset < o.file.offset;
+    }
+  };
+
   struct Item : PendingBatch {
-    std::vector<bool> skip;  // per record: rejected, not written (empty when none)
+    std::vector<bool> skip;  // per record: rejected, or already written (recovered): not written
   };
 
   void run(std::stop_token stop);
@@ -85,6 +113,11 @@ class FileSink final : public Sink {
   // Writes and syncs cycle[begin, end) and reports those batches; returns the failure, if any.
   std::optional<Error> writeGroup(std::vector<Item>& cycle, std::size_t begin, std::size_t end);
   void noteFailure(const Error& error);
+  // After the file was opened, synced or rotated: its durable end is the new position.
+  void noteDurable();
+  void runRecovery();
+  // Marks records of `item` already written before the crash; returns how many.
+  std::uint64_t skipRecovered(Item& item);
 
   const std::string name_;
   const FileSinkConfig config_;
@@ -98,6 +131,18 @@ class FileSink final : public Sink {
   int consecutive_failures_ = 0;
   SteadyTime next_open_at_{};
   std::vector<iovec> iov_;
+
+  // Crash recovery, guarded by pos_mu_ (send(), the committer and the writer use it).
+  mutable std::mutex pos_mu_;
+  std::optional<Position> durable_;
+  // Blobs sent and not done (by blobKey()): the durable end when the first of their batches was
+  // sent; their records lie after it. A failed blob stays until a later commit marks it done.
+  std::unordered_map<std::string, Position> open_;
+  std::unordered_set<RecordKey, RecordKeyHash> recovered_;
+  std::uint64_t recovered_skipped_ = 0;
+  bool recover_ = false;  // recoverFrom() was called; start() reads the tail
+  std::optional<std::string> recover_position_;
+  std::uint64_t recover_max_bytes_ = 0;
 
   PendingBatchQueue<Item> pending_;
   std::once_flag stop_once_;
