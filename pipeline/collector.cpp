@@ -526,6 +526,11 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   StreamRuntime& rt = it->second;
   rt.busy = false;
   rt.last_cycle_ok = ok;
+  if (cycle->listingComplete() && !rt.listed_once) {
+    rt.listed_once = true;
+    if (std::all_of(streams_.begin(), streams_.end(), [](const auto& s) { return s.second.listed_once; }))
+      for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
+  }
   bool permanent = !ok && rt.permanent_failure && !cycle->listingComplete();
   rt.permanent_failure = false;
   if (ok) rt.last_problem.clear();

@@ -100,6 +100,7 @@ class Collector {
     bool last_cycle_ok = false;
     bool permanent_failure = false;  // the last cycle failed on an error retrying cannot fix
     std::string last_problem;
+    bool listed_once = false;  // a cycle of this run listed every window (Sink::everyStreamListed)
   };
 
   void listerLoop(std::stop_token stop);

@@ -97,6 +97,9 @@ class Sink {
   }
   // Committer, after the commit that stored durablePosition(done) succeeded.
   virtual void forgetDone(const std::vector<ContentRef>& /*done*/) {}
+  // Collector, once: every stream has listed all its windows since start, so every blob that was
+  // not done when the last process ended has been listed again (and sent, or failed).
+  virtual void everyStreamListed() {}
 };
 
 }  // namespace o365fwd

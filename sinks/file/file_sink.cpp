@@ -77,6 +77,11 @@ void FileSink::runRecovery() {
                  config_.path, *recover_position_);
   }
   auto tail = recoverTail(config_.path, config_.max_files, from, recover_max_bytes_, *log_);
+  {
+    std::lock_guard lock(pos_mu_);
+    anchored_ = true;
+    anchor_ = tail.ok() && tail->read_from ? tail->read_from->encode() : recover_position_;
+  }
   if (!tail.ok()) {
     log_->warn("Cannot read what was written after the last commit; records of blobs that were "
                "in flight at a crash may be written again. error={}",
@@ -107,6 +112,9 @@ std::uint64_t FileSink::skipRecovered(Item& item) {
     ++skipped;
   }
   recovered_skipped_ += skipped;
+  // Its records lie in the recovered tail: the position stays where recovery started until the
+  // blob is done.
+  if (skipped > 0) open_.insert_or_assign(blobKey(b.content), Position{});
   if (skipped > 0 && recovered_.empty())
     log_->info("Every record recovered after the crash was sent again and not written twice. "
                "records={}",
@@ -124,18 +132,26 @@ void FileSink::noteDurable() {
   FilePosition f{file_.device(), file_.inode(), file_.syncedSize()};
   std::uint64_t generation = durable_ ? durable_->generation : 0;
   if (!durable_ || durable_->file.dev != f.dev || durable_->file.ino != f.ino) ++generation;
-  durable_ = Position{generation, f};
+  durable_ = Position{false, generation, f};
+}
+
+void FileSink::everyStreamListed() {
+  std::lock_guard lock(pos_mu_);
+  anchored_ = false;
 }
 
 std::optional<std::string> FileSink::durablePosition(const std::vector<ContentRef>& done) {
   std::unordered_set<std::string> keys;
   for (const ContentRef& c : done) keys.insert(blobKey(c));
   std::lock_guard lock(pos_mu_);
+  if (anchored_) return anchor_;
   if (!durable_) return std::nullopt;  // nothing written by this process yet
   Position earliest = *durable_;
   for (const auto& [blob, at] : open_)
     if (at.before(earliest) && keys.count(blob) == 0) earliest = at;
-  if (earliest.generation == 0) return std::nullopt;  // sent before the file was ever open
+  // Recovered records, or a batch sent before the file was open: where recovery started (nullopt
+  // without recovery: the stored position, from before this process, stays).
+  if (earliest.at_start) return anchor_;
   return earliest.file.encode();
 }
 

@@ -88,20 +88,28 @@ class FileSink final : public Sink {
   void recoverFrom(std::optional<std::string> position, std::uint64_t max_bytes) override;
   std::optional<std::string> durablePosition(const std::vector<ContentRef>& done) override;
   void forgetDone(const std::vector<ContentRef>& done) override;
+  // Until then, durablePosition() stays where recovery started: blobs of the recovered tail that
+  // were not done may not have been sent again yet.
+  void everyStreamListed() override;
   // Records found already written after the last commit and therefore not written again.
   std::uint64_t recoveredRecordsSkipped() const;
 
  private:
-  // A durable position; ordered by (generation, offset). Generation counts the file identities
-  // this sink has written (0: none yet).
+  // Where a blob's records lie: after a durable position of this process (ordered by generation,
+  // then offset; generation counts the file identities this sink has written), or `at_start`:
+  // anywhere after the position recovery started from (records recognised in the recovered tail,
+  // or a batch sent before the file was ever opened). at_start sorts first.
   struct Position {
+    bool at_start = true;
     std::uint64_t generation = 0;
     FilePosition file;
     bool before(const Position& o) const {
+      if (at_start != o.at_start) return at_start;
       return generation != o.generation ? generation < o.generation
                                         : file.offset < o.file.offset;
     }
   };
+
 
   struct Item : PendingBatch {
     std::vector<bool> skip;  // per record: rejected, or already written (recovered): not written
@@ -141,6 +149,8 @@ class FileSink final : public Sink {
   std::unordered_set<RecordKey, RecordKeyHash> recovered_;
   std::uint64_t recovered_skipped_ = 0;
   bool recover_ = false;  // recoverFrom() was called; start() reads the tail
+  bool anchored_ = false;  // recovery ran and not every stream has listed again yet
+  std::optional<std::string> anchor_;  // where recovery started (nullopt: from every file's start)
   std::optional<std::string> recover_position_;
   std::uint64_t recover_max_bytes_ = 0;
 

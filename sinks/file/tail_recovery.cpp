@@ -236,6 +236,10 @@ Result<RecoveredTail> recoverTail(const fs::path& path, int max_files,
       first_offset = from->offset;
     }
   }
+  RecoveredTail out;
+  if (from && first < files.size() && files[first].dev == from->dev &&
+      files[first].ino == from->ino)
+    out.read_from = FilePosition{from->dev, from->ino, first_offset};
   std::uint64_t total = 0;
   for (std::size_t i = first; i < files.size(); ++i) {
     Segment s{files[i].file, i == first ? first_offset : 0, files[i].size};
@@ -244,7 +248,6 @@ Result<RecoveredTail> recoverTail(const fs::path& path, int max_files,
       segments.push_back(s);
     }
   }
-  RecoveredTail out;
   // The cap: keep the newest max_bytes of the tail.
   std::uint64_t drop = total > max_bytes ? total - max_bytes : 0;
   out.bytes_skipped = drop;

@@ -55,6 +55,9 @@ struct RecoveredTail {
   std::uint64_t lines = 0;          // whole lines read
   std::uint64_t lines_without_key = 0;
   std::uint64_t torn_bytes = 0;  // a last line without '\n'
+  // Where reading started: the stored position, its file's start when the file was shorter, or
+  // nullopt when every file was read from its start (nothing stored, or its file is gone).
+  std::optional<FilePosition> read_from;
 };
 
 // `from`: the stored position; nullopt (nothing stored yet) reads every existing file from its

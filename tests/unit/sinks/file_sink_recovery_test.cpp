@@ -149,6 +149,15 @@ TEST_F(FileSinkRecoveryTest, RecordsAfterTheCommittedPositionAreAcknowledgedNotW
   EXPECT_EQ(sink->recoveredRecordsSkipped(), 5u);
   EXPECT_EQ(readFile(path_), linesOf(b1) + linesOf(b2) + linesOf(b3));
   EXPECT_EQ(sink->stats().delivered, 2u) << "only b3's records were written";
+
+  // Another crash now must find b2's records again: the position stays where recovery started
+  // until every stream listed again, and while b2 (recovered records) is not done.
+  EXPECT_EQ(sink->durablePosition({b2->content, b3->content}), position);
+  sink->everyStreamListed();
+  EXPECT_EQ(sink->durablePosition({b3->content}), position);
+  auto moved = FilePosition::decode(sink->durablePosition({b2->content, b3->content}).value());
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->offset, readFile(path_).size());
 }
 
 TEST_F(FileSinkRecoveryTest, APartialBlobGetsOnlyItsMissingRecords) {
