@@ -3,7 +3,9 @@
 // must hold every deliverable ledger record exactly once: what was written after the last commit
 // is recovered at each start (docs/STATE.md "Sink positions") and not written again.
 //
-// Scale: O365FWD_CRASH_RECORDS (default 200000, the figure of issue 10) records, 5 content types.
+// Scale: O365FWD_CRASH_RECORDS records over 5 content types; default 50,000 so that CI stays
+// within about a minute on loaded runners. bench/file_sink_crash_bench.sh runs the 200,000 of
+// issue 10 and prints the figures (docs/BENCHMARKS.md).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -30,7 +32,7 @@ constexpr const char* kMaxSize = "8MiB";  // rotation happens between commits an
 
 std::size_t totalRecords() {
   const char* env = std::getenv("O365FWD_CRASH_RECORDS");
-  return env != nullptr ? static_cast<std::size_t>(std::strtoull(env, nullptr, 10)) : 200'000;
+  return env != nullptr ? static_cast<std::size_t>(std::strtoull(env, nullptr, 10)) : 50'000;
 }
 
 std::uint64_t outputBytes(const fs::path& dir) {
@@ -111,11 +113,12 @@ TEST(FileSinkCrash, TenSigkillsLeaveNoMissingAndNoDuplicateLines) {
   std::vector<RecordKey> delivered = fwd.delivered();
   DeliveryCheck check = checkDelivery(sim->ledger(), delivered);
   const std::size_t dups = duplicateCount(delivered);
-  std::cout << "file sink crash test: records=" << expected << " kills=" << kills
-            << " lines=" << delivered.size() << " missing=" << check.missing.size()
-            << " duplicates=" << dups << " recovered_after_kills=" << recovered
-            << " (records that would have been written twice without recovery) wall_s=" << seconds
-            << "\n";
+  std::cout
+      << "file sink crash test: records=" << expected << " kills=" << kills
+      << " lines=" << delivered.size() << " missing=" << check.missing.size()
+      << " duplicates=" << dups << " recovered_after_kills=" << recovered
+      << " (keys read back, summed over the starts; tails overlap across repeated crashes) wall_s="
+      << seconds << "\n";
   EXPECT_TRUE(check.missing.empty()) << check.summary();
   EXPECT_TRUE(check.unexpected.empty()) << check.summary();
   EXPECT_EQ(dups, 0u) << check.summary();
