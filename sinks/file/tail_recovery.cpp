@@ -49,7 +49,10 @@ class KeyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyHan
     return true;
   }
   bool String(const char* str, rapidjson::SizeType len, bool) { return value(str, len); }
-  bool RawNumber(const char* str, rapidjson::SizeType len, bool) { return value(str, len); }
+  bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    if (field_ == &id_ && depth_ == 1) return value("", 0);  // an Id must be a string
+    return value(str, len);
+  }
   bool Default() {
     field_ = nullptr;
     return depth_ != 0;

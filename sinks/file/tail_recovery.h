@@ -42,9 +42,10 @@ struct FilePosition {
 // tenant, so the tenant part is empty on both sides (writing and recovering).
 RecordKey fileRecordKey(std::string_view id, std::string_view operation);
 
-// The key of one NDJSON line: top-level "Id" and "Operation" (a string, or a number kept as its
-// text; the first occurrence wins; escapes decoded) — the fields and rules of parseBlobInto().
-// Stops parsing once both were seen. nullopt: no Id, or not a JSON object.
+// The key of one NDJSON line: top-level "Id" (a string; anything else counts as no Id) and
+// "Operation" (a string, or a number kept as its text); the first occurrence wins; escapes
+// decoded — the rules of parseBlobInto(). Stops parsing once both were seen. nullopt: no Id, or
+// not a JSON object.
 std::optional<RecordKey> lineRecordKey(std::string_view line);
 
 struct RecoveredTail {

@@ -76,8 +76,9 @@ TEST(LineRecordKeyTest, FollowsTheParsersRulesForIdAndOperation) {
   EXPECT_EQ(lineRecordKey(R"({"Nested":{"Id":"x","Operation":"y"},"Operation":"Op","Id":"a"})"),
             fileRecordKey("a", "Op"))
       << "top level only";
-  EXPECT_EQ(lineRecordKey(R"({"Id":12.50,"Operation":"Op"})"), fileRecordKey("12.50", "Op"))
-      << "a number keeps its text";
+  EXPECT_FALSE(lineRecordKey(R"({"Id":12.50,"Operation":"Op"})")) << "an Id must be a string";
+  EXPECT_EQ(lineRecordKey(R"({"Id":"a","Operation":15})"), fileRecordKey("a", "15"))
+      << "an Operation number keeps its text";
   EXPECT_EQ(lineRecordKey(R"({"Id":"a"})"), fileRecordKey("a", ""));
   EXPECT_EQ(lineRecordKey(R"({"Id":"a","Operation":"Op","Id":"b"})"), fileRecordKey("a", "Op"));
   EXPECT_FALSE(lineRecordKey(R"({"Operation":"Op"})"));
