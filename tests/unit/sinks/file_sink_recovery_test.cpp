@@ -15,35 +15,14 @@
 
 #include "sinks/file/file_sink.h"
 #include "sinks/file/tail_recovery.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/unit/sinks/sink_contract_test.h"
 
 namespace o365fwd::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "o365fwd-recovery-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? fs::path(tmpl) : fs::path();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void append(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::app);
@@ -129,7 +108,7 @@ class FileSinkRecoveryTest : public ::testing::Test {
     return position.value_or("");
   }
 
-  TempDir dir_;
+  TempDir dir_{"o365fwd-recovery"};
   fs::path path_ = dir_.path() / "audit.ndjson";
   FakeClock clock_;
   Random random_{3};
