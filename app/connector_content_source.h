@@ -25,8 +25,9 @@ class ConnectorContentSource final : public ContentSource {
     return okStatus();
   }
 
-  Result<std::string> fetchBlob(const ContentRef& content, std::stop_token stop) override {
-    auto response = api_.call(ApiCall::kBlob, "GET", content.content_uri, stop);
+  Result<std::string> fetchBlob(const ContentRef& content, std::stop_token stop,
+                                BodyBudget* budget) override {
+    auto response = api_.callWithBudget(ApiCall::kBlob, "GET", content.content_uri, stop, budget);
     if (!response.ok()) return response.error();
     return std::move(response->body);
   }

@@ -28,6 +28,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
     token_options.client_id = tc.client_id;
     token_options.api_url = tc.api_url;
     token_options.endpoint = tc.token_endpoint;
+    token_options.request_timeout = config.collection.request_timeout;
+    token_options.stall_timeout = config.collection.stall_timeout;
     if (tc.certificate_file) {
       token_options.certificate = [&tc, &clock]() -> Result<CertificateCredential> {
         auto loaded = loadCertificate(tc, clock.wallNow());
@@ -52,6 +54,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
     api_options.publisher_id = tc.publisher_id;
     api_options.request_timeout = config.collection.request_timeout;
     api_options.max_blob_bytes = config.collection.max_blob_size;
+    api_options.low_speed_time = config.collection.stall_timeout;
     t->api = std::make_unique<ApiClientImpl>(api_options, *rt->transport_, *t->tokens, *t->limiter, clock, random,
                                              *t->stats);
     t->subscriptions = std::make_unique<SubscriptionManager>(*t->api, clock, tc.name);

@@ -30,6 +30,14 @@ class ApiClient {
   // Query parameters in `url` are kept; PublisherIdentifier is appended when absent.
   virtual Result<HttpResponse> call(ApiCall call, const std::string& method, const std::string& url,
                                     std::stop_token stop) = 0;
+  // As call(), with the decoded response body counted against `body_budget` while it arrives
+  // (blob bodies; see BodyBudget). Clients that cannot count ignore the budget.
+  virtual Result<HttpResponse> callWithBudget(ApiCall call, const std::string& method,
+                                              const std::string& url, std::stop_token stop,
+                                              BodyBudget* body_budget) {
+    (void)body_budget;
+    return this->call(call, method, url, stop);
+  }
   // The tenant GUID used in API URLs (resolved from a configured domain on first use); empty
   // until resolved.
   virtual std::string tenantGuid() const = 0;

@@ -17,6 +17,18 @@ Error cancelled() {
   return Error::permanent(ErrorKind::kCancelled, "request cancelled");
 }
 
+// The phase a call belongs to, as logs and the status name it.
+const char* phaseOf(ApiCall call) {
+  switch (call) {
+    case ApiCall::kSubscriptionStart:
+    case ApiCall::kSubscriptionStop:
+    case ApiCall::kSubscriptionList: return "subscriptions";
+    case ApiCall::kContentList: return "listing";
+    case ApiCall::kBlob: return "blob";
+  }
+  return "api";
+}
+
 std::string trimSlashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
@@ -67,6 +79,28 @@ void ApiClientImpl::noteServerDate(const HttpResponse& response) {
   skew_seconds_.store(skew.count(), std::memory_order_relaxed);
 }
 
+void ApiClientImpl::noteTimeout(const char* phase, const std::string& url, const Error& error) {
+  auto parts = parseUrl(url);
+  const std::string host = parts.ok() ? parts->host + ":" + parts->port : "(unknown)";
+  bool first = false;
+  {
+    std::lock_guard lock(timeout_mu_);
+    first = timed_out_phases_.insert(phase).second;
+  }
+  auto log = getLogger("connector.api");
+  if (first) {
+    log->warn("No answer in time; retried next cycle. tenant={} phase={} host={} error={}",
+              tokens_.tenantGuid(), phase, host, error.describe());
+  } else {
+    log->debug("timeout tenant={} phase={} host={}", tokens_.tenantGuid(), phase, host);
+  }
+}
+
+void ApiClientImpl::noteAnswered(const char* phase) {
+  std::lock_guard lock(timeout_mu_);
+  timed_out_phases_.erase(phase);
+}
+
 void ApiClientImpl::warnThrottled(ApiCall call, std::chrono::milliseconds pause,
                                   const Error& error) {
   const long long now = clock_.steadyNow().time_since_epoch().count();
@@ -88,6 +122,12 @@ void ApiClientImpl::warnThrottled(ApiCall call, std::chrono::milliseconds pause,
 
 Result<HttpResponse> ApiClientImpl::call(ApiCall call, const std::string& method,
                                          const std::string& url, std::stop_token stop) {
+  return callWithBudget(call, method, url, stop, nullptr);
+}
+
+Result<HttpResponse> ApiClientImpl::callWithBudget(ApiCall call, const std::string& method,
+                                                   const std::string& url, std::stop_token stop,
+                                                   BodyBudget* body_budget) {
   const int max_attempts = std::max(1, options_.max_attempts);
   std::string target;  // resolved URL; empty until the tenant GUID is known
   if (std::string tenant = tokens_.tenantGuid(); !tenant.empty()) {
@@ -123,6 +163,7 @@ Result<HttpResponse> ApiClientImpl::call(ApiCall call, const std::string& method
     if (!token) {
       last = token.error();
       if (last->kind == ErrorKind::kCancelled || !last->retryable) return *last;
+      if (last->code == "timeout") return *last;  // TokenProvider logged it with the login host
       if (!nextAttempt(backoff(*last))) break;
       continue;
     }
@@ -151,11 +192,17 @@ Result<HttpResponse> ApiClientImpl::call(ApiCall call, const std::string& method
     request.max_response_bytes =
         call == ApiCall::kBlob ? options_.max_blob_bytes : options_.max_list_bytes;
     request.stop = stop;
+    request.body_budget = body_budget;
     auto result = executeBlocking(transport_, std::move(request));
     if (!result) {
       last = result.error();
       stats_.recordTransportError(call, last->kind == ErrorKind::kCancelled);
       if (last->kind == ErrorKind::kCancelled || !last->retryable) return *last;
+      if (last->code == "timeout") {
+        last->message = std::string(phaseOf(call)) + " request: " + last->message;
+        noteTimeout(phaseOf(call), target, *last);
+        return *last;
+      }
       if (!nextAttempt(backoff(*last))) break;
       continue;
     }
@@ -163,6 +210,7 @@ Result<HttpResponse> ApiClientImpl::call(ApiCall call, const std::string& method
     HttpResponse& response = *result;
     stats_.recordResponse(call, response.status, response.body.size());
     noteServerDate(response);
+    noteAnswered(phaseOf(call));
     if (response.status >= 200 && response.status < 300) return std::move(response);
 
     Error error = classifyApiResponse(call, response, clock_.wallNow());

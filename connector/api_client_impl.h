@@ -17,6 +17,8 @@
 // After max_attempts the last error is returned (still retryable: the caller retries next cycle).
 // Every response's Date header updates clockSkew(). Sleeps go through Clock and honour `stop`.
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -53,6 +55,9 @@ class ApiClientImpl final : public ApiClient {
 
   Result<HttpResponse> call(ApiCall call, const std::string& method, const std::string& url,
                             std::stop_token stop) override;
+  Result<HttpResponse> callWithBudget(ApiCall call, const std::string& method,
+                                      const std::string& url, std::stop_token stop,
+                                      BodyBudget* body_budget) override;
   std::string tenantGuid() const override { return tokens_.tenantGuid(); }
   std::chrono::seconds clockSkew() const override {
     return std::chrono::seconds(skew_seconds_.load(std::memory_order_relaxed));
@@ -67,6 +72,11 @@ class ApiClientImpl final : public ApiClient {
                                  const std::string& tenant_guid) const;
   void noteServerDate(const HttpResponse& response);
   void warnThrottled(ApiCall call, std::chrono::milliseconds pause, const Error& error);
+  // A timeout is returned to the caller at once (not retried here: a hung host must show in
+  // the status within one stall timeout). The first one of each phase, until that phase
+  // succeeds again, is a WARN naming the host and the phase.
+  void noteTimeout(const char* phase, const std::string& url, const Error& error);
+  void noteAnswered(const char* phase);
 
   const ApiClientOptions options_;
   HttpTransport& transport_;
@@ -77,6 +87,9 @@ class ApiClientImpl final : public ApiClient {
   ApiStats& stats_;
   std::atomic<long long> skew_seconds_{0};
   std::atomic<long long> last_throttle_warning_ns_{0};  // steady clock, rate-limits the WARN
+
+  std::mutex timeout_mu_;
+  std::set<std::string> timed_out_phases_;  // guarded by timeout_mu_
 };
 
 }  // namespace o365fwd

@@ -9,6 +9,7 @@
 #include <exception>
 #include <vector>
 
+#include "connector/body_buffer.h"
 #include "connector/url_guard.h"
 #include "core/logging.h"
 #include "core/version.h"
@@ -17,7 +18,8 @@ namespace o365fwd {
 namespace {
 
 constexpr long kStopCheckMs = 100;  // request.stop is checked at least this often
-constexpr long kLowSpeedBytesPerSec = 1024;
+// The stall timeout: fewer than 1 byte per second over low_speed_time means nothing arrived.
+constexpr long kLowSpeedBytesPerSec = 1;
 
 CURLM* asMulti(void* p) {
   return static_cast<CURLM*>(p);
@@ -54,7 +56,10 @@ struct CurlMultiTransport::Transfer {
   curl_slist* headers = nullptr;
   bool added = false;  // to the multi handle
   HttpResponse response;
+  BodyBuffer body;
   bool too_large = false;
+  bool over_budget = false;  // body_budget answered kNever
+  bool paused = false;       // waiting for body_budget
   char error[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
@@ -70,11 +75,24 @@ using Transfer = CurlMultiTransport::Transfer;
 size_t onBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
-  if (t->response.body.size() + n > t->request.max_response_bytes) {
+  if (t->body.size() + n > t->request.max_response_bytes) {
     t->too_large = true;
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
   }
-  t->response.body.append(data, n);
+  if (BodyBudget* budget = t->request.body_budget) {
+    switch (budget->grow(n)) {
+      case BodyBudget::Grant::kGranted:
+        break;
+      case BodyBudget::Grant::kWait:
+        t->paused = true;  // resumePaused() asks again; curl hands the same bytes again then
+        return CURL_WRITEFUNC_PAUSE;
+      case BodyBudget::Grant::kNever:
+        t->over_budget = true;
+        return 0;
+    }
+  }
+  t->paused = false;
+  t->body.append(data, n);
   return n;
 }
 
@@ -98,9 +116,10 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
     if (auto length = t->response.header("Content-Length")) {
       std::uint64_t value = 0;
       auto [ptr, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
+      // The decoded size of an unencoded body; an encoded one's says nothing about it.
       if (ec == std::errc() && value <= t->request.max_response_bytes &&
-          value > t->response.body.capacity())
-        t->response.body.reserve(static_cast<size_t>(value));
+          !t->response.header("Content-Encoding"))
+        t->body.reserve(value);
     }
     return n;
   }
@@ -191,6 +210,32 @@ std::string configure(Transfer& t, const CurlTransportOptions& o) {
   return {};
 }
 
+// A failed transfer's error. Timeouts get the code "timeout" and say which limit struck.
+Error transferError(const Transfer& t, CURLcode code) {
+  std::string detail = t.error[0] ? std::string(t.error) : curl_easy_strerror(code);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
+  const HttpRequest& r = t.request;
+  if (code == CURLE_OPERATION_TIMEDOUT && t.paused)
+    return Error::retryableError(
+        ErrorKind::kTransport,
+        describeTarget(r) + ": waited too long for room in the memory budget; fetched again later",
+        "memory_budget");
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    const bool stalled = detail.find("too slow") != std::string::npos;
+    auto secs = [](std::chrono::milliseconds ms) { return std::to_string((ms.count() + 500) / 1000); };
+    std::string what = stalled ? "no byte received for " + secs(r.low_speed_time) +
+                                     " s (collection.stall_timeout)"
+                               : "no complete answer within " + secs(r.timeout) +
+                                     " s (collection.request_timeout)";
+    if (detail.find("onnect") != std::string::npos && !stalled)
+      what = "no connection within the timeout";
+    return Error::retryableError(ErrorKind::kTransport, describeTarget(r) + ": " + what,
+                                 "timeout");
+  }
+  return Error::retryableError(ErrorKind::kTransport, describeTarget(r) + ": " + detail,
+                               "curl " + std::to_string(static_cast<int>(code)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::create(
@@ -247,6 +292,7 @@ void CurlMultiTransport::shutdown() {
 
 void CurlMultiTransport::finish(Transfer* transfer, Result<HttpResponse> result) {
   HttpDone done = std::move(transfer->done);
+  if (!result.ok() && transfer->request.body_budget) transfer->request.body_budget->discard();
   if (transfer->added) curl_multi_remove_handle(asMulti(multi_), transfer->easy);
   auto it = std::find_if(running_.begin(), running_.end(),
                          [&](const auto& p) { return p.get() == transfer; });
@@ -286,6 +332,24 @@ void CurlMultiTransport::startQueued() {
       continue;
     }
     raw->added = true;
+  }
+}
+
+void CurlMultiTransport::resumePaused() {
+  std::vector<Transfer*> paused;
+  for (const auto& t : running_)
+    if (t->paused) paused.push_back(t.get());
+  for (Transfer* t : paused) {
+    if (t->request.body_budget->preempted()) {
+      finish(t, Error::retryableError(ErrorKind::kTransport,
+                                      describeTarget(t->request) +
+                                          ": aborted to give its memory to an older download; "
+                                          "fetched again later",
+                                      "memory_budget"));
+      continue;
+    }
+    // Delivers the held bytes to onBody() again, which may pause the transfer once more.
+    curl_easy_pause(t->easy, CURLPAUSE_CONT);
   }
 }
 
@@ -355,6 +419,7 @@ void CurlMultiTransport::run() {
         curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &micros);
         t->response.status = static_cast<int>(status);
         t->response.elapsed = std::chrono::milliseconds(micros / 1000);
+        t->response.body = t->body.take();
         HttpResponse response = std::move(t->response);
         finish(t, std::move(response));
       } else if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
@@ -363,16 +428,18 @@ void CurlMultiTransport::run() {
                                        ": the response is larger than the limit of " +
                                        std::to_string(t->request.max_response_bytes) + " bytes",
                                    "response_too_large"));
+      } else if (t->over_budget) {
+        finish(t, Error::permanent(ErrorKind::kTransport,
+                                   describeTarget(t->request) +
+                                       ": the decoded body alone exceeds the memory budget "
+                                       "(collection.max_inflight_bytes)",
+                                   "exceeds_inflight_budget"));
       } else {
-        std::string detail = t->error[0] ? std::string(t->error) : curl_easy_strerror(code);
-        while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r'))
-          detail.pop_back();
-        finish(t, Error::retryableError(ErrorKind::kTransport,
-                                        describeTarget(t->request) + ": " + detail,
-                                        "curl " + std::to_string(static_cast<int>(code))));
+        finish(t, transferError(*t, code));
       }
     }
     cancelStopped();
+    resumePaused();
     if (finished_any) continue;  // start queued transfers at once, then poll
     curl_multi_poll(multi, nullptr, 0, kStopCheckMs, nullptr);
   }

@@ -12,8 +12,15 @@
 //   in flight via executeBlocking).
 // - Every submitted request's `done` runs exactly once: with the response (any HTTP status), a
 //   kTransport error (retryable; curl's message with scheme://host/path, never the query or any
-//   header), "response_too_large" (permanent; more decoded body bytes than max_response_bytes),
-//   or kCancelled (request.stop, or shutdown()).
+//   header; code "timeout" when the stall or total timeout struck), "response_too_large"
+//   (permanent; more decoded body bytes than max_response_bytes), "exceeds_inflight_budget"
+//   (permanent; request.body_budget answered kNever), "memory_budget" (retryable; the budget
+//   preempted the paused transfer, or it timed out while paused), or kCancelled (request.stop,
+//   or shutdown()).
+// - With request.body_budget, every decoded piece is granted before it is stored; a transfer
+//   the budget cannot serve yet is paused (CURL_WRITEFUNC_PAUSE, no busy loop: asked again every
+//   100 ms) while the others go on; a paused transfer is exempt from the stall timeout but not
+//   from the total one. Bodies are stored in BodyBuffer chunks, never in a doubling string.
 // - request.stop is checked at least every 100 ms, for running and for queued requests.
 // - TLS peer and host verification are always on; only http and https; redirects are never
 //   followed; the bearer token goes through CURLOPT_XOAUTH2_BEARER; no verbose output.
@@ -62,6 +69,7 @@ class CurlMultiTransport final : public HttpTransport {
   void startQueued();
   void finish(Transfer* transfer, Result<HttpResponse> result);
   void cancelStopped();
+  void resumePaused();  // asks body budgets again for paused transfers; aborts preempted ones
   void failAll();
 
   const CurlTransportOptions options_;

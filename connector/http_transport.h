@@ -17,6 +17,25 @@ namespace o365fwd {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Memory accounting for one response body, asked while the decoded body arrives, before each
+// piece is stored. Called on the transport's I/O thread only; never blocks. The owner keeps it
+// alive until the request completed (executeBlocking returns).
+class BodyBudget {
+ public:
+  enum class Grant {
+    kGranted,  // the bytes are counted; store them
+    kWait,     // no room now: pause the transfer and ask again later
+    kNever,    // this body alone would exceed the whole budget: abort the transfer
+  };
+  virtual ~BodyBudget() = default;
+  virtual Grant grow(std::uint64_t bytes) = 0;
+  // True when the budget wants the bytes of this (paused) body back: the transfer is aborted
+  // with the retryable error "memory_budget".
+  virtual bool preempted() const = 0;
+  // The body was dropped (the request failed): give back every byte granted so far.
+  virtual void discard() = 0;
+};
+
 struct HttpRequest {
   std::string method = "GET";  // GET or POST
   std::string url;
@@ -26,10 +45,13 @@ struct HttpRequest {
   std::string bearer_token;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(15)};
   std::chrono::milliseconds timeout{std::chrono::seconds(300)};  // whole transfer
-  // Abort when fewer than 1 KiB/s arrive for this long (a stalled peer).
+  // Stall timeout: abort when no byte arrives for this long (a peer that accepted and went
+  // silent, or sent headers and stalled); code "timeout". 0 = none.
   std::chrono::milliseconds low_speed_time{std::chrono::seconds(60)};
   std::uint64_t max_response_bytes = 16ull * 1024 * 1024;  // decoded bytes; enforced while reading
   std::stop_token stop;  // a stop request aborts the transfer with ErrorKind::kCancelled
+  // Counts the decoded body while it arrives (blobs); nullptr = not counted.
+  BodyBudget* body_budget = nullptr;
 };
 
 struct HttpResponse {

@@ -237,8 +237,10 @@ Result<std::string> TokenProvider::token(std::stop_token stop) {
       failure_until_ = clock_.steadyNow() + (error.retryable ? options_.retryable_failure_hold
                                                              : options_.permanent_failure_hold);
     }
+    auto login = parseUrl(tokenUrl());
     getLogger("connector.token")
-        ->warn("token request failed tenant={} retryable={} error={}", options_.tenant,
+        ->warn("token request failed tenant={} phase=token host={} retryable={} error={}",
+               options_.tenant, login.ok() ? login->host + ":" + login->port : "(unknown)",
                error.retryable, error.describe());
     if (cached_ && clock_.steadyNow() < cached_->expires_at) return cached_->token;
     return error;
@@ -250,7 +252,10 @@ Result<TokenProvider::Fetched> TokenProvider::refreshWithRetries(std::stop_token
   for (int attempt = 0;; ++attempt) {
     Result<Fetched> result = requestOnce(stop);
     if (stats_) stats_->recordTokenRefresh(result.ok());
-    if (result || !result.error().retryable || attempt + 1 >= attempts) return result;
+    // A timeout is returned at once: the caller reports it; retrying would hide a hung host.
+    if (result || !result.error().retryable || result.error().code == "timeout" ||
+        attempt + 1 >= attempts)
+      return result;
     auto delay = backoffDelay(options_.backoff, attempt, random_, result.error().retry_after);
     if (!clock_.sleepFor(delay, stop))
       return Error::permanent(ErrorKind::kCancelled, "token request cancelled");
@@ -315,6 +320,7 @@ Result<TokenProvider::Fetched> TokenProvider::requestOnce(std::stop_token stop) 
   request.body = std::move(*form);
   request.connect_timeout = options_.connect_timeout;
   request.timeout = options_.request_timeout;
+  request.low_speed_time = options_.stall_timeout;
   request.max_response_bytes = options_.max_response_bytes;
   request.stop = stop;
   auto result = executeBlocking(transport_, std::move(request));

@@ -52,7 +52,8 @@ struct TokenProviderOptions {
   std::function<Result<Secret>()> client_secret;
   std::function<Result<CertificateCredential>()> certificate;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(15)};
-  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};  // collection.request_timeout
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};    // collection.stall_timeout
   std::uint64_t max_response_bytes = 64 * 1024;
   int max_attempts = 3;
   BackoffPolicy backoff{std::chrono::seconds(1), std::chrono::seconds(15),

@@ -52,6 +52,10 @@ struct CollectionConfig {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds lag_warning{std::chrono::hours(24)};
   std::chrono::milliseconds lag_error{std::chrono::hours(72)};
+
+  // No byte received for this long aborts a transfer (token, API, blob), separately from the
+  // total request_timeout.
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
 };
 
 enum class SinkType { kFile, kKafka, kSyslog };

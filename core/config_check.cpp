@@ -234,6 +234,7 @@ void checkCollection(Checker& c, const CollectionConfig& k) {
   range("max_requests_per_minute", k.max_requests_per_minute, 1, 100000);
   atLeast("dedup_window", k.dedup_window, hours(1));
   atLeast("request_timeout", k.request_timeout, seconds(1));
+  atLeast("stall_timeout", k.stall_timeout, seconds(1));
   atLeast("drain_timeout", k.drain_timeout, seconds(1));
   range("max_blob_attempts", k.max_blob_attempts, 1, 1000);
   if (k.max_blob_size == 0) c.error("collection.max_blob_size", "must be more than 0, e.g. 1GiB");

@@ -35,7 +35,8 @@ const std::vector<std::string_view> kCollectionKeys = {"poll_interval",
                                                        "max_blob_attempts",
                                                        "drain_timeout",
                                                        "lag_warning",
-                                                       "lag_error"};
+                                                       "lag_error",
+                                                       "stall_timeout"};
 const std::vector<std::string_view> kFileSinkKeys = {"name", "type", "path", "max_size",
                                                      "max_files"};
 const std::vector<std::string_view> kKafkaSinkKeys = {"name",
@@ -128,6 +129,7 @@ void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionCon
   r.getDuration("drain_timeout", c.drain_timeout);
   r.getDuration("lag_warning", c.lag_warning);
   r.getDuration("lag_error", c.lag_error);
+  r.getDuration("stall_timeout", c.stall_timeout);
 }
 
 const std::vector<std::string_view>& keysOf(SinkType type) {

@@ -19,7 +19,8 @@ bool isLoss(const Error& e) { return e.code == "AF20050" || e.code == "AF20051";
 // permanent (a permission or configuration problem) is the stream's problem: the blob stays not
 // done and is fetched again once the operator fixed it.
 bool isBlobUnfetchable(const Error& e) {
-  return e.code == "untrusted_uri" || e.code == "AF20052" || e.code == "response_too_large";
+  return e.code == "untrusted_uri" || e.code == "AF20052" || e.code == "response_too_large" ||
+         e.code == "exceeds_inflight_budget";
 }
 
 }  // namespace
@@ -356,7 +357,10 @@ void Collector::processBlob(const BlobTaskPtr& task) {
     std::lock_guard lock(mu_);
     source = streams_.at(key).spec.source;
   }
-  auto body = source->fetchBlob(task->content, hard);
+  // The body is counted against the budget while it arrives (decoded bytes); on failure the
+  // download gives its bytes back when it goes out of scope.
+  auto download = budget_.startDownload();
+  auto body = source->fetchBlob(task->content, hard, download.get());
   if (!body.ok()) {
     const Error& e = body.error();
     if (isLoss(e)) {
@@ -373,14 +377,18 @@ void Collector::processBlob(const BlobTaskPtr& task) {
       if (e.kind != ErrorKind::kCancelled) {
         log()->warn("Blob download failed; it is listed again next cycle. stream={} content_id={} error={}",
                     key.str(), task->content.content_id, e.describe());
-        if (!e.retryable) status_.recordError(key, e, StreamState::kError);
+        // A timeout is shown at once: a hung API host must not look like a quiet one.
+        if (!e.retryable || e.code == "timeout") status_.recordError(key, e, StreamState::kError);
       }
       settle(task, BlobOutcome::kFailed, e);
     }
     return;
   }
-  task->held_bytes = body->size();
-  budget_.addBytes(task->held_bytes);
+  task->held_bytes = download->keep();
+  if (task->held_bytes < body->size()) {  // a source that does not count while downloading
+    budget_.addBytes(body->size() - task->held_bytes);
+    task->held_bytes = body->size();
+  }
 
   auto batch = std::make_shared<RecordBatch>();
   batch->content = task->content;

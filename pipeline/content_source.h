@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "connector/content_ref.h"
+#include "connector/http_transport.h"
 #include "connector/listing_windows.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -26,8 +27,10 @@ class ContentSource {
   virtual Status listWindow(const StreamKey& stream, ListingWindow window,
                             const std::function<Status(std::vector<ContentRef>)>& on_page,
                             std::stop_token stop) = 0;
-  // Downloads a blob's body.
-  virtual Result<std::string> fetchBlob(const ContentRef& content, std::stop_token stop) = 0;
+  // Downloads a blob's body, counting it against `budget` while it arrives when the source can
+  // (nullptr: not counted).
+  virtual Result<std::string> fetchBlob(const ContentRef& content, std::stop_token stop,
+                                        BodyBudget* budget) = 0;
   // Server time minus local time as last observed.
   virtual std::chrono::seconds clockSkew() const = 0;
 };

@@ -45,4 +45,92 @@ std::uint64_t InflightBudget::peakBytes() const {
   return peak_bytes_;
 }
 
+std::uint64_t InflightBudget::preemptions() const {
+  std::lock_guard lock(mu_);
+  return preemptions_;
+}
+
+std::unique_ptr<InflightBudget::Download> InflightBudget::startDownload() {
+  std::lock_guard lock(mu_);
+  std::unique_ptr<Download> d(new Download(*this, next_seq_++));
+  downloads_.emplace(d->seq_, d.get());
+  return d;
+}
+
+void InflightBudget::giveBackLocked(Download& d) {
+  bytes_ -= std::min(d.bytes_, bytes_);
+  downloading_bytes_ -= std::min(d.bytes_, downloading_bytes_);
+  d.bytes_ = 0;
+  d.waiting_ = false;
+  d.preempted_ = false;
+}
+
+InflightBudget::Download::~Download() {
+  {
+    std::lock_guard lock(budget_.mu_);
+    budget_.giveBackLocked(*this);
+    budget_.downloads_.erase(seq_);
+  }
+  budget_.cv_.notify_all();
+}
+
+BodyBudget::Grant InflightBudget::Download::grow(std::uint64_t n) {
+  InflightBudget& b = budget_;
+  std::lock_guard lock(b.mu_);
+  if (bytes_ + n > b.max_bytes_) return Grant::kNever;
+  if (preempted_) return Grant::kWait;  // the transport aborts it next
+  Download* head = b.downloads_.empty() ? nullptr : b.downloads_.begin()->second;
+  const bool is_head = head == this;
+  const bool head_waiting = head && !is_head && head->waiting_;
+  if (!head_waiting && b.bytes_ + n <= b.max_bytes_) {
+    bytes_ += n;
+    b.bytes_ += n;
+    b.downloading_bytes_ += n;
+    b.peak_bytes_ = std::max(b.peak_bytes_, b.bytes_);
+    waiting_ = false;
+    return Grant::kGranted;
+  }
+  waiting_ = true;
+  if (is_head) {
+    // Blobs already downloaded give their bytes back once their sinks took them. Only when they
+    // hold too little to ever make room must a younger download give way.
+    const std::uint64_t free = b.max_bytes_ - std::min(b.bytes_, b.max_bytes_);
+    const std::uint64_t downloaded = b.bytes_ - b.downloading_bytes_;
+    const bool pending = std::any_of(b.downloads_.begin(), b.downloads_.end(),
+                                     [](const auto& e) { return e.second->preempted_; });
+    if (free + downloaded < n && !pending) {
+      for (auto it = b.downloads_.rbegin(); it != b.downloads_.rend(); ++it) {
+        Download* d = it->second;
+        if (d == this || d->preempted_ || !d->waiting_ || d->bytes_ == 0) continue;
+        d->preempted_ = true;
+        ++b.preemptions_;
+        break;
+      }
+    }
+  }
+  return Grant::kWait;
+}
+
+bool InflightBudget::Download::preempted() const {
+  std::lock_guard lock(budget_.mu_);
+  return preempted_;
+}
+
+void InflightBudget::Download::discard() {
+  {
+    std::lock_guard lock(budget_.mu_);
+    budget_.giveBackLocked(*this);
+  }
+  budget_.cv_.notify_all();
+}
+
+std::uint64_t InflightBudget::Download::keep() {
+  std::lock_guard lock(budget_.mu_);
+  const std::uint64_t kept = bytes_;
+  budget_.downloading_bytes_ -= std::min(kept, budget_.downloading_bytes_);
+  bytes_ = 0;
+  waiting_ = false;
+  return kept;
+}
+
 }  // namespace o365fwd

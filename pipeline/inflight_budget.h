@@ -1,13 +1,25 @@
 #pragma once
-// Bounds the memory held by blobs that were downloaded but are not yet committed: a byte budget
-// and a blob-count budget. A download starts only when both have room (waitForRoom); its actual
-// size is added after the download (so the overshoot is at most one blob per download worker).
-// This is the backpressure: slow sinks hold budget, downloads wait, listing waits.
-// Thread-safe.
+// Bounds the memory held by blobs that are downloading or downloaded but not yet committed: a
+// byte budget (decoded body bytes) and a blob-count budget. A download starts only when both have
+// room (acquireSlot); its body is then counted piece by piece while it arrives (Download, the
+// transport's BodyBudget), so no download can hold more than the budget grants.
+// This is the backpressure: slow sinks hold budget, downloads pause, listing waits.
+//
+// No deadlock between downloads: the oldest download (the head) has priority. While it waits,
+// younger downloads take no new bytes; and when the bytes it needs can come only from other
+// downloads (blobs already downloaded hold too little to ever make room), the youngest paused
+// download is preempted: its transfer is aborted, its bytes given back, and it is fetched again.
+// A body that alone would exceed the whole budget is refused (kNever) at once.
+// Thread-safe: workers call acquireSlot/startDownload/keep, the transport's I/O thread calls
+// Download::grow/preempted/discard, the committer calls release.
 #include <condition_variable>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <stop_token>
+
+#include "connector/http_transport.h"
 
 namespace o365fwd {
 
@@ -23,15 +35,47 @@ class InflightBudget {
   std::uint64_t bytes() const;
   std::uint64_t blobs() const;
   std::uint64_t peakBytes() const;
+  std::uint64_t maxBytes() const { return max_bytes_; }
+  std::uint64_t preemptions() const;  // downloads aborted to make room for an older one
+
+  // One blob body's claim while it downloads. Destroying it gives back what it still holds.
+  class Download final : public BodyBudget {
+   public:
+    ~Download() override;
+    Grant grow(std::uint64_t bytes) override;
+    bool preempted() const override;
+    void discard() override;
+    // The body arrived whole: its bytes stay counted as a held blob (given back by release());
+    // returns them.
+    std::uint64_t keep();
+
+   private:
+    friend class InflightBudget;
+    Download(InflightBudget& budget, std::uint64_t seq) : budget_(budget), seq_(seq) {}
+    InflightBudget& budget_;
+    const std::uint64_t seq_;
+    // Guarded by budget_.mu_.
+    std::uint64_t bytes_ = 0;
+    bool waiting_ = false;
+    bool preempted_ = false;
+  };
+  // Registers a download (younger than every earlier one). Call after acquireSlot().
+  std::unique_ptr<Download> startDownload();
 
  private:
+  void giveBackLocked(Download& d);  // caller holds mu_
+
   const std::uint64_t max_bytes_;
   const std::uint64_t max_blobs_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::uint64_t bytes_ = 0;
+  std::uint64_t bytes_ = 0;              // held blobs plus downloading bodies
+  std::uint64_t downloading_bytes_ = 0;  // the part of bytes_ that downloads hold
   std::uint64_t blobs_ = 0;
   std::uint64_t peak_bytes_ = 0;
+  std::uint64_t preemptions_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::map<std::uint64_t, Download*> downloads_;  // by age: begin() is the head
 };
 
 }  // namespace o365fwd

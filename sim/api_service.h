@@ -76,6 +76,7 @@ class ApiService {
   void dlpTypes(Call& c);
   void blob(Call& c, const std::string& content_id);
   void serveBody(Call& c, size_t content_type, size_t index, bool broken);
+  void serveBomb(Call& c, std::uint64_t decoded_bytes);
 
   ApiDeps d_;
   std::string fallback_base_;

@@ -87,6 +87,15 @@ void BlobStream::layOut() {
   const size_t invalid = std::min(candidates.size(), static_cast<size_t>(k.invalid_json_blobs));
   for (size_t i = 0; i < invalid; ++i)
     blobs_[candidates[(2 * i + 1) * candidates.size() / (2 * invalid)]].invalid = true;
+  // Gzip bombs: the latest past blobs that are not special otherwise; they hold no records.
+  int bombs = k.bomb_blobs;
+  for (auto it = candidates.rbegin(); it != candidates.rend() && bombs > 0; ++it) {
+    BlobMeta& m = blobs_[*it];
+    if (m.invalid) continue;
+    m.bomb = true;
+    m.count = 0;
+    --bombs;
+  }
   // Sequence numbers; the large blob gets as many slots as its size needs.
   auto number = [&] {
     std::uint64_t seq = 0;
@@ -136,6 +145,7 @@ BlobFate BlobStream::fate(size_t i) const {
   const BlobMeta& m = blobs_[i];
   if (m.expired) return BlobFate::kExpired;
   if (m.invalid && params_.knobs.invalid_json_fetches == 0) return BlobFate::kDeadLetter;
+  if (m.bomb) return BlobFate::kDeadLetter;
   return BlobFate::kDeliver;
 }
 

@@ -30,6 +30,7 @@ struct BlobMeta {
   bool expired = false;         // listed, but already past contentExpiration
   bool invalid = false;         // body is broken JSON (forever, or for the first K fetches)
   bool large = false;           // the knob's very large blob
+  bool bomb = false;            // a gzip bomb: no records, its body expands to bomb_mb of zeros
 };
 
 struct StreamParams {

@@ -4,6 +4,7 @@
 
 #include "core/time_format.h"
 #include "sim/api_service.h"
+#include "sim/gzip_bomb.h"
 #include "sim/json_text.h"
 
 namespace o365fwd::sim {
@@ -145,7 +146,22 @@ void ApiService::blob(Call& c, const std::string& content_id) {
     int limit = stream->knobs().invalid_json_fetches;
     broken = limit == 0 || n <= limit;
   }
+  if (m.bomb) return serveBomb(c, static_cast<std::uint64_t>(stream->knobs().bomb_mb) << 20);
   serveBody(c, parts->content_type, index, broken);
+}
+
+void ApiService::serveBomb(Call& c, std::uint64_t decoded_bytes) {
+  // Sent gzip whatever the client asked for: that is what a hostile server does.
+  auto bomb = std::make_shared<const GzipBomb>(decoded_bytes);
+  d_.stats.blobServed(bomb->encodedSize());
+  c.res.status = 200;
+  c.res.set_header("Content-Encoding", "gzip");
+  c.res.set_content_provider(bomb->encodedSize(), kJsonType,
+                             [bomb](size_t offset, size_t length, httplib::DataSink& sink) {
+                               std::string piece;
+                               bomb->read(offset, std::min<size_t>(length, 1 << 20), piece);
+                               return sink.write(piece.data(), piece.size());
+                             });
 }
 
 void ApiService::serveBody(Call& c, size_t content_type, size_t index, bool broken) {

@@ -75,6 +75,11 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
   app.add_option("--invalid-json-fetches", o.invalid_json_fetches,
                  "0: broken forever; K: broken on the first K fetches")
       ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--bomb-blobs", o.bomb_blobs,
+                 "gzip bombs per stream: gzip bodies that expand to --bomb-mb of zeros")
+      ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--bomb-mb", o.bomb_mb, "decoded size of each gzip bomb in MiB (default 10240)")
+      ->check(CLI::Range(1, 1 << 24));
   app.add_option("--clock-skew", o.clock_skew, "offset of the simulator clock, e.g. 300 or -10m");
   app.add_option("--content-uri-base", o.content_uri_base, "contentUri base URL (a foreign host)");
   app.add_flag("--next-page-loop", o.next_page_loop, "NextPageUri repeats the same page forever");
@@ -158,6 +163,8 @@ Result<SimConfig> buildConfig(const SimOptions& o) {
       if (o.large_blob_mb) k.large_blob_mb = *o.large_blob_mb;
       if (o.invalid_json_blobs) k.invalid_json_blobs = *o.invalid_json_blobs;
       if (o.invalid_json_fetches) k.invalid_json_fetches = *o.invalid_json_fetches;
+      if (o.bomb_blobs) k.bomb_blobs = *o.bomb_blobs;
+      if (o.bomb_mb) k.bomb_mb = *o.bomb_mb;
       if (o.late_visible_fraction) k.late_visible_fraction = *o.late_visible_fraction;
       if (o.backfill_fraction) k.backfill_fraction = *o.backfill_fraction;
       if (o.duplicate_fraction) k.duplicate_fraction = *o.duplicate_fraction;

@@ -26,7 +26,7 @@ struct SimOptions {
   std::vector<std::string> content_types;
   std::optional<int> blobs, records_per_blob, record_size, page_size, token_lifetime,
       throttle_per_minute, throttle_status, shared_throttle_per_minute, retry_after, large_blob_mb,
-      invalid_json_blobs, invalid_json_fetches;
+      invalid_json_blobs, invalid_json_fetches, bomb_blobs, bomb_mb;
   std::optional<std::string> span, future_span, late_visible_delay, clock_skew, expiration;
   std::optional<double> transient_error_rate, late_visible_fraction, backfill_fraction,
       duplicate_fraction, expired_fraction;

@@ -100,7 +100,8 @@ Status applyKnobs(const Value& obj, const std::string& path, ContentKnobs& k) {
       obj, path,
       {"blobs", "records_per_blob", "record_size", "span", "future_span", "late_visible_fraction",
        "late_visible_delay", "backfill_fraction", "duplicate_fraction", "large_blob_mb",
-       "expired_fraction", "invalid_json_blobs", "invalid_json_fetches", "expiration"}));
+       "expired_fraction", "invalid_json_blobs", "invalid_json_fetches", "expiration",
+       "bomb_blobs", "bomb_mb"}));
   TRY(readInt(obj, "blobs", path, k.blobs, 0, 10'000'000));
   TRY(readInt(obj, "records_per_blob", path, k.records_per_blob, 1, 1'000'000));
   TRY(readInt(obj, "record_size", path, k.record_size, 0, 16 << 20));
@@ -115,6 +116,8 @@ Status applyKnobs(const Value& obj, const std::string& path, ContentKnobs& k) {
   TRY(readInt(obj, "invalid_json_blobs", path, k.invalid_json_blobs, 0, 10'000'000));
   TRY(readInt(obj, "invalid_json_fetches", path, k.invalid_json_fetches, 0, 1'000'000));
   TRY(readDuration(obj, "expiration", path, k.expiration));
+  TRY(readInt(obj, "bomb_blobs", path, k.bomb_blobs, 0, 1'000'000));
+  TRY(readInt(obj, "bomb_mb", path, k.bomb_mb, 1, 1 << 24));
   return okStatus();
 }
 

@@ -43,6 +43,9 @@ struct ContentKnobs {
   int invalid_json_blobs = 0;     // blobs whose body is broken JSON
   int invalid_json_fetches = 0;   // 0: broken forever; K: broken on the first K fetches
   Seconds expiration{std::chrono::hours(24 * 7)};
+
+  int bomb_blobs = 0;      // gzip bombs: blobs whose gzip body expands to bomb_mb of zeros
+  int bomb_mb = 10 * 1024;  // decoded size of each bomb
 };
 
 struct AppConfig {

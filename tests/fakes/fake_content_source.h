@@ -60,7 +60,8 @@ class FakeContentSource final : public ContentSource {
     return okStatus();
   }
 
-  Result<std::string> fetchBlob(const ContentRef& content, std::stop_token) override {
+  // Does not count the body against the budget (the collector then counts it whole).
+  Result<std::string> fetchBlob(const ContentRef& content, std::stop_token, BodyBudget*) override {
     std::lock_guard lock(mu_);
     ++fetch_calls;
     for (FakeBlob& b : blobs_) {

@@ -37,7 +37,8 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
       ::chmod(secret.c_str(), 0600);
       yaml << "    client_secret_file: " << secret.string() << "\n";
     }
-    yaml << "    login_url: " << sim.url() << "\n";
+    yaml << "    login_url: " << (options.login_url.empty() ? sim.url() : options.login_url)
+         << "\n";
     yaml << "    api_url: " << api << "\n";
     yaml << options.tenant_yaml;
   }

@@ -24,6 +24,7 @@ struct ForwarderOptions {
   bool use_domain = false;          // tenant_id: the simulated domain instead of the GUID
   bool use_certificate = false;     // certificate_file + private_key_file (needs sim --certificates)
   std::string api_url;              // default: the simulator's URL
+  std::string login_url;            // default: the simulator's URL
   std::string log_level = "info";
   // The `health:` section's lines ("  listen: 127.0.0.1:0\n"); default: the endpoint is off.
   std::string health_yaml = "  listen: \"\"\n";

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Benchmark: memory bounded for every download. Runs `o365fwd run --once` against o365fwd-sim in
+# two scenarios and prints the forwarder's peak RSS against max_inflight_bytes + 150 MiB, the
+# dead letters and the delivered records against the simulator's ledger:
+#   bombs: 4 concurrent gzip bombs (BOMB_MB MiB of zeros each, default 10240 = 10 GiB; about
+#          10 MB each on the wire) among ordinary blobs, max_concurrent_downloads 4;
+#   large: 16 concurrent large blobs (one per stream: 4 tenants x 4 content types, LARGE_MB MiB
+#          each, default 256), max_concurrent_downloads 16.
+# Usage: bench/memory_bound_bench.sh [BOMB_MB] [LARGE_MB] [INFLIGHT_MB]   (Release build in build/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+BOMB_MB=${1:-10240}
+LARGE_MB=${2:-256}
+INFLIGHT_MB=${3:-512}
+[ -x "$BUILD_DIR/app/o365fwd" ] && [ -x "$BUILD_DIR/sim/o365fwd-sim" ] || {
+  echo "build first: scripts/build.sh (Release)" >&2; exit 2; }
+work=$(mktemp -d /tmp/o365fwd-membench.XXXXXX)
+sim=""
+trap '[ -n "$sim" ] && kill "$sim" 2>/dev/null; rm -rf "$work"' EXIT
+
+# run_case NAME DOWNLOADS MAX_BLOB_SIZE SIM_ARGS...
+run_case() {
+  local name=$1 downloads=$2 max_blob=$3; shift 3
+  local dir="$work/$name"; mkdir -p "$dir"
+  "$BUILD_DIR/sim/o365fwd-sim" --listen 127.0.0.1:0 --port-file "$dir/port" --seed 7 \
+    --credentials-out "$dir/credentials.json" --ledger "$dir/ledger.ndjson" "$@" \
+    >"$dir/sim.log" 2>&1 &
+  sim=$!
+  for _ in $(seq 600); do [ -s "$dir/port" ] && [ -s "$dir/credentials.json" ] && break; sleep 0.1; done
+  python3 - "$dir" "$downloads" "$max_blob" "$INFLIGHT_MB" <<'PY'
+import json, os, sys
+d, downloads, max_blob, inflight = sys.argv[1:5]
+c = json.load(open(os.path.join(d, "credentials.json")))
+out = ["tenants:"]
+for i, t in enumerate(c["tenants"]):
+    p = os.path.join(d, f"secret{i}")
+    open(p, "w").write(t["client_secret"] + "\n"); os.chmod(p, 0o600)
+    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
+            f"    client_id: {t['client_id']}", f"    client_secret_file: {p}",
+            f"    login_url: {c['login_url']}", f"    api_url: {c['api_url']}"]
+out += ["collection:", "  initial_lookback: 24h", f"  max_concurrent_downloads: {downloads}",
+        "  max_requests_per_minute: 100000", f"  max_blob_size: {max_blob}",
+        f"  max_inflight_bytes: {inflight}MiB", f"state_dir: {d}/state", "sinks:",
+        "  - type: file", f"    path: {d}/out/audit.ndjson", "    max_size: 64GiB",
+        "health:", '  listen: ""', "log:", "  level: warn"]
+open(os.path.join(d, "connector.yaml"), "w").write("\n".join(out) + "\n")
+PY
+  local rc=0
+  /usr/bin/time -f "%e %M" -o "$dir/time" "$BUILD_DIR/app/o365fwd" run --once -c "$dir/connector.yaml" \
+    >"$dir/run.out" 2>"$dir/run.err" || rc=$?
+  kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; sim=""
+  local wall rss_kb
+  read -r wall rss_kb <"$dir/time"
+  local expected delivered dead
+  expected=$(grep -c '"fate":"deliver"' "$dir/ledger.ndjson" || true)
+  delivered=$(cat "$dir"/out/audit.ndjson* 2>/dev/null | wc -l)
+  dead=$(wc -l <"$dir/state/dead-letter/index.ndjson" 2>/dev/null || echo 0)
+  local reasons
+  reasons=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' "$dir/state/dead-letter/index.ndjson" 2>/dev/null |
+            sort | uniq -c | tr -s ' ' | tr '\n' ';' || true)
+  awk -v n="$name" -v wall="$wall" -v rss="$rss_kb" -v lim="$INFLIGHT_MB" -v exp="$expected" \
+      -v got="$delivered" -v dead="$dead" -v rc="$rc" -v why="$reasons" 'BEGIN {
+    bound = lim + 150
+    printf "%s: exit=%d seconds=%.1f peak_rss_mib=%.1f bound_mib=%d (max_inflight_bytes %d + 150) %s\n",
+      n, rc, wall, rss / 1024, bound, lim, (rss / 1024 <= bound ? "WITHIN" : "OVER")
+    printf "%s: records delivered=%d of %d deliverable; dead letters=%d (%s)\n", n, got, exp, dead, why
+  }'
+}
+
+echo "memory bound benchmark: $(nproc) cores, max_inflight_bytes ${INFLIGHT_MB} MiB"
+run_case bombs 4 1GiB --blobs 10 --records-per-blob 50 \
+  --content-types Audit.General,Audit.Exchange,Audit.SharePoint,Audit.AzureActiveDirectory \
+  --bomb-blobs 1 --bomb-mb "$BOMB_MB"
+run_case large 16 1GiB --tenants 4 --blobs 4 --records-per-blob 50 \
+  --content-types Audit.General,Audit.Exchange,Audit.SharePoint,Audit.AzureActiveDirectory \
+  --large-blob-mb "$LARGE_MB"

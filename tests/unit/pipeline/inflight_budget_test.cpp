@@ -1,0 +1,88 @@
+// InflightBudget's byte accounting while bodies arrive: grants within the budget, waits when
+// full, refuses a body that alone exceeds it, gives the head download priority and preempts the
+// youngest paused download only when nothing else can make room.
+#include "pipeline/inflight_budget.h"
+
+#include <gtest/gtest.h>
+
+namespace o365fwd {
+namespace {
+
+using Grant = BodyBudget::Grant;
+
+TEST(InflightBudget, CountsBytesWhileTheyArriveAndKeepsThemForTheBlob) {
+  InflightBudget budget(100, 4);
+  ASSERT_TRUE(budget.acquireSlot({}));
+  auto d = budget.startDownload();
+  EXPECT_EQ(d->grow(40), Grant::kGranted);
+  EXPECT_EQ(d->grow(30), Grant::kGranted);
+  EXPECT_EQ(budget.bytes(), 70u);
+  EXPECT_EQ(d->keep(), 70u);
+  d.reset();  // the download ends; the kept bytes stay until release()
+  EXPECT_EQ(budget.bytes(), 70u);
+  budget.release(70);
+  EXPECT_EQ(budget.bytes(), 0u);
+  EXPECT_EQ(budget.blobs(), 0u);
+  EXPECT_EQ(budget.peakBytes(), 70u);
+}
+
+TEST(InflightBudget, ABodyThatAloneExceedsTheBudgetIsRefused) {
+  InflightBudget budget(100, 4);
+  auto d = budget.startDownload();
+  EXPECT_EQ(d->grow(90), Grant::kGranted);
+  EXPECT_EQ(d->grow(11), Grant::kNever);
+  EXPECT_EQ(budget.bytes(), 90u);
+  d->discard();
+  EXPECT_EQ(budget.bytes(), 0u);
+}
+
+TEST(InflightBudget, WaitsWhileDownloadedBlobsHoldTheBudgetWithoutPreempting) {
+  InflightBudget budget(100, 4);
+  budget.addBytes(60);  // a downloaded blob its sinks have not taken yet
+  auto head = budget.startDownload();
+  auto young = budget.startDownload();
+  EXPECT_EQ(head->grow(20), Grant::kGranted);
+  EXPECT_EQ(young->grow(20), Grant::kGranted);
+  EXPECT_EQ(young->grow(10), Grant::kWait);
+  EXPECT_EQ(head->grow(10), Grant::kWait);  // room will come from the downloaded blob
+  EXPECT_FALSE(young->preempted());
+  budget.release(60);
+  EXPECT_EQ(young->grow(10), Grant::kWait);  // the head waits: younger downloads stand back
+  EXPECT_EQ(head->grow(10), Grant::kGranted);
+  EXPECT_EQ(young->grow(10), Grant::kGranted);
+  EXPECT_EQ(budget.preemptions(), 0u);
+}
+
+TEST(InflightBudget, PreemptsTheYoungestPausedDownloadWhenOnlyDownloadsHoldTheBudget) {
+  InflightBudget budget(100, 4);
+  auto head = budget.startDownload();
+  auto middle = budget.startDownload();
+  auto young = budget.startDownload();
+  EXPECT_EQ(head->grow(40), Grant::kGranted);
+  EXPECT_EQ(middle->grow(30), Grant::kGranted);
+  EXPECT_EQ(young->grow(30), Grant::kGranted);
+  EXPECT_EQ(middle->grow(5), Grant::kWait);
+  EXPECT_EQ(young->grow(5), Grant::kWait);
+  EXPECT_EQ(head->grow(5), Grant::kWait);  // deadlock otherwise: the youngest must give way
+  EXPECT_TRUE(young->preempted());
+  EXPECT_FALSE(middle->preempted());
+  EXPECT_EQ(head->grow(5), Grant::kWait);  // one preemption at a time
+  EXPECT_FALSE(middle->preempted());
+  young->discard();  // the transport aborted it
+  EXPECT_FALSE(young->preempted());
+  EXPECT_EQ(budget.bytes(), 70u);
+  EXPECT_EQ(head->grow(5), Grant::kGranted);
+  EXPECT_EQ(budget.preemptions(), 1u);
+}
+
+TEST(InflightBudget, DestroyingADownloadGivesBackWhatItHeld) {
+  InflightBudget budget(100, 4);
+  {
+    auto d = budget.startDownload();
+    EXPECT_EQ(d->grow(50), Grant::kGranted);
+  }
+  EXPECT_EQ(budget.bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace o365fwd
