@@ -51,7 +51,7 @@ PY
     >"$dir/run.out" 2>"$dir/run.err" || rc=$?
   kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; sim=""
   local wall rss_kb
-  read -r wall rss_kb <"$dir/time"
+  read -r wall rss_kb < <(tail -n 1 "$dir/time")
   local expected delivered dead
   expected=$(grep -c '"fate":"deliver"' "$dir/ledger.ndjson" || true)
   delivered=$(cat "$dir"/out/audit.ndjson* 2>/dev/null | wc -l)
@@ -59,12 +59,12 @@ PY
   local reasons
   reasons=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' "$dir/state/dead-letter/index.ndjson" 2>/dev/null |
             sort | uniq -c | tr -s ' ' | tr '\n' ';' || true)
-  awk -v n="$name" -v wall="$wall" -v rss="$rss_kb" -v lim="$INFLIGHT_MB" -v exp="$expected" \
+  awk -v n="$name" -v wall="$wall" -v rss="$rss_kb" -v lim="$INFLIGHT_MB" -v want="$expected" \
       -v got="$delivered" -v dead="$dead" -v rc="$rc" -v why="$reasons" 'BEGIN {
     bound = lim + 150
     printf "%s: exit=%d seconds=%.1f peak_rss_mib=%.1f bound_mib=%d (max_inflight_bytes %d + 150) %s\n",
       n, rc, wall, rss / 1024, bound, lim, (rss / 1024 <= bound ? "WITHIN" : "OVER")
-    printf "%s: records delivered=%d of %d deliverable; dead letters=%d (%s)\n", n, got, exp, dead, why
+    printf "%s: records delivered=%d of %d deliverable; dead letters=%d (%s)\n", n, got, want, dead, why
   }'
 }
 
