@@ -55,7 +55,7 @@ PY
   local expected delivered dead
   expected=$(grep -c '"fate":"deliver"' "$dir/ledger.ndjson" || true)
   delivered=$(cat "$dir"/out/audit.ndjson* 2>/dev/null | wc -l)
-  dead=$(wc -l <"$dir/state/dead-letter/index.ndjson" 2>/dev/null || echo 0)
+  dead=0; [ -f "$dir/state/dead-letter/index.ndjson" ] && dead=$(wc -l <"$dir/state/dead-letter/index.ndjson")
   local reasons
   reasons=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' "$dir/state/dead-letter/index.ndjson" 2>/dev/null |
             sort | uniq -c | tr -s ' ' | tr '\n' ';' || true)
