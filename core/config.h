@@ -56,6 +56,10 @@ struct CollectionConfig {
   // No byte received for this long aborts a transfer (token, API, blob), separately from the
   // total request_timeout.
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
+
+  // Deep sweep (late content): every sweep_interval each stream re-lists the whole retention
+  // older than its live listing; 0 disables it.
+  std::chrono::milliseconds sweep_interval{std::chrono::hours(1)};
 };
 
 enum class SinkType { kFile, kKafka, kSyslog };

@@ -237,6 +237,10 @@ void checkCollection(Checker& c, const CollectionConfig& k) {
   atLeast("stall_timeout", k.stall_timeout, seconds(1));
   atLeast("drain_timeout", k.drain_timeout, seconds(1));
   range("max_blob_attempts", k.max_blob_attempts, 1, 1000);
+  if (k.sweep_interval != milliseconds(0)) {  // 0 disables the deep sweep
+    atLeast("sweep_interval", k.sweep_interval, seconds(1));
+    tooLong("sweep_interval", k.sweep_interval);
+  }
   if (k.max_blob_size == 0) c.error("collection.max_blob_size", "must be more than 0, e.g. 1GiB");
   if (k.max_inflight_bytes == 0)
     c.error("collection.max_inflight_bytes", "must be more than 0, e.g. 512MiB");

@@ -36,7 +36,8 @@ const std::vector<std::string_view> kCollectionKeys = {"poll_interval",
                                                        "drain_timeout",
                                                        "lag_warning",
                                                        "lag_error",
-                                                       "stall_timeout"};
+                                                       "stall_timeout",
+                                                       "sweep_interval"};
 const std::vector<std::string_view> kFileSinkKeys = {"name", "type", "path", "max_size",
                                                      "max_files"};
 const std::vector<std::string_view> kKafkaSinkKeys = {"name",
@@ -130,6 +131,7 @@ void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionCon
   r.getDuration("lag_warning", c.lag_warning);
   r.getDuration("lag_error", c.lag_error);
   r.getDuration("stall_timeout", c.stall_timeout);
+  r.getDuration("sweep_interval", c.sweep_interval);
 }
 
 const std::vector<std::string_view>& keysOf(SinkType type) {

@@ -35,6 +35,7 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
   std::uint64_t n = 0;
   std::string_view unit;
   if (!splitNumber(trim(text), n, unit)) return std::nullopt;
+  if (unit.empty() && n == 0) return std::chrono::milliseconds(0);  // zero needs no unit
   std::uint64_t factor = 0;
   if (unit == "ms") factor = 1;
   else if (unit == "s") factor = 1000;

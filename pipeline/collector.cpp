@@ -69,7 +69,7 @@ void Collector::syncNow() {
 
 bool Collector::allStreamsFinished() const {
   for (const auto& [key, rt] : streams_)
-    if (!rt.finished) return false;
+    if (!rt.finished || !sweepSettled(rt)) return false;
   return true;
 }
 
@@ -88,6 +88,8 @@ CollectorResult Collector::run(std::stop_token stop) {
   for (int i = 0; i < workers; ++i)
     workers_.emplace_back([this](std::stop_token) { workerLoop(listing_stop_.get_token()); });
   retry_thread_ = std::jthread([this](std::stop_token) { retryLoop(hard_stop_.get_token()); });
+  if (sweepEnabled())
+    sweeper_ = std::jthread([this](std::stop_token) { sweepLoop(listing_stop_.get_token()); });
 
   {
     std::unique_lock lock(mu_);
@@ -99,6 +101,11 @@ CollectorResult Collector::run(std::stop_token stop) {
   CollectorResult result;
   std::lock_guard lock(mu_);
   for (const auto& [key, rt] : streams_) {
+    if (rt.sweep == StreamRuntime::Sweep::kGaveUp) {
+      result.complete = false;
+      result.problems.push_back(key.str() + ": the deep sweep did not complete (" +
+                                rt.sweep_problem + ")");
+    }
     if (rt.finished && rt.last_cycle_ok) continue;
     result.complete = false;
     result.problems.push_back(key.str() + ": " +
@@ -118,6 +125,7 @@ void Collector::shutdown() {
   }
   for (auto& t : listers_)
     if (t.joinable()) t.join();
+  if (sweeper_.joinable()) sweeper_.join();
   queue_.close();
   for (BlobTaskPtr& task : queue_.drain()) settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopped before download"));
   // 2. Drain: let workers finish the blobs they hold, and deliveries complete, until drain_timeout.
@@ -202,6 +210,13 @@ std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
   input.retention = options_.retention;
   input.retention_margin = options_.retention_margin;
   WindowPlan plan = planWindows(input);
+  if (!input.watermark && !plan.windows.empty() && sweepEnabled()) {
+    // The stream's first listing: the deep sweep never lists older content (initial_lookback).
+    if (Status s = store_.setSweepFloor(key, plan.windows.front().start); !s.ok())
+      log()->warn("Could not store where the stream's collection starts; the deep sweep may list "
+                  "older content. stream={} error={}",
+                  key.str(), s.error().describe());
+  }
   if (plan.unrecoverable_gap) {
     Error gap = Error::permanent(
         ErrorKind::kApi,
@@ -263,49 +278,21 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
     rt.subscription_ok = true;
   }
 
+  std::optional<WallTime> listed_before;  // blobs created before it are late (queueRefs)
+  if (auto wm = store_.watermark(key); wm.ok()) listed_before = *wm;
   auto on_page = [&](std::vector<ContentRef> refs) -> Status {
-    if (refs.empty()) return okStatus();
-    std::vector<std::string> ids;
-    ids.reserve(refs.size());
-    for (const ContentRef& r : refs) ids.push_back(r.content_id);
-    std::vector<bool> done(refs.size(), false);
-    if (!replay) {
-      auto d = store_.blobsDone(key, ids);
-      if (!d.ok()) return d.error();
-      done = std::move(*d);
-    }
-    WallTime server_now = clock_.wallNow() + rt.spec.source->clockSkew();
-    for (std::size_t i = 0; i < refs.size(); ++i) {
-      if (done[i]) continue;
-      auto task = std::make_shared<BlobTask>();
-      task->content = std::move(refs[i]);
-      task->cycle = cycle;
-      task->replay = replay;
-      task->delivered_to.assign(delivery_.sinkCount(), false);
-      cycle->addPending(task->content);
-      status_.update(key, [](StreamStatus& s) {
-        ++s.blobs_listed;
-        ++s.blobs_pending;
-      });
-      if (task->content.expiration <= server_now) {
-        log()->error("Blob expired before it could be fetched; its records are lost. stream={} content_id={} "
-                     "expired={}",
-                     key.str(), task->content.content_id, formatIsoMillis(task->content.expiration));
-        settle(task, BlobOutcome::kLost,
-               Error::permanent(ErrorKind::kApi, "content expired before it could be fetched", "expired"));
-        continue;
-      }
-      if (!queue_.push(task, stop)) {
-        settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopping"));
-        return Error::retryableError(ErrorKind::kCancelled, "stopping");
-      }
-    }
-    return okStatus();
+    return queueRefs(rt, cycle, std::move(refs), listed_before, stop);
   };
-
+  auto listing = [&](bool on) {
+    std::lock_guard lock(mu_);
+    rt.live_listing = on;
+    if (!on) wakeAll();
+  };
+  listing(true);
   for (const ListingWindow& window : planCycleWindows(rt)) {
     Status s = rt.spec.source->listWindow(key, window, on_page, stop);
     if (!s.ok()) {
+      listing(false);
       if (s.error().kind == ErrorKind::kCancelled || stop.stop_requested()) {
         cycle->listingFinished(false);
         committer_->touch(cycle);
@@ -317,8 +304,73 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
     cycle->windowListed(window.end);
     committer_->touch(cycle);
   }
+  listing(false);
   cycle->listingFinished(true);
   committer_->touch(cycle);
+}
+
+Status Collector::queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracker>& cycle,
+                            std::vector<ContentRef> refs, std::optional<WallTime> listed_before,
+                            std::stop_token stop) {
+  const StreamKey& key = rt.spec.key;
+  const bool replay = options_.mode == CollectorMode::kReplay;
+  if (refs.empty()) return okStatus();
+  std::vector<std::string> ids;
+  ids.reserve(refs.size());
+  for (const ContentRef& r : refs) ids.push_back(r.content_id);
+  std::vector<bool> done(refs.size(), false);
+  if (!replay) {
+    auto d = store_.blobsDone(key, ids);
+    if (!d.ok()) return d.error();
+    done = std::move(*d);
+  }
+  WallTime server_now = clock_.wallNow() + rt.spec.source->clockSkew();
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    if (done[i]) continue;
+    auto task = std::make_shared<BlobTask>();
+    task->content = std::move(refs[i]);
+    task->cycle = cycle;
+    task->replay = replay;
+    task->delivered_to.assign(delivery_.sinkCount(), false);
+    cycle->addPending(task->content);
+    // Lateness: measured once per blob (a blob listed again after a failure is not new).
+    const auto lateness =
+        std::chrono::duration_cast<std::chrono::milliseconds>(server_now - task->content.created);
+    bool first = false;
+    if (!replay) {
+      std::lock_guard lock(lateness_mu_);
+      first = first_listings_.firstTime(task->content.content_id);
+    }
+    const bool late = first && listed_before && task->content.created < *listed_before &&
+                      lateness > options_.collection.overlap;
+    if (late)
+      log()->info("Late blob: listed long after its creation, in a range listed before. stream={} "
+                  "content_id={} created={} lateness_s={}",
+                  key.str(), task->content.content_id, formatIsoMillis(task->content.created),
+                  std::chrono::duration_cast<std::chrono::seconds>(lateness).count());
+    status_.update(key, [&](StreamStatus& s) {
+      ++s.blobs_listed;
+      ++s.blobs_pending;
+      if (!first) return;
+      s.lateness.observe(lateness);
+      s.max_lateness_seconds = std::max<std::int64_t>(
+          s.max_lateness_seconds, std::chrono::duration_cast<std::chrono::seconds>(lateness).count());
+      if (late) ++s.late_blobs;
+    });
+    if (task->content.expiration <= server_now) {
+      log()->error("Blob expired before it could be fetched; its records are lost. stream={} content_id={} "
+                   "expired={}",
+                   key.str(), task->content.content_id, formatIsoMillis(task->content.expiration));
+      settle(task, BlobOutcome::kLost,
+             Error::permanent(ErrorKind::kApi, "content expired before it could be fetched", "expired"));
+      continue;
+    }
+    if (!queue_.push(task, stop)) {
+      settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopping"));
+      return Error::retryableError(ErrorKind::kCancelled, "stopping");
+    }
+  }
+  return okStatus();
 }
 
 void Collector::settle(const BlobTaskPtr& task, BlobOutcome outcome, std::optional<Error> error) {
@@ -517,6 +569,15 @@ void Collector::retryLoop(std::stop_token stop) {
 
 void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   const StreamKey& key = cycle->stream();
+  {
+    std::unique_lock lock(mu_);
+    auto it = streams_.find(key);
+    if (it != streams_.end() && it->second.sweep_cycle == cycle) {
+      lock.unlock();
+      onSweepFinished(it->second, cycle);
+      return;
+    }
+  }
   bool ok = cycle->listingComplete() && cycle->failed() == 0;
   WallTime now = clock_.wallNow();
   if (ok) {
@@ -539,6 +600,7 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
     if (std::all_of(streams_.begin(), streams_.end(), [](const auto& s) { return s.second.listed_once; }))
       for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
   }
+  if (ok) rt.ever_ok = true;
   bool permanent = !ok && rt.permanent_failure && !cycle->listingComplete();
   rt.permanent_failure = false;
   if (ok) rt.last_problem.clear();

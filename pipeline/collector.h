@@ -6,7 +6,9 @@
 //
 // Threads (all owned here, all stopped and joined by run()): lister threads (one cycle of one
 // stream at a time each), download workers (max_concurrent_downloads), one retry thread for
-// deliveries a sink could not take yet, and the Committer's thread.
+// deliveries a sink could not take yet, the Committer's thread, and one sweeper thread (the deep
+// sweep, collection.sweep_interval: one window at a time, only while no live listing of the
+// same tenant runs; pipeline/collector_sweep.cpp).
 //
 // Promises: nothing is skipped silently — every listed blob ends delivered, dead-lettered (kept on
 // disk), lost (expired at the API; counted and logged at ERROR) or failed for this cycle (listed
@@ -15,6 +17,7 @@
 // drain_timeout, sinks are flushed and the state is committed.
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +34,7 @@
 #include "pipeline/committer.h"
 #include "pipeline/content_source.h"
 #include "pipeline/dead_letter.h"
+#include "pipeline/deep_sweep.h"
 #include "pipeline/deduplicator.h"
 #include "pipeline/delivery.h"
 #include "pipeline/inflight_budget.h"
@@ -101,6 +105,23 @@ class Collector {
     bool permanent_failure = false;  // the last cycle failed on an error retrying cannot fix
     std::string last_problem;
     bool listed_once = false;  // a cycle of this run listed every window (Sink::everyStreamListed)
+
+    // Deep sweep (pipeline/collector_sweep.cpp). Guarded by mu_.
+    enum class Sweep { kUndecided, kIdle, kRunning, kDone, kGaveUp };
+    Sweep sweep = Sweep::kUndecided;  // kIdle: not due (rechecked); kDone: once mode, finished
+    bool ever_ok = false;             // a live cycle completed: the stream has a watermark
+    bool live_listing = false;        // a live cycle is listing now (the sweep waits)
+    bool sweep_loaded = false;        // last_sweep was read from the store
+    bool sweep_listing = false;       // the sweeper lists one of its windows now
+    std::optional<WallTime> last_sweep;
+    std::deque<ListingWindow> sweep_windows;  // still to list
+    std::shared_ptr<CycleTracker> sweep_cycle;
+    WallTime sweep_started{};    // local wall time, stored when the sweep completes
+    WallTime sweep_watermark{};  // blobs created before it were listed before: late
+    std::size_t sweep_window_count = 0;
+    int sweep_attempts = 0;
+    SteadyTime sweep_retry_at{};
+    std::string sweep_problem;
   };
 
   void listerLoop(std::stop_token stop);
@@ -121,6 +142,19 @@ class Collector {
   bool allStreamsFinished() const;
   void shutdown();
   void wakeAll();  // caller holds mu_
+  // Queues the refs of one listed page that are not done; measures their lateness. Blobs created
+  // before `listed_before` lie in a range listed completely before.
+  Status queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracker>& cycle,
+                   std::vector<ContentRef> refs, std::optional<WallTime> listed_before,
+                   std::stop_token stop);
+  // Deep sweep (pipeline/collector_sweep.cpp).
+  bool sweepEnabled() const;
+  bool sweepSettled(const StreamRuntime& rt) const;  // caller holds mu_
+  bool tenantListing(const std::string& tenant) const;  // caller holds mu_
+  void sweepLoop(std::stop_token stop);
+  void startSweep(StreamRuntime& rt, std::stop_token stop);
+  void listSweepWindow(StreamRuntime& rt, std::stop_token stop);
+  void onSweepFinished(StreamRuntime& rt, const std::shared_ptr<CycleTracker>& cycle);
 
   CollectorOptions options_;
   StateStore& store_;
@@ -150,6 +184,10 @@ class Collector {
   std::vector<std::jthread> listers_;
   std::vector<std::jthread> workers_;
   std::jthread retry_thread_;
+  std::jthread sweeper_;  // the deep sweep of every stream, one window at a time
+  std::optional<StreamKey> sweep_cursor_;  // round robin over the streams (guarded by mu_)
+  std::mutex lateness_mu_;
+  FirstListings first_listings_;  // guarded by lateness_mu_
 };
 
 }  // namespace o365fwd

@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 using std::chrono::duration_cast;
 using std::chrono::nanoseconds;
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr int kApplicationId = 0x6f333635;  // "o365", marks the file as ours
 constexpr std::size_t kMaxReasonBytes = 1024;
 constexpr auto kLostBlobMemory = std::chrono::hours(24 * 7);
@@ -102,6 +102,14 @@ CREATE TABLE IF NOT EXISTS sink_positions (
   position   TEXT NOT NULL,
   updated_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 3: deep sweep (collection.sweep_interval): last complete sweep and sweep floor per stream.
+    R"sql(
+CREATE TABLE IF NOT EXISTS stream_sweeps (
+  stream_id      INTEGER PRIMARY KEY REFERENCES streams (id),
+  last_sweep_ns  INTEGER,
+  sweep_floor_ns INTEGER
+);
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
@@ -345,6 +353,9 @@ class SqliteStateStore final : public StateStore {
   Result<int> recordBlobFailure(const ContentRef& content, std::string_view reason) override;
   Status prune(WallTime now, std::chrono::milliseconds dedup_window) override;
   Result<std::vector<StreamCounters>> counters() override;
+  Result<SweepRecord> sweepRecord(const StreamKey& stream) override;
+  Status recordSweep(const StreamKey& stream, WallTime started) override;
+  Status setSweepFloor(const StreamKey& stream, WallTime floor) override;
 
  private:
   struct Statements {
@@ -403,6 +414,9 @@ class SqliteStateStore final : public StateStore {
   Status faultAt(std::string_view point) const;
   Result<std::optional<std::int64_t>> findStream(const StreamKey& stream);
   Result<std::int64_t> streamIdForWrite(const StreamKey& stream);
+  // Deep sweep: sets one of its columns of the stream's row (creating the row) with `sql`.
+  Status writeSweepColumn(const StreamKey& stream, const char* sql, WallTime at,
+                          std::string_view doing);
   Status writeCommit(const std::vector<BlobCommit>& blobs, const std::vector<RecordKey>& keys,
                      const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
                      const std::vector<SinkPosition>& positions, WallTime now);
@@ -1064,6 +1078,83 @@ Status setSchemaVersionForTesting(const fs::path& state_dir, int version) {
           : Status(sqliteError(rc, sqlite3_errmsg(db), path, "setting the schema version"));
   sqlite3_close(db);
   return result;
+}
+
+Status createSchemaForTesting(const fs::path& state_dir, int version, const std::string& sql) {
+  if (version < 1 || version > kSchemaVersion)
+    return Error::permanent(ErrorKind::kInternal, "no such schema version");
+  const fs::path path = state_dir / "state.db";
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::string script = "BEGIN;";
+  for (int v = 0; v < version; ++v) script += kMigrations[v];
+  script += "UPDATE meta SET version = " + std::to_string(version) +
+            "; PRAGMA application_id = " + std::to_string(kApplicationId) + ";" + sql + "COMMIT;";
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr);
+  Status result = rc == SQLITE_OK ? okStatus()
+                                  : Status(sqliteError(rc, sqlite3_errmsg(db), path,
+                                                       "creating an old schema"));
+  sqlite3_close(db);
+  return result;
+}
+
+// --- Deep sweep (schema version 3) ---------------------------------------------------------
+// Rare calls (one per sweep and stream), so the statements are prepared per call.
+
+Result<SweepRecord> SqliteStateStore::sweepRecord(const StreamKey& stream) {
+  Serialized lock(*this);
+  return transact<SweepRecord>(false, "reading the sweep record", [&]() -> Result<SweepRecord> {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db_,
+                                "SELECT w.last_sweep_ns, w.sweep_floor_ns FROM streams s JOIN stream_sweeps w "
+                                "ON w.stream_id = s.id WHERE s.tenant = ?1 AND s.content_type = ?2",
+                                -1, &raw, nullptr);
+    Stmt stmt(raw);
+    if (rc != SQLITE_OK) return dbError(rc, "reading the sweep record of " + stream.str());
+    Call call(stmt);
+    call.bind(1, stream.tenant).bind(2, stream.content_type);
+    rc = call.step();
+    SweepRecord out;
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return dbError(rc, "reading the sweep record of " + stream.str());
+    if (!call.isNull(0)) out.last_sweep = fromNs(call.i64(0));
+    if (!call.isNull(1)) out.floor = fromNs(call.i64(1));
+    return out;
+  });
+}
+
+Status SqliteStateStore::writeSweepColumn(const StreamKey& stream, const char* sql, WallTime at,
+                                          std::string_view doing) {
+  Serialized lock(*this);
+  return transact<Unit>(true, doing, [&]() -> Status {
+    auto id = streamIdForWrite(stream);
+    if (!id) return id.error();
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    Stmt stmt(raw);
+    if (rc != SQLITE_OK) return dbError(rc, doing);
+    Call call(stmt);
+    call.bind(1, *id).bind(2, toNs(at));
+    if (rc = call.step(); rc != SQLITE_DONE) return dbError(rc, doing);
+    return okStatus();
+  });
+}
+
+Status SqliteStateStore::recordSweep(const StreamKey& stream, WallTime started) {
+  return writeSweepColumn(stream,
+                          "INSERT INTO stream_sweeps (stream_id, last_sweep_ns) VALUES (?1, ?2) "
+                          "ON CONFLICT (stream_id) DO UPDATE SET last_sweep_ns = ?2 "
+                          "WHERE last_sweep_ns IS NULL OR last_sweep_ns < ?2",
+                          started, "recording a sweep");
+}
+
+Status SqliteStateStore::setSweepFloor(const StreamKey& stream, WallTime floor) {
+  return writeSweepColumn(
+      stream,
+      "INSERT INTO stream_sweeps (stream_id, sweep_floor_ns) VALUES (?1, ?2) "
+      "ON CONFLICT (stream_id) DO UPDATE SET sweep_floor_ns = ?2 WHERE sweep_floor_ns IS NULL",
+      floor, "recording the sweep floor");
 }
 
 }  // namespace o365fwd

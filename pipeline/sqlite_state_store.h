@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -63,5 +64,10 @@ Result<std::unique_ptr<StateStore>> openSqliteStateStore(const std::filesystem::
 // Tests only: overwrites the schema version stored in <state_dir>/state.db, to reproduce a
 // database written by another o365fwd version. The store must not be open.
 Status setSchemaVersionForTesting(const std::filesystem::path& state_dir, int version);
+
+// Tests only: creates <state_dir>/state.db as an o365fwd of schema `version` wrote it, then runs
+// `sql` in the same transaction (rows of that schema). The directory must exist, the file not.
+Status createSchemaForTesting(const std::filesystem::path& state_dir, int version,
+                              const std::string& sql);
 
 }  // namespace o365fwd

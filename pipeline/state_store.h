@@ -52,6 +52,12 @@ struct StreamCounters {
   std::optional<WallTime> last_success;
 };
 
+// Deep-sweep bookkeeping of one stream (collection.sweep_interval, docs/STATE.md).
+struct SweepRecord {
+  std::optional<WallTime> last_sweep;  // when the last complete sweep started (local wall time)
+  std::optional<WallTime> floor;       // the stream's first listed instant; no sweep lists older
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -80,6 +86,13 @@ class StateStore {
   // Removes done blobs past their expiration and keys seen before now - dedup_window.
   virtual Status prune(WallTime now, std::chrono::milliseconds dedup_window) = 0;
   virtual Result<std::vector<StreamCounters>> counters() = 0;
+
+  // Deep sweep: what is stored for the stream (both empty for an unknown stream).
+  virtual Result<SweepRecord> sweepRecord(const StreamKey& stream) = 0;
+  // Stores the start of a completed sweep (a later value only; an older one is ignored).
+  virtual Status recordSweep(const StreamKey& stream, WallTime started) = 0;
+  // Stores the stream's sweep floor once; later calls keep the first value.
+  virtual Status setSweepFloor(const StreamKey& stream, WallTime floor) = 0;
 };
 
 // Opens (creating if needed) <state_dir>/state.db and takes <state_dir>/lock. Fails with a clear

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connector/content_ref.h"
+#include "pipeline/deep_sweep.h"
 #include "pipeline/state_store.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -50,6 +51,13 @@ struct StreamStatus {
 
   std::uint64_t dead_lettered_run = 0;  // this process: records or blobs written to dead letters
   std::uint64_t blobs_lost_run = 0;     // this process: blobs expired or gone at the API
+
+  // Late content and the deep sweep (this process; docs/STATUS.md).
+  std::uint64_t late_blobs = 0;  // first listed more than `overlap` after contentCreated
+  std::int64_t max_lateness_seconds = 0;  // of the blobs newly listed
+  LatenessHistogram lateness;             // of every newly listed blob
+  std::optional<WallTime> last_sweep;     // start of the last complete sweep (stored)
+  std::uint64_t sweeps_completed = 0;
 };
 
 // Copies what the state database persists for a stream (watermark, last success, persisted

@@ -65,6 +65,10 @@ void BlobStream::layOut() {
     m.expires_ms = m.created_ms + std::chrono::milliseconds(k.expiration).count();
     m.count = static_cast<std::uint32_t>(k.records_per_blob);
   }
+  for (const LateBlobs& late : k.late_blobs)  // chosen blobs: listable only `delay` late
+    for (size_t b = static_cast<size_t>(late.index);
+         b < std::min(n, static_cast<size_t>(late.index) + static_cast<size_t>(late.count)); ++b)
+      blobs_[b].visible_ms = blobs_[b].created_ms + std::chrono::milliseconds(late.delay).count();
   // Special blobs are chosen among those already created at the anchor ("past" blobs).
   std::vector<size_t> past;
   for (size_t b = 0; b < n; ++b)

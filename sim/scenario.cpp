@@ -101,7 +101,7 @@ Status applyKnobs(const Value& obj, const std::string& path, ContentKnobs& k) {
       {"blobs", "records_per_blob", "record_size", "span", "future_span", "late_visible_fraction",
        "late_visible_delay", "backfill_fraction", "duplicate_fraction", "large_blob_mb",
        "expired_fraction", "invalid_json_blobs", "invalid_json_fetches", "expiration",
-       "bomb_blobs", "bomb_mb"}));
+       "bomb_blobs", "bomb_mb", "late_blobs"}));
   TRY(readInt(obj, "blobs", path, k.blobs, 0, 10'000'000));
   TRY(readInt(obj, "records_per_blob", path, k.records_per_blob, 1, 1'000'000));
   TRY(readInt(obj, "record_size", path, k.record_size, 0, 16 << 20));
@@ -118,6 +118,23 @@ Status applyKnobs(const Value& obj, const std::string& path, ContentKnobs& k) {
   TRY(readDuration(obj, "expiration", path, k.expiration));
   TRY(readInt(obj, "bomb_blobs", path, k.bomb_blobs, 0, 1'000'000));
   TRY(readInt(obj, "bomb_mb", path, k.bomb_mb, 1, 1 << 24));
+  if (auto it = obj.FindMember("late_blobs"); it != obj.MemberEnd()) {
+    if (!it->value.IsArray())
+      return bad(path + ".late_blobs", "must be an array of {index, count, delay}");
+    k.late_blobs.clear();
+    for (rapidjson::SizeType i = 0; i < it->value.Size(); ++i) {
+      const Value& e = it->value[i];
+      const std::string at = path + ".late_blobs[" + std::to_string(i) + "]";
+      TRY(checkKeys(e, at, {"index", "count", "delay"}));
+      if (!e.HasMember("index") || !e.HasMember("delay"))
+        return bad(at, "needs \"index\" and \"delay\"");
+      LateBlobs late;
+      TRY(readInt(e, "index", at, late.index, 0, 10'000'000));
+      TRY(readInt(e, "count", at, late.count, 1, 10'000'000));
+      TRY(readDuration(e, "delay", at, late.delay));
+      k.late_blobs.push_back(late);
+    }
+  }
   return okStatus();
 }
 

@@ -27,6 +27,14 @@ const char* toString(SubscriptionState s);
 
 using Seconds = std::chrono::seconds;
 
+// Chosen blobs listed late: blobs index .. index+count-1 (0 = the oldest) become listable only
+// `delay` after their contentCreated, in their original window (late_blobs knob).
+struct LateBlobs {
+  int index = 0;
+  int count = 1;
+  Seconds delay{std::chrono::hours(1)};
+};
+
 // What one (tenant, content type) stream holds. See docs/SIMULATOR.md for each knob.
 struct ContentKnobs {
   int blobs = 20;  // blobs over [start - span, start + future_span)
@@ -46,6 +54,7 @@ struct ContentKnobs {
 
   int bomb_blobs = 0;      // gzip bombs: blobs whose gzip body expands to bomb_mb of zeros
   int bomb_mb = 10 * 1024;  // decoded size of each bomb
+  std::vector<LateBlobs> late_blobs;  // chosen blobs listed late (after late_visible_fraction)
 };
 
 struct AppConfig {

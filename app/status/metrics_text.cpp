@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -240,6 +241,43 @@ void sinkMetrics(std::string& out, const StatusReport& r) {
              "Kafka producers re-created after a fatal error.", &SinkReport::restarts, "kafka");
 }
 
+// Late content: a counter per stream, the lateness histogram per content type (summed over the
+// tenants: 12 series per content type however many tenants), the last sweep per stream.
+void lateMetrics(std::string& out, const StatusReport& r) {
+  streamCounter(out, r, "o365fwd_late_blobs_total",
+                "Blobs first listed more than `overlap` after their contentCreated, in a range "
+                "listed before (this process).",
+                &StreamReport::late_blobs);
+  {
+    const char* name = "o365fwd_blob_lateness_seconds";
+    out += "# HELP o365fwd_blob_lateness_seconds Time from a blob's contentCreated to its first "
+           "listing, per newly listed blob (this process).\n# TYPE o365fwd_blob_lateness_seconds "
+           "histogram\n";
+    std::map<std::string, LatenessHistogram> by_type;
+    for (const StreamReport& s : r.streams) by_type[s.content_type].add(s.lateness);
+    for (const auto& [type, h] : by_type) {
+      const std::string label = "content_type=\"" + escapeLabel(type) + "\"";
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < h.counts.size(); ++i) {
+        cumulative += h.counts[i];
+        const std::string le = i < kLatenessBoundsSeconds.size()
+                                   ? std::to_string(kLatenessBoundsSeconds[i])
+                                   : std::string("+Inf");
+        out += std::string(name) + "_bucket{" + label + ",le=\"" + le + "\"} " +
+               std::to_string(cumulative) + "\n";
+      }
+      out += std::string(name) + "_sum{" + label + "} " + number(h.sum_seconds) + "\n";
+      out += std::string(name) + "_count{" + label + "} " + std::to_string(h.count) + "\n";
+    }
+  }
+  {
+    Family f(out, "o365fwd_last_sweep_timestamp_seconds", "gauge",
+             "When the stream's last complete deep sweep started.");
+    for (const StreamReport& s : r.streams)
+      if (s.last_sweep) f.add(streamLabels(s), epochSeconds(*s.last_sweep));
+  }
+}
+
 }  // namespace
 
 std::string renderMetrics(const StatusReport& r) {
@@ -262,6 +300,7 @@ std::string renderMetrics(const StatusReport& r) {
   Family(out, "o365fwd_collector_inflight_bytes", "gauge",
          "Bytes of downloaded blobs not yet committed.")
       .add({}, r.inflight_bytes);
+  lateMetrics(out, r);
   return redactSecrets(out);  // label values carry API and sink names
 }
 

@@ -78,6 +78,25 @@ void stream(W& w, const StreamReport& s) {
   error(w, s.last_error);
   count(w, "records_without_id", s.records_without_id);
   count(w, "records_invalid_utf8", s.records_invalid_utf8);
+  count(w, "late_blobs", s.late_blobs);
+  w.Key("max_lateness_seconds");
+  w.Int64(s.max_lateness_seconds);
+  w.Key("lateness");  // non-cumulative counts per bucket (bounds in seconds; the last is +Inf)
+  w.StartObject();
+  w.Key("bounds_seconds");
+  w.StartArray();
+  for (std::int64_t b : kLatenessBoundsSeconds) w.Int64(b);
+  w.EndArray();
+  w.Key("counts");
+  w.StartArray();
+  for (std::uint64_t c : s.lateness.counts) w.Uint64(c);
+  w.EndArray();
+  w.Key("sum_seconds");
+  w.Double(s.lateness.sum_seconds);
+  count(w, "count", s.lateness.count);
+  w.EndObject();
+  time(w, "last_sweep", s.last_sweep);
+  count(w, "sweeps_completed", s.sweeps_completed);
   w.EndObject();
 }
 
@@ -269,6 +288,27 @@ Result<StatusReport> statusFromJson(std::string_view json) {
     s.last_error = r.lastError(v, at);
     s.records_without_id = r.u64(v, "records_without_id", at);
     s.records_invalid_utf8 = r.u64(v, "records_invalid_utf8", at);
+    // Late content and the deep sweep: absent in documents of older versions.
+    if (v.HasMember("late_blobs")) s.late_blobs = r.u64(v, "late_blobs", at);
+    if (auto m = v.FindMember("max_lateness_seconds"); m != v.MemberEnd() && m->value.IsInt64())
+      s.max_lateness_seconds = m->value.GetInt64();
+    if (auto h = v.FindMember("lateness"); h != v.MemberEnd() && h->value.IsObject()) {
+      auto c = h->value.FindMember("counts");
+      if (c != h->value.MemberEnd() && c->value.IsArray() &&
+          c->value.Size() == s.lateness.counts.size()) {
+        for (rapidjson::SizeType i = 0; i < c->value.Size(); ++i)
+          s.lateness.counts[i] = c->value[i].IsUint64() ? c->value[i].GetUint64() : 0;
+      } else {
+        r.problem = at + ".lateness.counts is not an array of " +
+                    std::to_string(s.lateness.counts.size()) + " counts";
+      }
+      if (auto sum = h->value.FindMember("sum_seconds");
+          sum != h->value.MemberEnd() && sum->value.IsNumber())
+        s.lateness.sum_seconds = sum->value.GetDouble();
+      s.lateness.count = r.u64(h->value, "count", at + ".lateness");
+    }
+    s.last_sweep = r.when(v, "last_sweep", at);
+    if (v.HasMember("sweeps_completed")) s.sweeps_completed = r.u64(v, "sweeps_completed", at);
     report.streams.push_back(std::move(s));
   }
   for (const auto& v : sinks->value.GetArray()) {

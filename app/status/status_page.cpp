@@ -79,6 +79,7 @@ td.error .code{font-family:monospace;font-weight:600}td.error .at{display:block;
     tr.appendChild(el('td', 'num duplicates', s.duplicates_dropped));
     tr.appendChild(el('td', 'num without-id', s.records_without_id));
     tr.appendChild(el('td', 'num invalid-utf8', s.records_invalid_utf8));
+    tr.appendChild(el('td', 'num late', s.late_blobs || 0));
     tr.appendChild(errorCell(s.last_error));
     return tr;
   }
@@ -174,6 +175,7 @@ std::string streamRow(const StreamReport& s) {
   row += cell("num duplicates", std::to_string(s.duplicates_dropped));
   row += cell("num without-id", std::to_string(s.records_without_id));
   row += cell("num invalid-utf8", std::to_string(s.records_invalid_utf8));
+  row += cell("num late", std::to_string(s.late_blobs));
   row += errorCell(s.last_error);
   return row + "</tr>\n";
 }
@@ -211,7 +213,7 @@ std::string renderStatusPage(const StatusReport& report) {
       "<h2>Streams</h2>\n<table id=\"streams\"><thead><tr><th>Tenant</th><th>Content type</th>"
       "<th>State</th><th>Last collected</th><th>Lag</th><th>Records forwarded</th>"
       "<th>Pending blobs</th><th>Duplicates dropped</th><th>Without Id</th><th>Invalid UTF-8</th>"
-      "<th>Last error</th></tr></thead>\n"
+      "<th>Late blobs</th><th>Last error</th></tr></thead>\n"
       "<tbody id=\"streams-body\">\n";
   for (const StreamReport& s : report.streams) page += streamRow(s);
   page +=

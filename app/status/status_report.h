@@ -46,6 +46,13 @@ struct StreamReport {
   // Records the API should not send, forwarded as they are (this process).
   std::uint64_t records_without_id = 0;    // no Id, an empty one or one that is not a string
   std::uint64_t records_invalid_utf8 = 0;  // bytes that are not well-formed UTF-8
+
+  // Late content and the deep sweep (this process, except last_sweep: stored).
+  std::uint64_t late_blobs = 0;
+  std::int64_t max_lateness_seconds = 0;
+  LatenessHistogram lateness;
+  std::optional<WallTime> last_sweep;
+  std::uint64_t sweeps_completed = 0;
 };
 
 struct SinkReport {

@@ -79,6 +79,21 @@ std::string displayState(const StreamReport& s) {
   return capitalized(s.state);
 }
 
+// Late content and the deep sweep (live only: this process's figures); nothing before either.
+static std::string lateContentTable(const StatusReport& r) {
+  bool any = false;
+  for (const StreamReport& s : r.streams) any = any || s.late_blobs > 0 || s.last_sweep;
+  if (r.source != "live" || !any) return "";
+  std::vector<Row> rows{{"TENANT", "CONTENT TYPE", "LATE BLOBS", "MAX LATENESS", "LAST SWEEP"}};
+  for (const StreamReport& s : r.streams)
+    rows.push_back({s.tenant, s.content_type, groupedCount(s.late_blobs),
+                    s.max_lateness_seconds > 0
+                        ? humanDuration(std::chrono::seconds(s.max_lateness_seconds))
+                        : "-",
+                    s.last_sweep ? ago(s.last_sweep, r.generated_at) : "never"});
+  return "\nLate content (this run; docs/STATUS.md):\n" + table(rows);
+}
+
 std::string renderStatusTable(const StatusReport& r) {
   std::string out;
   if (r.source == "live") {
@@ -109,6 +124,7 @@ std::string renderStatusTable(const StatusReport& r) {
       out += s.tenant + "/" + s.content_type + ": forwarded " + groupedCount(s.records_without_id) +
              " record(s) without Id and " + groupedCount(s.records_invalid_utf8) +
              " with invalid UTF-8 (as they came; docs/STATE.md)\n";
+  out += lateContentTable(r);
   if (r.source == "live") {
     out += "\nSinks:\n";
     std::vector<Row> sinks{

@@ -26,7 +26,8 @@ class MemoryStateStore final : public StateStore {
     kRecordLostBlob,
     kRecordBlobFailure,
     kPrune,
-    kCounters
+    kCounters,
+    kSweep  // sweepRecord, recordSweep, setSweepFloor
   };
 
   Result<std::optional<WallTime>> watermark(const StreamKey& stream) override {
@@ -122,6 +123,28 @@ class MemoryStateStore final : public StateStore {
     return out;
   }
 
+  Result<SweepRecord> sweepRecord(const StreamKey& stream) override {
+    std::lock_guard lock(mu_);
+    if (auto e = injected(Method::kSweep)) return *e;
+    auto it = streams_.find(stream);
+    return it == streams_.end() ? SweepRecord{} : it->second.sweep;
+  }
+  Status recordSweep(const StreamKey& stream, WallTime started) override {
+    std::lock_guard lock(mu_);
+    if (auto e = injected(Method::kSweep)) return *e;
+    auto& last = streams_[stream].sweep.last_sweep;
+    if (!last || *last < started) last = started;
+    ++sweeps_recorded_;
+    return okStatus();
+  }
+  Status setSweepFloor(const StreamKey& stream, WallTime floor) override {
+    std::lock_guard lock(mu_);
+    if (auto e = injected(Method::kSweep)) return *e;
+    auto& f = streams_[stream].sweep.floor;
+    if (!f) f = floor;
+    return okStatus();
+  }
+
   // --- test hooks ---
   // The next `times` calls of `method` fail with `error` (and change nothing).
   void failNext(Method method, Error error, int times = 1) {
@@ -154,12 +177,17 @@ class MemoryStateStore final : public StateStore {
     std::lock_guard lock(mu_);
     return commit_calls_;
   }
+  int sweepsRecorded() const {
+    std::lock_guard lock(mu_);
+    return sweeps_recorded_;
+  }
 
  private:
   struct Stream {
     std::optional<WallTime> watermark;
     std::map<std::string, WallTime> done;  // content id -> expiration
     StreamCounters counters;
+    SweepRecord sweep;
   };
 
   std::optional<Error> injected(Method method) {
@@ -177,6 +205,7 @@ class MemoryStateStore final : public StateStore {
   std::map<Method, std::pair<Error, int>> failures_to_inject_;
   int keys_seen_calls_ = 0;
   int commit_calls_ = 0;
+  int sweeps_recorded_ = 0;
 };
 
 }  // namespace o365fwd::testing

@@ -208,6 +208,23 @@ TEST(ConfigCheck, CollectionRanges) {
   EXPECT_EQ(c.errorCount(), 9) << all(c);
 }
 
+TEST(ConfigCheck, SweepIntervalDefaultsToAnHourZeroDisablesAndItIsRangeChecked) {
+  EXPECT_EQ(load("").config.collection.sweep_interval, std::chrono::hours(1));
+  LoadedConfig off = load("", "collection:\n  sweep_interval: 0\n");
+  EXPECT_EQ(off.errorCount(), 0) << all(off);
+  EXPECT_EQ(off.config.collection.sweep_interval, std::chrono::milliseconds(0));
+  LoadedConfig set = load("", "collection:\n  sweep_interval: 30m\n");
+  EXPECT_EQ(set.config.collection.sweep_interval, std::chrono::minutes(30));
+  EXPECT_EQ(messageAt(load("", "collection:\n  sweep_interval: 500ms\n"), "collection.sweep_interval"),
+            "500ms is too short; use at least 1s");
+  EXPECT_TRUE(contains(
+      messageAt(load("", "collection:\n  sweep_interval: 8d\n"), "collection.sweep_interval"),
+      "more than 7d"));
+  EXPECT_FALSE(
+      messageAt(load("", "collection:\n  sweep_interval: soon\n"), "collection.sweep_interval")
+          .empty());
+}
+
 TEST(ConfigCheck, FileSinkNeedsAPath) {
   LoadedConfig c = load("", "", "  - type: file\n    name: second\n");
   EXPECT_TRUE(contains(messageAt(c, "sinks[1].path"), "is required"));

@@ -14,6 +14,7 @@ TEST(Units, ParsesDurationsInEveryUnit) {
   EXPECT_EQ(parseDuration("12h"), milliseconds(12 * 3'600'000LL));
   EXPECT_EQ(parseDuration("7d"), milliseconds(7 * 86'400'000LL));
   EXPECT_EQ(parseDuration("0s"), milliseconds(0));
+  EXPECT_EQ(parseDuration("0"), milliseconds(0)) << "zero needs no unit (sweep_interval: 0)";
   EXPECT_EQ(parseDuration(" 30s "), milliseconds(30'000));
 }
 

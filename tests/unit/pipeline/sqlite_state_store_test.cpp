@@ -500,5 +500,58 @@ TEST_F(SqliteStateStoreTest, AnotherProgramsSqliteDatabaseIsRefused) {
   EXPECT_THAT(store.error().message, HasSubstr("an SQLite database of another program"));
 }
 
+
+TEST_F(SqliteStateStoreTest, SweepRecordRoundTripsKeepsTheFirstFloorAndNeverMovesBack) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto empty = store->sweepRecord(kExchange);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->last_sweep);
+  EXPECT_FALSE(empty->floor);
+  ASSERT_TRUE(store->setSweepFloor(kExchange, kT0 - hours(24)).ok());
+  ASSERT_TRUE(store->setSweepFloor(kExchange, kT0 - hours(2)).ok());  // ignored: set once
+  ASSERT_TRUE(store->recordSweep(kExchange, kT0).ok());
+  ASSERT_TRUE(store->recordSweep(kExchange, kT0 - hours(1)).ok());  // ignored: older
+  store.reset();
+  store = open();
+  ASSERT_TRUE(store);
+  auto got = store->sweepRecord(kExchange);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->last_sweep, kT0);
+  EXPECT_EQ(got->floor, kT0 - hours(24));
+  auto other = store->sweepRecord(kSharePoint);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->last_sweep);
+}
+
+TEST_F(SqliteStateStoreTest, AVersionOneDatabaseIsMigratedKeepingItsStreamsAndBlobs) {
+  ASSERT_TRUE(open());  // creates the private directory
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(stateDir() / (std::string("state.db") + suffix));
+  const std::int64_t wm_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 kT0.time_since_epoch())
+                                 .count();
+  ASSERT_TRUE(createSchemaForTesting(
+                  stateDir(), 1,
+                  "INSERT INTO streams (id, tenant, content_type, watermark_ns, blobs_done) VALUES "
+                  "(1, 'contoso', 'Audit.Exchange', " +
+                      std::to_string(wm_ns) +
+                      ", 1); INSERT INTO done_blobs VALUES (1, 'b1', 0, 9000000000000000000);")
+                  .ok());
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto wm = store->watermark(kExchange);
+  ASSERT_TRUE(wm.ok());
+  EXPECT_EQ(*wm, kT0);
+  auto done = store->blobsDone(kExchange, {"b1", "b2"});
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(*done, (std::vector<bool>{true, false}));
+  auto sweep = store->sweepRecord(kExchange);
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_FALSE(sweep->last_sweep) << "a migrated stream has never been swept";
+  EXPECT_FALSE(sweep->floor);
+  ASSERT_TRUE(store->recordSweep(kExchange, kT0).ok());
+  EXPECT_EQ(store->sweepRecord(kExchange)->last_sweep, kT0);
+}
+
 }  // namespace
 }  // namespace o365fwd

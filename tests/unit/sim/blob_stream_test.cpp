@@ -301,5 +301,27 @@ TEST(DataSetTest, LedgerListsEveryUniqueRecordOfEveryStream) {
   EXPECT_NE(ledger.find("\"fate\":\"deliver\""), std::string::npos);
 }
 
+TEST(BlobStreamTest, ChosenLateBlobsAreListableOnlyAfterTheirDelayInTheirOwnWindow) {
+  ContentKnobs k;
+  k.blobs = 20;
+  k.span = std::chrono::hours(24 * 6);
+  k.late_blobs = {{2, 1, std::chrono::hours(2)}, {10, 2, std::chrono::hours(20)},
+                  {19, 5, std::chrono::hours(24 * 5)}};  // 19..23: only 19 exists
+  ContentKnobs on_time = k;
+  on_time.late_blobs.clear();
+  BlobStream plain(params(1, on_time));
+  BlobStream s(params(1, k));
+  ASSERT_EQ(s.size(), 20u);
+  std::map<size_t, std::int64_t> want = {
+      {2, 2 * 3600'000LL}, {10, 20 * 3600'000LL}, {11, 20 * 3600'000LL}, {19, 5 * 86400'000LL}};
+  for (size_t i = 0; i < s.size(); ++i) {
+    EXPECT_EQ(s.blob(i).created_ms, plain.blob(i).created_ms) << "same window as without delay";
+    EXPECT_EQ(s.contentId(i), plain.contentId(i));
+    auto it = want.find(i);
+    EXPECT_EQ(s.blob(i).visible_ms - s.blob(i).created_ms, it == want.end() ? 0 : it->second)
+        << "blob " << i;
+  }
+}
+
 }  // namespace
 }  // namespace o365fwd::sim

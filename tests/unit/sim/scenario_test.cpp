@@ -64,6 +64,26 @@ TEST(ScenarioTest, ContentKnobsApplyStarThenTypeThenTenant) {
   EXPECT_EQ(subs[*contentTypeIndex("Audit.General")], SubscriptionState::kDisabledByAdmin);
 }
 
+TEST(ScenarioTest, LateBlobsListChosenBlobsWithTheirDelays) {
+  auto cfg = parseScenario(
+      R"({"content":{"Audit.Exchange":{"late_blobs":[{"index":3,"delay":"2h"},)"
+      R"({"index":7,"count":2,"delay":"5d"}]}}})");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  const auto& late = cfg->tenants[0].content[*contentTypeIndex("Audit.Exchange")].late_blobs;
+  ASSERT_EQ(late.size(), 2u);
+  EXPECT_EQ(late[0].index, 3);
+  EXPECT_EQ(late[0].count, 1);
+  EXPECT_EQ(late[0].delay, std::chrono::hours(2));
+  EXPECT_EQ(late[1].count, 2);
+  EXPECT_EQ(late[1].delay, std::chrono::hours(24 * 5));
+  EXPECT_TRUE(cfg->tenants[0].content[*contentTypeIndex("DLP.All")].late_blobs.empty());
+  auto missing = parseScenario(R"({"content":{"*":{"late_blobs":[{"index":1}]}}})");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("content.*.late_blobs[0]"), std::string::npos)
+      << missing.error().message;
+  EXPECT_FALSE(parseScenario(R"({"content":{"*":{"late_blobs":[{"index":-1,"delay":"1h"}]}}})").ok());
+}
+
 TEST(ScenarioTest, RejectsUnknownKeysWithTheirPath) {
   auto cfg = parseScenario(R"({"content":{"*":{"blobz":1}}})");
   ASSERT_FALSE(cfg.ok());

@@ -1,0 +1,253 @@
+// The deep sweep of the Collector (collection.sweep_interval; design in docs/STATE.md, "Deep
+// sweep"). One sweeper thread serves every stream: it starts a stream's sweep when one is due
+// (the last complete one started sweep_interval ago, as stored in the state database), then lists
+// the sweep's windows one at a time, round robin over the streams, and only while no live cycle of
+// the same tenant is listing. So a live listing waits for at most the one sweep window in flight,
+// and every sweep request goes through the tenant's own request budget (the ContentSource's rate
+// limiter). Blobs found are queued like live ones; done blobs are skipped (queueRefs).
+#include <algorithm>
+
+#include "core/logging.h"
+#include "core/time_format.h"
+#include "pipeline/collector.h"
+
+namespace o365fwd {
+namespace {
+
+std::shared_ptr<spdlog::logger> log() {
+  return getLogger("pipeline.sweep");
+}
+
+}  // namespace
+
+bool Collector::sweepEnabled() const {
+  return options_.mode != CollectorMode::kReplay &&
+         options_.collection.sweep_interval > std::chrono::milliseconds(0);
+}
+
+bool Collector::sweepSettled(const StreamRuntime& rt) const {
+  using S = StreamRuntime::Sweep;
+  if (!sweepEnabled() || !rt.last_cycle_ok) return true;
+  return (rt.sweep == S::kIdle && rt.sweep_loaded) || rt.sweep == S::kDone ||
+         rt.sweep == S::kGaveUp;
+}
+
+bool Collector::tenantListing(const std::string& tenant) const {
+  for (const auto& [key, rt] : streams_)
+    if (key.tenant == tenant && rt.live_listing) return true;
+  return false;
+}
+
+void Collector::sweepLoop(std::stop_token stop) {
+  using S = StreamRuntime::Sweep;
+  const bool once = options_.mode != CollectorMode::kDaemon;
+  while (!stop.stop_requested()) {
+    StreamRuntime* start = nullptr;
+    StreamRuntime* list = nullptr;
+    {
+      std::unique_lock lock(mu_);
+      const SteadyTime now = clock_.steadyNow();
+      const WallTime wall = clock_.wallNow();
+      // Round robin: begin after the stream served last.
+      std::vector<StreamRuntime*> order;
+      auto first = sweep_cursor_ ? streams_.upper_bound(*sweep_cursor_) : streams_.begin();
+      for (auto it = first; it != streams_.end(); ++it) order.push_back(&it->second);
+      for (auto it = streams_.begin(); it != first; ++it) order.push_back(&it->second);
+      for (StreamRuntime* rt : order) {
+        if (!rt->ever_ok || now < rt->sweep_retry_at) continue;
+        if (rt->sweep == S::kRunning) {
+          if (!rt->sweep_listing && !rt->sweep_windows.empty() &&
+              !tenantListing(rt->spec.key.tenant)) {
+            list = rt;
+            break;
+          }
+          continue;
+        }
+        if (rt->sweep == S::kDone || rt->sweep == S::kGaveUp) continue;
+        if (once && rt->sweep == S::kIdle && rt->sweep_loaded) continue;  // decided: not due
+        if (!rt->sweep_loaded ||
+            sweepDue(rt->last_sweep, wall, options_.collection.sweep_interval)) {
+          start = rt;
+          break;
+        }
+      }
+      if (!start && !list) {
+        std::uint64_t seen = wakeups_;
+        cv_.wait_for(lock, stop, std::chrono::milliseconds(200), [&] { return wakeups_ != seen; });
+        continue;
+      }
+      StreamRuntime* picked = start ? start : list;
+      sweep_cursor_ = picked->spec.key;
+      if (list) list->sweep_listing = true;
+      if (start) start->sweep = S::kRunning;  // no windows yet: nobody lists it meanwhile
+    }
+    if (start)
+      startSweep(*start, stop);
+    else
+      listSweepWindow(*list, stop);
+  }
+}
+
+void Collector::startSweep(StreamRuntime& rt, std::stop_token stop) {
+  using S = StreamRuntime::Sweep;
+  const StreamKey& key = rt.spec.key;
+  const WallTime wall = clock_.wallNow();
+  auto record = store_.sweepRecord(key);
+  auto watermark = store_.watermark(key);
+  auto retry_later = [&](const std::string& why) {
+    log()->warn("Could not start the deep sweep; trying again later. stream={} error={}", key.str(),
+                why);
+    std::lock_guard lock(mu_);
+    rt.sweep = S::kUndecided;
+    rt.sweep_retry_at = clock_.steadyNow() + std::chrono::seconds(30);
+    if (options_.mode != CollectorMode::kDaemon &&
+        ++rt.sweep_attempts >= options_.once_max_cycles) {
+      rt.sweep = S::kGaveUp;
+      rt.sweep_problem = why;
+    }
+  };
+  if (!record.ok()) return retry_later(record.error().describe());
+  if (!watermark.ok()) return retry_later(watermark.error().describe());
+  if (!*watermark) return retry_later("the stream has no watermark yet");
+  const bool due = sweepDue(record->last_sweep, wall, options_.collection.sweep_interval);
+  if (record->last_sweep)
+    status_.update(key, [&](StreamStatus& s) { s.last_sweep = record->last_sweep; });
+  if (!due || stop.stop_requested()) {
+    std::lock_guard lock(mu_);
+    rt.sweep_loaded = true;
+    rt.last_sweep = record->last_sweep;
+    rt.sweep = S::kIdle;
+    wakeAll();
+    return;
+  }
+  SweepPlanInput input;
+  input.watermark = **watermark;
+  input.floor = record->floor;
+  input.overlap = options_.collection.overlap;
+  input.server_now = wall + rt.spec.source->clockSkew();
+  input.retention = options_.retention;
+  input.retention_margin = options_.retention_margin;
+  std::vector<ListingWindow> windows = planSweep(input);
+  auto cycle = std::make_shared<CycleTracker>(key, clock_.steadyNow());
+  log()->info("Deep sweep started. stream={} windows={} from={} to={}", key.str(), windows.size(),
+              windows.empty() ? "-" : formatIsoMillis(windows.front().start),
+              windows.empty() ? "-" : formatIsoMillis(windows.back().end));
+  {
+    std::lock_guard lock(mu_);
+    rt.sweep_loaded = true;
+    rt.last_sweep = record->last_sweep;
+    rt.sweep_windows.assign(windows.begin(), windows.end());
+    rt.sweep_window_count = windows.size();
+    rt.sweep_cycle = cycle;
+    rt.sweep_started = wall;
+    rt.sweep_watermark = **watermark;
+  }
+  if (windows.empty()) {  // nothing older than the live listing (a young stream)
+    cycle->listingFinished(true);
+    committer_->touch(cycle);
+  }
+}
+
+void Collector::listSweepWindow(StreamRuntime& rt, std::stop_token stop) {
+  const StreamKey& key = rt.spec.key;
+  ListingWindow window;
+  std::shared_ptr<CycleTracker> cycle;
+  WallTime listed_before;
+  {
+    std::lock_guard lock(mu_);
+    window = rt.sweep_windows.front();
+    cycle = rt.sweep_cycle;
+    listed_before = rt.sweep_watermark;
+  }
+  Status s = rt.spec.source->listWindow(
+      key, window,
+      [&](std::vector<ContentRef> refs) {
+        return queueRefs(rt, cycle, std::move(refs), listed_before, stop);
+      },
+      stop);
+  bool finished_listing = false;
+  bool gave_up = false;
+  {
+    std::lock_guard lock(mu_);
+    rt.sweep_listing = false;
+    if (s.ok()) {
+      rt.sweep_windows.pop_front();
+      finished_listing = rt.sweep_windows.empty();
+    } else if (s.error().kind == ErrorKind::kCancelled || stop.stop_requested()) {
+      gave_up = true;
+    } else {
+      ++rt.sweep_attempts;
+      rt.sweep_retry_at =
+          clock_.steadyNow() + backoffDelay(options_.cycle_backoff, rt.sweep_attempts - 1, random_);
+      if (options_.mode != CollectorMode::kDaemon && rt.sweep_attempts >= options_.once_max_cycles)
+        gave_up = true;
+    }
+    wakeAll();
+  }
+  if (!s.ok() && s.error().kind != ErrorKind::kCancelled)
+    log()->warn("Deep sweep: listing a window failed; it is listed again later. stream={} error={}",
+                key.str(), s.error().describe());
+  if (finished_listing || gave_up) {
+    if (gave_up && !s.ok()) {
+      std::lock_guard lock(mu_);
+      rt.sweep_problem = s.error().describe();
+    }
+    cycle->listingFinished(finished_listing);
+    committer_->touch(cycle);
+  }
+}
+
+void Collector::onSweepFinished(StreamRuntime& rt, const std::shared_ptr<CycleTracker>& cycle) {
+  using S = StreamRuntime::Sweep;
+  const StreamKey& key = rt.spec.key;
+  const bool ok = cycle->listingComplete() && cycle->failed() == 0;
+  WallTime started;
+  std::size_t windows = 0;
+  {
+    std::lock_guard lock(mu_);
+    started = rt.sweep_started;
+    windows = rt.sweep_window_count;
+  }
+  bool stored = false;
+  if (ok) {
+    Status s = store_.recordSweep(key, started);
+    stored = s.ok();
+    if (!stored)
+      log()->warn("Could not store the sweep time; the next start sweeps again. stream={} error={}",
+                  key.str(), s.error().describe());
+    status_.update(key, [&](StreamStatus& st) {
+      st.last_sweep = started;
+      ++st.sweeps_completed;
+    });
+    log()->info(
+        "Deep sweep complete. stream={} windows={} blobs_queued={} elapsed_ms={}", key.str(),
+        windows, cycle->listed(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steadyNow() - cycle->started())
+            .count());
+  } else {
+    log()->warn("Deep sweep incomplete; it starts again. stream={} failed_blobs={} listed={}",
+                key.str(), cycle->failed(), cycle->listingComplete() ? "yes" : "no");
+  }
+  std::lock_guard lock(mu_);
+  rt.sweep_cycle.reset();
+  rt.sweep_windows.clear();
+  const bool once = options_.mode != CollectorMode::kDaemon;
+  if (ok) {
+    rt.last_sweep = started;
+    rt.sweep_attempts = 0;
+    rt.sweep = once ? S::kDone : S::kIdle;
+  } else if (rt.sweep != S::kGaveUp) {
+    ++rt.sweep_attempts;
+    rt.sweep_retry_at =
+        clock_.steadyNow() + backoffDelay(options_.cycle_backoff, rt.sweep_attempts - 1, random_);
+    rt.sweep = S::kUndecided;
+    if (once && (rt.sweep_attempts >= options_.once_max_cycles || draining_.load())) {
+      rt.sweep = S::kGaveUp;
+      if (rt.sweep_problem.empty())
+        rt.sweep_problem = std::to_string(cycle->failed()) + " blob(s) could not be delivered";
+    }
+  }
+  wakeAll();
+}
+
+}  // namespace o365fwd
