@@ -36,7 +36,9 @@ TEST(PlanSweep, CoversTheRetentionOlderThanTheLiveListingInWindowsOfAtMostADay) 
   for (std::size_t i = 0; i < windows.size(); ++i) {
     EXPECT_LE(windows[i].end - windows[i].start, hours(24));
     EXPECT_LT(windows[i].start, windows[i].end);
-    if (i > 0) EXPECT_EQ(windows[i].start, windows[i - 1].end);
+    if (i > 0) {
+      EXPECT_EQ(windows[i].start, windows[i - 1].end);
+    }
   }
   EXPECT_EQ(windows.size(), 7u);  // 6 d 11 h 45 min in ≤ 24 h windows
 }

@@ -28,7 +28,7 @@ TEST(MetricsText, FollowsTheExpositionFormat) {
   const std::regex sample(
       R"re(^(o365fwd_[a-z0-9_]+)(\{([a-z_]+="([^"\\\n]|\\\\|\\"|\\n)*")(,[a-z_]+="([^"\\\n]|\\\\|\\"|\\n)*")*\})? -?[0-9.e+]+$)re");
   std::map<std::string, int> help, type;
-  std::set<std::string> sampled;
+  std::set<std::string> sampled, histograms;
   for (const std::string& line : lines(text)) {
     std::smatch m;
     if (line.rfind("# HELP ", 0) == 0) {
@@ -37,7 +37,8 @@ TEST(MetricsText, FollowsTheExpositionFormat) {
       std::string name = line.substr(7, line.find(' ', 7) - 7);
       ++type[name];
       std::string kind = line.substr(line.rfind(' ') + 1);
-      EXPECT_TRUE(kind == "counter" || kind == "gauge") << line;
+      EXPECT_TRUE(kind == "counter" || kind == "gauge" || kind == "histogram") << line;
+      if (kind == "histogram") histograms.insert(name);
       if (kind == "counter")
         EXPECT_TRUE(name.ends_with("_total")) << name;
       else
@@ -49,7 +50,14 @@ TEST(MetricsText, FollowsTheExpositionFormat) {
   }
   for (const auto& [name, n] : help) EXPECT_EQ(n, 1) << name;
   for (const auto& [name, n] : type) EXPECT_EQ(n, 1) << name;
-  for (const std::string& name : sampled) EXPECT_EQ(type.count(name), 1u) << name << " has no TYPE";
+  for (std::string name : sampled) {
+    // A histogram's samples are <family>_bucket, _sum and _count.
+    for (const char* suffix : {"_bucket", "_sum", "_count"})
+      if (name.ends_with(suffix) &&
+          histograms.count(name.substr(0, name.size() - std::string(suffix).size())))
+        name.resize(name.size() - std::string(suffix).size());
+    EXPECT_EQ(type.count(name), 1u) << name << " has no TYPE";
+  }
 }
 
 TEST(MetricsText, HasTheFiguresTheIssueAsksFor) {
