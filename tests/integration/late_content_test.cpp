@@ -68,12 +68,15 @@ void moveSimClock(const SimProcess& sim, std::chrono::seconds skew) {
   ASSERT_EQ(r.status, 200) << r.body;
 }
 
-std::string healthUrl(ChildProcess& daemon) {
-  if (!daemon.waitForStderr("Health endpoint listening. url=", 30s)) return "";
-  std::smatch m;
-  std::string text = daemon.stderrText();
-  std::regex re(R"(Health endpoint listening\. url=(http://\S+))");
-  return std::regex_search(text, m, re) ? m[1].str() : "";
+// The health endpoint's URL as the daemon publishes it in <state_dir>/health.url (port 0).
+std::string healthUrl(const ForwarderHarness& fwd, ChildProcess& daemon) {
+  if (!daemon.waitForStderr("Health endpoint listening.", 30s)) return "";
+  std::string url;
+  for (int i = 0; i < 100 && url.empty(); ++i) {  // written right after that line
+    std::ifstream(fwd.stateDir() / "health.url") >> url;
+    if (url.empty()) std::this_thread::sleep_for(100ms);
+  }
+  return url;
 }
 
 // late_blobs of the Exchange stream in /status (-1 when not readable).
@@ -96,7 +99,7 @@ TEST(LateContent, DaemonDeliversBlobsTwoHoursTwentyHoursAndFiveDaysLateExactlyOn
   ASSERT_EQ(expected, static_cast<std::size_t>(kBlobs * kRecordsPerBlob));
   ForwarderHarness fwd(*sim, dir, options(true));
   auto daemon = fwd.startDaemon();
-  const std::string url = healthUrl(*daemon);
+  const std::string url = healthUrl(fwd, *daemon);
   ASSERT_FALSE(url.empty()) << daemon->stderrText();
 
   ASSERT_TRUE(fwd.waitForLines(expected - kLateRecords, 60s)) << daemon->stderrText();
