@@ -229,7 +229,10 @@ int runCollection(const CollectionRequest& request) {
     if (positions.ok())
       for (const SinkPosition& p : *positions)
         if (p.sink == sc.name) position = p.position;
-    if (positions.ok()) (*sink)->recoverFrom(position, config.collection.max_inflight_bytes);
+    // Not for replay: it writes every record of its window again, by design, so records found
+    // after the last commit must not stand in for them.
+    if (positions.ok() && request.mode != CollectorMode::kReplay)
+      (*sink)->recoverFrom(position, config.collection.max_inflight_bytes);
     if (Status s = (*sink)->start(); !s.ok())
       log->warn("Sink {} is not ready yet ({}); deliveries are retried until it is", sc.name,
                 s.error().describe());
