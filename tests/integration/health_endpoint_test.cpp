@@ -29,15 +29,6 @@ std::size_t deliverable(const SimProcess& sim) {
   return n;
 }
 
-// The URL the daemon logged, e.g. "http://127.0.0.1:41234".
-std::string healthUrl(ChildProcess& daemon) {
-  if (!daemon.waitForStderr("Health endpoint listening. url=", 30s)) return "";
-  std::smatch m;
-  std::string text = daemon.stderrText();
-  std::regex re(R"(Health endpoint listening\. url=(http://\S+))");
-  return std::regex_search(text, m, re) ? m[1].str() : "";
-}
-
 rapidjson::Document statusOf(const std::string& url, std::vector<std::string> headers = {}) {
   rapidjson::Document doc;
   HttpResult r = httpRequest("GET", url + "/status", "", std::move(headers));
@@ -94,7 +85,7 @@ TEST(HealthEndpoint, StatusMetricsSyncAndStatusCommandFollowTheDaemon) {
   const std::size_t expected = deliverable(*sim);
   ASSERT_GT(expected, 0u);
   auto daemon = fwd.startDaemon();
-  const std::string url = healthUrl(*daemon);
+  const std::string url = waitForHealthUrl(*daemon, 30s);
   ASSERT_FALSE(url.empty()) << daemon->stderrText();
 
   EXPECT_EQ(httpRequest("GET", url + "/livez").status, 200);
@@ -228,7 +219,7 @@ TEST(HealthEndpoint, NonLoopbackAddressRequiresTheToken) {
   o.health_yaml = "  listen: 0.0.0.0:0\n  token_file: " + token_file.string() + "\n";
   ForwarderHarness fwd(*sim, dir, o);
   auto daemon = fwd.startDaemon();
-  std::string url = healthUrl(*daemon);
+  std::string url = waitForHealthUrl(*daemon, 30s);
   ASSERT_FALSE(url.empty()) << daemon->stderrText();
   url = "http://127.0.0.1:" + url.substr(url.rfind(':') + 1);
   EXPECT_EQ(httpRequest("GET", url + "/livez").status, 200);

@@ -113,14 +113,6 @@ class HungServer {
   std::thread thread_;
 };
 
-std::string healthUrl(ChildProcess& daemon) {
-  if (!daemon.waitForStderr("Health endpoint listening. url=", 30s)) return "";
-  std::smatch m;
-  std::string text = daemon.stderrText();
-  std::regex re(R"(Health endpoint listening\. url=(http://\S+))");
-  return std::regex_search(text, m, re) ? m[1].str() : "";
-}
-
 // Every stream of /status has last_error.code "timeout" (and is not "starting").
 bool allStreamsTimedOut(const std::string& url, std::string* last_body) {
   HttpResult r = httpRequest("GET", url + "/status");
@@ -151,7 +143,7 @@ void expectReported(const std::string& login_url, const std::string& api_url,
   o.api_url = api_url;
   ForwarderHarness fwd(*sim, dir, o);
   auto daemon = fwd.startDaemon();
-  const std::string url = healthUrl(*daemon);
+  const std::string url = waitForHealthUrl(*daemon, 30s);
   ASSERT_FALSE(url.empty()) << daemon->stderrText();
 
   // Within 2 × stall timeout of the first request, plus generous slack for a loaded machine.

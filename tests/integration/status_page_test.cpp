@@ -64,14 +64,6 @@ bool staleBannerShown(const std::string& dom) {
 }
 
 // The daemon's health URL from its "Health endpoint listening. url=..." log line.
-std::string healthUrl(ChildProcess& daemon) {
-  if (!daemon.waitForStderr("Health endpoint listening. url=", 60s)) return "";
-  std::string err = daemon.stderrText();
-  auto b = err.find("Health endpoint listening. url=") + 31;
-  auto e = err.find_first_of(" \t\r\n\"", b);
-  return err.substr(b, e == std::string::npos ? std::string::npos : e - b);
-}
-
 // Polls /status until `done(document)` holds; false after 90 s.
 template <typename Pred>
 bool waitForStatus(const std::string& url, Pred done, std::string* last_body) {
@@ -126,7 +118,7 @@ class StatusPageTest : public ::testing::Test {
     options.health_yaml = "  listen: 127.0.0.1:0\n";
     fwd_ = std::make_unique<ForwarderHarness>(*sim_, dir_, options);
     daemon_ = fwd_->startDaemon();
-    url_ = healthUrl(*daemon_);
+    url_ = waitForHealthUrl(*daemon_, 30s);
     ASSERT_EQ(url_.rfind("http://127.0.0.1:", 0), 0u) << "no health URL; stderr:\n"
                                                       << daemon_->stderrText();
   }
