@@ -93,9 +93,21 @@ void Committer::loop(std::stop_token) {
         getLogger("pipeline.committer")->warn("Pruning the state failed: {}", s.error().describe());
       next_prune_ = clock_.steadyNow() + options_.prune_interval;
     }
-    std::lock_guard lock(mu_);
-    if (stopping_ && queue_.empty() && touched_.empty()) return;
+    {
+      std::lock_guard lock(mu_);
+      if (!(stopping_ && queue_.empty() && touched_.empty())) continue;
+    }
+    commitFinalPositions(give_up.get_token());
+    return;
   }
+}
+
+void Committer::commitFinalPositions(std::stop_token stop) {
+  std::vector<SinkPosition> positions;
+  for (Sink* sink : sinks_)
+    if (auto p = sink->durablePosition({})) positions.push_back({sink->name(), std::move(*p)});
+  if (positions.empty() || positions == last_positions_) return;
+  if (commitWithRetry({}, {}, positions, stop)) last_positions_ = std::move(positions);
 }
 
 bool Committer::writeDeadLetters(BlobTask& task, std::uint64_t& written) {
@@ -126,6 +138,7 @@ bool Committer::commitWithRetry(const std::vector<BlobCommit>& commits,
   for (int attempt = 0;; ++attempt) {
     Status s = store_.commit(commits, watermarks, positions, clock_.wallNow());
     if (s.ok()) {
+      if (!positions.empty()) last_positions_ = positions;
       std::lock_guard lock(mu_);
       ++commits_;
       return true;

@@ -66,6 +66,11 @@ class Committer {
   bool commitWithRetry(const std::vector<BlobCommit>& commits,
                        const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
                        const std::vector<SinkPosition>& positions, std::stop_token stop);
+  // On the way out: stores the sinks' positions when they moved since the last commit (a run
+  // whose last blobs were committed while the file sink's position was still held where its
+  // recovery started would otherwise leave it there, and the next start would read the whole
+  // tail again).
+  void commitFinalPositions(std::stop_token stop);
 
   CommitterOptions options_;
   StateStore& store_;
@@ -73,6 +78,7 @@ class Committer {
   InflightBudget& budget_;
   StatusBoard& status_;
   DeadLetterWriter& dead_letters_;
+  std::vector<SinkPosition> last_positions_;  // committer thread only
   std::vector<Sink*> sinks_;
   Clock& clock_;
   Random& random_;

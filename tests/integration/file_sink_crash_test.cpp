@@ -127,5 +127,26 @@ TEST(FileSinkCrash, TenSigkillsLeaveNoMissingAndNoDuplicateLines) {
   RecordProperty("recovered", static_cast<int>(recovered));
 }
 
+// A clean `run --once` stores the file sink's position at its end, even when its last blobs were
+// committed while the position was still held where recovery started: the next start reads
+// nothing back, and `replay` afterwards writes its window again.
+TEST(FileSinkCrash, ACleanRunStoresItsEndSoTheNextStartReadsNothingBack) {
+  TempDir dir;
+  auto sim = SimProcess::start({"--blobs", "4", "--records-per-blob", "20"}, dir);
+  ASSERT_TRUE(sim);
+  ForwarderHarness fwd(*sim, dir);
+  RunOutcome first = fwd.runOnce();
+  ASSERT_EQ(first.exit_code, 0) << first.stderr_text;
+  const std::size_t written = fwd.outputLines().size();
+  ASSERT_GT(written, 0u);
+
+  RunOutcome second = fwd.runOnce();
+  ASSERT_EQ(second.exit_code, 0) << second.stderr_text;
+  EXPECT_NE(second.stderr_text.find("files=0 bytes=0 lines=0 keys=0"), std::string::npos)
+      << second.stderr_text;
+  EXPECT_EQ(recoveredKeys(second.stderr_text), 0u);
+  EXPECT_EQ(fwd.outputLines().size(), written);
+}
+
 }  // namespace
 }  // namespace o365fwd::testing
