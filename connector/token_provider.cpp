@@ -128,6 +128,8 @@ TokenInfo decodeTokenClaims(const std::string& token) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(payload->data(), payload->size());
   if (doc.HasParseError() || !doc.IsObject()) return info;
+  info.readable = true;
+  info.delegated = doc.HasMember("scp");
   auto str = [&](const char* name) -> std::string {
     auto it = doc.FindMember(name);
     return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : std::string();

@@ -70,6 +70,10 @@ struct TokenInfo {
   std::string tenant_id;  // tid
   std::string app_id;     // appid (v1 tokens) or azp (v2)
   std::vector<std::string> roles;
+  // Microsoft documents access tokens as opaque to clients; proxies and test servers issue
+  // opaque ones. readable: a JWT whose payload is a JSON object; delegated: it carries `scp`.
+  bool readable = false;
+  bool delegated = false;
 };
 
 class TokenProvider {

@@ -1,11 +1,8 @@
 #include "app/validate/validate_access.h"
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 
 #include "app/validate/check_steps.h"
-#include "core/crypto.h"
 
 namespace o365fwd {
 namespace {
@@ -49,19 +46,6 @@ void startEach(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t,
 }
 
 }  // namespace
-
-TokenClaims readClaims(const std::string& token) {
-  TokenClaims out;
-  size_t a = token.find('.'), b = a == std::string::npos ? a : token.find('.', a + 1);
-  if (b == std::string::npos) return out;
-  auto payload = crypto::base64UrlDecode(std::string_view(token).substr(a + 1, b - a - 1));
-  if (!payload.ok()) return out;
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(payload->data(), payload->size());
-  out.readable = !doc.HasParseError() && doc.IsObject();
-  out.delegated = out.readable && doc.HasMember("scp");
-  return out;
-}
 
 std::string subscriptionRemedy(const Error& e) {
   if (e.code == "AF10001")
@@ -108,11 +92,11 @@ void checkPermissionsFromRoles(ValidationContext& ctx, const TenantConfig& t, co
 
 // No roles to read (an opaque token, or none granted): the API's answer to subscriptions/list
 // decides. AF10001 means no consent; success means the API accepts the token.
-void checkPermissionsFromApi(ValidationContext& ctx, const TenantConfig& t, TokenClaims claims,
+void checkPermissionsFromApi(ValidationContext& ctx, const TenantConfig& t, const TokenInfo& info,
                              const Result<std::vector<SubscriptionInfo>>& list, bool& ok) {
   Timer timer(ctx.clock);
   CheckResult c = make("permissions", t.name);
-  std::string token = claims.readable ? "the token carries no roles" : "opaque access token";
+  std::string token = info.readable ? "the token carries no roles" : "opaque access token";
   if (list.ok()) {
     c.detail = token + "; the API accepts it (subscriptions/list answered)";
     if (std::find(t.content_types.begin(), t.content_types.end(), "DLP.All") !=
@@ -121,7 +105,7 @@ void checkPermissionsFromApi(ValidationContext& ctx, const TenantConfig& t, Toke
   } else if (list.error().code == "AF10001") {
     ok = false;
     c.code = "AF10001";
-    if (claims.delegated)
+    if (info.delegated)
       fail(c,
            "the token carries delegated permissions (scp), no application roles, and the API "
            "answered AF10001",

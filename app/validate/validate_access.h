@@ -16,14 +16,6 @@
 
 namespace o365fwd {
 
-// What the access token itself says, when it says anything: Microsoft documents access tokens
-// as opaque to clients, and proxies and test servers issue opaque ones.
-struct TokenClaims {
-  bool readable = false;   // a JWT whose payload is a JSON object
-  bool delegated = false;  // carries delegated scopes (`scp`)
-};
-TokenClaims readClaims(const std::string& token);
-
 using SubscriptionList = Result<std::vector<SubscriptionInfo>>;
 
 // The token's roles decide: ActivityFeed.Read (sets ok = false when missing), ReadDlp for DLP.All.
@@ -31,7 +23,7 @@ void checkPermissionsFromRoles(ValidationContext& ctx, const TenantConfig& t, co
                                bool& ok);
 // No roles to read: the API's answer to subscriptions/list decides (AF10001 = no consent, sets
 // ok = false; success passes; anything else is a skip left to the subscription check).
-void checkPermissionsFromApi(ValidationContext& ctx, const TenantConfig& t, TokenClaims claims,
+void checkPermissionsFromApi(ValidationContext& ctx, const TenantConfig& t, const TokenInfo& info,
                              const SubscriptionList& list, bool& ok);
 // One "subscription" check per content type from `list`; the enabled ones go into `enabled`.
 // A failed list (other than 404) sets ok = false.

@@ -164,9 +164,8 @@ void checkTenants(ValidationContext& ctx) {
       continue;
     }
     TokenInfo info = tr->tokens->info().value_or(TokenInfo{});
-    TokenClaims claims = readClaims(*token);
     std::string roles = !info.roles.empty() ? join(info.roles)
-                        : claims.readable   ? std::string("none")
+                        : info.readable     ? std::string("none")
                                             : std::string("not readable (opaque token)");
     c.detail = "token acquired in " + timer.ms() + ", expires " + formatApiTime(info.expires_at) +
                "Z, roles " + roles;
@@ -179,7 +178,7 @@ void checkTenants(ValidationContext& ctx) {
       list = tr->subscriptions->list(stop.get_token());
     } else {
       list = tr->subscriptions->list(stop.get_token());
-      checkPermissionsFromApi(ctx, t, claims, list, ok);
+      checkPermissionsFromApi(ctx, t, info, list, ok);
       if (!ok) continue;
     }
     std::set<std::string> enabled;
