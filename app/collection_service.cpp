@@ -108,6 +108,7 @@ Result<std::unique_ptr<HealthServer>> startHealthServer(const HealthConfig& heal
   HealthHandlers handlers;
   handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
   handlers.sync_now = [&collector] { collector.syncNow(); };
+  handlers.metrics_detail = health.metrics_detail;
   return HealthServer::start(std::move(options), std::move(handlers));
 }
 

@@ -72,8 +72,8 @@ std::vector<std::string> changesNeedingRestart(const Config& running, const Conf
   for (std::size_t i = 0; sinks_same && i < running.sinks.size(); ++i)
     sinks_same = sameSink(running.sinks[i], reloaded.sinks[i]);
   if (!sinks_same) changes.push_back("sinks");
-  if (std::tie(running.health.listen, running.health.token_file) !=
-      std::tie(reloaded.health.listen, reloaded.health.token_file))
+  if (std::tie(running.health.listen, running.health.token_file, running.health.metrics_detail) !=
+      std::tie(reloaded.health.listen, reloaded.health.token_file, reloaded.health.metrics_detail))
     changes.push_back("health");
   if (running.log.format != reloaded.log.format) changes.push_back("log.format");
   return changes;

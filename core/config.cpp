@@ -23,6 +23,15 @@ const char* toString(SinkType type) {
   return "file";
 }
 
+const char* toString(MetricsDetail detail) {
+  switch (detail) {
+    case MetricsDetail::kStream: return "stream";
+    case MetricsDetail::kTenant: return "tenant";
+    case MetricsDetail::kTotal: return "total";
+  }
+  return "stream";
+}
+
 std::string defaultLoginUrl(Cloud cloud) {
   switch (cloud) {
     case Cloud::kCommercial:

@@ -112,9 +112,14 @@ struct SinkConfig {
   int line = 0;
 };
 
+// How finely /metrics breaks figures down (docs/STATUS.md "Metrics detail").
+enum class MetricsDetail { kStream, kTenant, kTotal };
+
 struct HealthConfig {
   std::string listen = "127.0.0.1:9465";  // empty = no health server
   std::string token_file;                 // required for a non-loopback listen address
+
+  MetricsDetail metrics_detail = MetricsDetail::kStream;
 };
 
 struct LogConfig {
@@ -134,6 +139,7 @@ struct Config {
 
 const char* toString(Cloud cloud);
 const char* toString(SinkType type);
+const char* toString(MetricsDetail detail);  // "stream" | "tenant" | "total"
 // Default hosts of a cloud: login (token) and API (resource) base URLs, no trailing slash.
 std::string defaultLoginUrl(Cloud cloud);
 std::string defaultApiUrl(Cloud cloud);

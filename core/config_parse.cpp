@@ -53,7 +53,7 @@ const std::vector<std::string_view> kSyslogSinkKeys = {
     "name",     "type",        "address",          "transport", "format",  "facility",
     "severity", "hostname",    "app_name",         "sd_id",     "ca_file", "cert_file",
     "key_file", "server_name", "max_message_size", "oversize"};
-const std::vector<std::string_view> kHealthKeys = {"listen", "token_file"};
+const std::vector<std::string_view> kHealthKeys = {"listen", "token_file", "metrics_detail"};
 const std::vector<std::string_view> kLogKeys = {"level", "format"};
 
 const Names<Cloud> kClouds = {{"commercial", Cloud::kCommercial},
@@ -70,6 +70,9 @@ const Names<SyslogTransport> kTransports = {{"tcp", SyslogTransport::kTcp},
                                             {"relp", SyslogTransport::kRelp}};
 const Names<SyslogFormat> kFormats = {{"rfc5424", SyslogFormat::kRfc5424},
                                       {"rfc3164", SyslogFormat::kRfc3164}};
+const Names<MetricsDetail> kMetricsDetails = {{"stream", MetricsDetail::kStream},
+                                              {"tenant", MetricsDetail::kTenant},
+                                              {"total", MetricsDetail::kTotal}};
 const Names<OversizePolicy> kOversize = {{"dead_letter", OversizePolicy::kDeadLetter},
                                          {"truncate", OversizePolicy::kTruncate}};
 const Names<int> kFacilities = {{"kern", 0},    {"user", 1},    {"mail", 2},      {"daemon", 3},
@@ -241,6 +244,7 @@ void parseRoot(ConfigIssues& issues, const ConfigNode& root, Config& config) {
     MapReader r(issues, *h, "health", "health", kHealthKeys);
     r.getString("listen", config.health.listen);
     r.getString("token_file", config.health.token_file);
+    r.getEnum("metrics_detail", kMetricsDetails, config.health.metrics_detail, "metrics detail");
   }
   if (const ConfigNode* l = top.find("log")) {
     MapReader r(issues, *l, "log", "log", kLogKeys);

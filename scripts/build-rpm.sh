@@ -105,6 +105,8 @@ expect "sysusers.d entry" ' /usr/lib/sysusers.d/o365fwd.conf$'
 expect "tmpfiles.d entry" ' /usr/lib/tmpfiles.d/o365fwd.conf$'
 expect "license" ' l /usr/share/licenses/o365fwd/LICENSE$'
 expect "docs" ' d /usr/share/doc/o365fwd/INSTALL.md$'
+expect "alerting rules" ' /usr/share/o365fwd/prometheus/o365fwd-alerts.yml$'
+expect "dashboard" ' /usr/share/o365fwd/grafana/o365fwd-dashboard.json$'
 
 # 5. Scriptlets: present and valid sh.
 scripts_ok=1

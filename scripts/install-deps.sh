@@ -15,6 +15,8 @@ PACKAGES=(
   chromium fonts-dejavu-core
   # benchmarks (/usr/bin/time) and packaging
   time rpm rpmlint systemd
+  # promtool checks the shipped alerting rules and dashboard queries (scripts/check-monitoring.sh)
+  prometheus python3
   # the real Kafka broker of the integration tests (scripts/install-kafka.sh fetches its jars)
   openjdk-17-jre-headless maven
 )

@@ -139,7 +139,8 @@ HealthAnswer HealthRoutes::render(HealthView view, bool pretty, const StatusRepo
     case HealthView::kLive: return answer(200, kText, "ok\n");
     case HealthView::kReady: return answer(r.ready ? 200 : 503, kText, readiness(r));
     case HealthView::kStatus: return answer(200, kJson, statusToJson(r, pretty));
-    case HealthView::kMetrics: return answer(200, kMetricsContentType, renderMetrics(r));
+    case HealthView::kMetrics:
+      return answer(200, kMetricsContentType, renderMetrics(r, handlers_.metrics_detail));
     case HealthView::kPage: {
       HealthAnswer a = answer(200, "text/html; charset=utf-8", renderStatusPage(r));
       a.headers.emplace_back(

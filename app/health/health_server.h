@@ -20,6 +20,7 @@
 #include <string>
 
 #include "app/status/status_report.h"
+#include "core/config.h"
 #include "core/result.h"
 #include "core/secret.h"
 
@@ -42,6 +43,8 @@ struct HealthServerOptions {
 struct HealthHandlers {
   std::function<StatusReport()> snapshot;  // required
   std::function<void()> sync_now;          // POST /sync; 503 when empty
+
+  MetricsDetail metrics_detail = MetricsDetail::kStream;  // of /metrics (health.metrics_detail)
 };
 
 class HealthServer {

@@ -6,12 +6,13 @@
 #include <utility>
 #include <vector>
 
+#include "app/status/metrics_groups.h"
 #include "core/redact.h"
 
 namespace o365fwd {
 namespace {
 
-using Labels = std::vector<std::pair<const char*, std::string>>;
+using Labels = MetricLabels;
 
 std::string escapeLabel(const std::string& value) {
   std::string out;
@@ -93,14 +94,146 @@ const char* endpointLabel(ApiCall call) {
   return "other";
 }
 
-Labels streamLabels(const StreamReport& s) {
-  return {{"tenant", s.tenant}, {"content_type", s.content_type}};
+// Whole seconds: a second is as fine as any of these timestamps is meant, and shorter.
+std::uint64_t unixSeconds(WallTime t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
 }
 
-void streamCounter(std::string& out, const StatusReport& r, const char* name, const char* help,
-                   std::uint64_t StreamReport::*field) {
+using Groups = std::vector<StreamGroup>;
+
+void groupCounter(std::string& out, const Groups& groups, const char* name, const char* help,
+                  std::uint64_t StreamGroup::*field) {
   Family f(out, name, "counter", help);
-  for (const StreamReport& s : r.streams) f.add(streamLabels(s), s.*field);
+  for (const StreamGroup& g : groups) f.add(g.labels, g.*field);
+}
+
+void groupTimestamp(std::string& out, const Groups& groups, const char* name, const char* help,
+                    std::optional<WallTime> StreamGroup::*field) {
+  Family f(out, name, "gauge", help);
+  for (const StreamGroup& g : groups)
+    if (g.*field) f.add(g.labels, unixSeconds(*(g.*field)));
+}
+
+// The four figures kept at the finest detail: state, lag, records forwarded, last success.
+void coreMetrics(std::string& out, const StatusReport& r, const Groups& groups) {
+  {
+    Family f(out, "o365fwd_streams", "gauge", "Streams (tenant x content type) in each state.");
+    const Groups all = groupStreams(r.streams, StreamGrouping::kTotal);
+    for (std::size_t i = 0; i < kStreamStates.size(); ++i)
+      f.add({{"state", kStreamStates[i]}}, all.front().states[i]);
+  }
+  {
+    Family f(out, "o365fwd_stream_state", "gauge",
+             "Streams not collecting, by state (starting, error, disabled); 1 per stream at "
+             "stream detail. Active streams have no series: see o365fwd_streams.");
+    for (const StreamGroup& g : groups)
+      for (std::size_t i = 1; i < kStreamStates.size(); ++i) {
+        if (g.states[i] == 0) continue;
+        MetricLabels l = g.labels;
+        l.emplace_back("state", kStreamStates[i]);
+        f.add(l, g.states[i]);
+      }
+  }
+  {
+    Family f(out, "o365fwd_checkpoint_lag_seconds", "gauge",
+             "How far the watermark is behind now (the largest of the group); the API keeps "
+             "content 7 days.");
+    for (const StreamGroup& g : groups)
+      if (g.max_lag_seconds) f.add(g.labels, static_cast<double>(*g.max_lag_seconds));
+  }
+  groupCounter(out, groups, "o365fwd_records_forwarded_total",
+               "Audit records every sink acknowledged (persisted total).",
+               &StreamGroup::records_forwarded);
+  groupTimestamp(out, groups, "o365fwd_last_success_timestamp_seconds",
+                 "When a poll cycle last listed everything and resolved every blob (the oldest "
+                 "of the group's streams).",
+                 &StreamGroup::oldest_success);
+}
+
+// Everything else about streams, at the coarser detail.
+void restMetrics(std::string& out, const Groups& groups) {
+  groupTimestamp(out, groups, "o365fwd_last_poll_timestamp_seconds",
+                 "When a poll cycle last started (the oldest of the group's streams).",
+                 &StreamGroup::oldest_poll);
+  {
+    Family f(out, "o365fwd_content_blobs_pending", "gauge", "Content blobs queued or in flight.");
+    for (const StreamGroup& g : groups) f.add(g.labels, g.blobs_pending);
+  }
+  groupCounter(out, groups, "o365fwd_content_blobs_listed_total",
+               "Content blobs listed by this process.", &StreamGroup::blobs_listed);
+  groupCounter(out, groups, "o365fwd_content_blobs_done_total",
+               "Content blobs forwarded and committed (persisted total).",
+               &StreamGroup::blobs_done);
+  groupCounter(out, groups, "o365fwd_content_blobs_failed_total",
+               "Content blob attempts that failed and will be retried (this process).",
+               &StreamGroup::blobs_failed);
+  groupCounter(
+      out, groups, "o365fwd_content_blobs_lost_total",
+      "Content blobs that expired at the API before they could be fetched (persisted total).",
+      &StreamGroup::blobs_lost);
+  groupCounter(out, groups, "o365fwd_forwarded_bytes_total",
+               "Bytes of audit records forwarded by this process.", &StreamGroup::bytes_forwarded);
+  groupCounter(out, groups, "o365fwd_duplicates_dropped_total",
+               "Audit records dropped because they were already forwarded (persisted total).",
+               &StreamGroup::duplicates_dropped);
+  groupCounter(out, groups, "o365fwd_dead_letters_total",
+               "Audit records or blobs written to the dead-letter files (persisted total).",
+               &StreamGroup::dead_letters);
+  groupCounter(out, groups, "o365fwd_records_without_id_total",
+               "Audit records forwarded without an Id (missing, empty or not a string; never "
+               "de-duplicated) by this process.",
+               &StreamGroup::records_without_id);
+  groupCounter(out, groups, "o365fwd_records_invalid_utf8_total",
+               "Audit records forwarded with bytes that are not well-formed UTF-8 (as they "
+               "came) by this process.",
+               &StreamGroup::records_invalid_utf8);
+}
+
+void apiMetrics(std::string& out, const StatusReport& r, MetricsDetail detail) {
+  const auto groups = groupApi(r.api, detail == MetricsDetail::kTenant);
+  auto counter = [&](const char* name, const char* help, std::uint64_t ApiStatsSnapshot::*field) {
+    Family f(out, name, "counter", help);
+    for (const auto& [labels, api] : groups) f.add(labels, api.*field);
+  };
+  {
+    Family f(out, "o365fwd_api_requests_total", "counter",
+             "HTTP requests to the Management Activity API by endpoint and result.");
+    for (const auto& [labels, api] : groups)
+      for (const auto& q : api.requests) {
+        MetricLabels l = labels;
+        l.emplace_back("endpoint", endpointLabel(q.call));
+        l.emplace_back("result", toString(q.outcome));
+        f.add(l, q.count);
+      }
+  }
+  {
+    Family f(out, "o365fwd_api_errors_total", "counter",
+             "Error answers of the Management Activity API by code.");
+    for (const auto& [labels, api] : groups)
+      for (const auto& e : api.errors) {
+        MetricLabels l = labels;
+        l.emplace_back("endpoint", endpointLabel(e.call));
+        l.emplace_back("code", e.code);
+        f.add(l, e.count);
+      }
+  }
+  counter("o365fwd_api_throttled_total", "Throttled answers (AF429, HTTP 429).",
+          &ApiStatsSnapshot::throttled);
+  counter("o365fwd_api_retries_total", "Request attempts beyond the first.",
+          &ApiStatsSnapshot::retries);
+  counter("o365fwd_api_transport_errors_total", "DNS, connect, TLS, timeout and reset failures.",
+          &ApiStatsSnapshot::transport_errors);
+  counter("o365fwd_api_received_bytes_total", "Decoded response bytes from the Management API.",
+          &ApiStatsSnapshot::bytes_received);
+  counter("o365fwd_token_refreshes_total", "Access tokens acquired.",
+          &ApiStatsSnapshot::token_refreshes);
+  // Per tenant unless everything is totalled: the tenant whose token fails is what to fix.
+  Family f(out, "o365fwd_token_failures_total", "counter", "Failed token endpoint exchanges.");
+  if (detail == MetricsDetail::kTotal)
+    for (const auto& [labels, api] : groups) f.add(labels, api.token_failures);
+  else
+    for (const TenantApiReport& t : r.api) f.add({{"tenant", t.tenant}}, t.api.token_failures);
 }
 
 void sinkFamily(std::string& out, const StatusReport& r, const char* name, const char* type,
@@ -109,114 +242,6 @@ void sinkFamily(std::string& out, const StatusReport& r, const char* name, const
   Family f(out, name, type, help);
   for (const SinkReport& s : r.sinks)
     if (!only_type || s.type == only_type) f.add({{"sink", s.name}}, s.*field);
-}
-
-void tenantCounter(std::string& out, const StatusReport& r, const char* name, const char* help,
-                   std::uint64_t ApiStatsSnapshot::*field) {
-  Family f(out, name, "counter", help);
-  for (const TenantApiReport& t : r.api) f.add({{"tenant", t.tenant}}, t.api.*field);
-}
-
-void streamMetrics(std::string& out, const StatusReport& r) {
-  {
-    Family f(out, "o365fwd_stream_state", "gauge",
-             "1 for the stream's current state (active, starting, error, disabled).");
-    for (const StreamReport& s : r.streams)
-      for (const char* state : {"active", "starting", "error", "disabled"}) {
-        Labels l = streamLabels(s);
-        l.emplace_back("state", state);
-        f.add(l, std::uint64_t{s.state == state ? 1u : 0u});
-      }
-  }
-  {
-    Family f(out, "o365fwd_last_poll_timestamp_seconds", "gauge",
-             "When the stream last started a poll cycle.");
-    for (const StreamReport& s : r.streams)
-      if (s.last_poll) f.add(streamLabels(s), epochSeconds(*s.last_poll));
-  }
-  {
-    Family f(out, "o365fwd_last_success_timestamp_seconds", "gauge",
-             "When a poll cycle of the stream last listed everything and resolved every blob.");
-    for (const StreamReport& s : r.streams)
-      if (s.last_success) f.add(streamLabels(s), epochSeconds(*s.last_success));
-  }
-  {
-    Family f(out, "o365fwd_checkpoint_lag_seconds", "gauge",
-             "How far the stream's watermark is behind now; the API keeps content 7 days.");
-    for (const StreamReport& s : r.streams)
-      if (s.lag_seconds) f.add(streamLabels(s), static_cast<double>(*s.lag_seconds));
-  }
-  {
-    Family f(out, "o365fwd_content_blobs_pending", "gauge", "Content blobs queued or in flight.");
-    for (const StreamReport& s : r.streams) f.add(streamLabels(s), s.blobs_pending);
-  }
-  streamCounter(out, r, "o365fwd_content_blobs_listed_total",
-                "Content blobs listed by this process.", &StreamReport::blobs_listed);
-  streamCounter(out, r, "o365fwd_content_blobs_done_total",
-                "Content blobs forwarded and committed (persisted total).",
-                &StreamReport::blobs_done);
-  streamCounter(out, r, "o365fwd_content_blobs_failed_total",
-                "Content blob attempts that failed and will be retried (this process).",
-                &StreamReport::blobs_failed);
-  streamCounter(
-      out, r, "o365fwd_content_blobs_lost_total",
-      "Content blobs that expired at the API before they could be fetched (persisted total).",
-      &StreamReport::blobs_lost);
-  streamCounter(out, r, "o365fwd_records_forwarded_total",
-                "Audit records every sink acknowledged (persisted total).",
-                &StreamReport::events_forwarded);
-  streamCounter(out, r, "o365fwd_forwarded_bytes_total",
-                "Bytes of audit records forwarded by this process.",
-                &StreamReport::bytes_forwarded_run);
-  streamCounter(out, r, "o365fwd_duplicates_dropped_total",
-                "Audit records dropped because they were already forwarded (persisted total).",
-                &StreamReport::duplicates_dropped);
-  streamCounter(out, r, "o365fwd_dead_letters_total",
-                "Audit records or blobs written to the dead-letter files (persisted total).",
-                &StreamReport::dead_lettered);
-  streamCounter(out, r, "o365fwd_records_without_id_total",
-                "Audit records forwarded without an Id (missing, empty or not a string; never "
-                "de-duplicated) by this process.",
-                &StreamReport::records_without_id);
-  streamCounter(out, r, "o365fwd_records_invalid_utf8_total",
-                "Audit records forwarded with bytes that are not well-formed UTF-8 (as they "
-                "came) by this process.",
-                &StreamReport::records_invalid_utf8);
-}
-
-void apiMetrics(std::string& out, const StatusReport& r) {
-  {
-    Family f(out, "o365fwd_api_requests_total", "counter",
-             "HTTP requests to the Management Activity API by endpoint and result.");
-    for (const TenantApiReport& t : r.api)
-      for (const auto& q : t.api.requests)
-        f.add({{"tenant", t.tenant},
-               {"endpoint", endpointLabel(q.call)},
-               {"result", toString(q.outcome)}},
-              q.count);
-  }
-  {
-    Family f(out, "o365fwd_api_errors_total", "counter",
-             "Error answers of the Management Activity API by code.");
-    for (const TenantApiReport& t : r.api)
-      for (const auto& e : t.api.errors)
-        f.add({{"tenant", t.tenant}, {"endpoint", endpointLabel(e.call)}, {"code", e.code}},
-              e.count);
-  }
-  tenantCounter(out, r, "o365fwd_api_throttled_total", "Throttled answers (AF429, HTTP 429).",
-                &ApiStatsSnapshot::throttled);
-  tenantCounter(out, r, "o365fwd_api_retries_total", "Request attempts beyond the first.",
-                &ApiStatsSnapshot::retries);
-  tenantCounter(out, r, "o365fwd_api_transport_errors_total",
-                "DNS, connect, TLS, timeout and reset failures.",
-                &ApiStatsSnapshot::transport_errors);
-  tenantCounter(out, r, "o365fwd_api_received_bytes_total",
-                "Decoded response bytes from the Management API.",
-                &ApiStatsSnapshot::bytes_received);
-  tenantCounter(out, r, "o365fwd_token_refreshes_total", "Access tokens acquired.",
-                &ApiStatsSnapshot::token_refreshes);
-  tenantCounter(out, r, "o365fwd_token_failures_total", "Failed token endpoint exchanges.",
-                &ApiStatsSnapshot::token_failures);
 }
 
 void sinkMetrics(std::string& out, const StatusReport& r) {
@@ -241,22 +266,21 @@ void sinkMetrics(std::string& out, const StatusReport& r) {
              "Kafka producers re-created after a fatal error.", &SinkReport::restarts, "kafka");
 }
 
-// Late content: a counter per stream, the lateness histogram per content type (summed over the
-// tenants: 12 series per content type however many tenants), the last sweep per stream.
-void lateMetrics(std::string& out, const StatusReport& r) {
-  streamCounter(out, r, "o365fwd_late_blobs_total",
-                "Blobs first listed more than `overlap` after their contentCreated, in a range "
-                "listed before (this process).",
-                &StreamReport::late_blobs);
+// Late content: a counter at the coarser detail, the lateness histogram per content type (12
+// series per content type however many tenants), the oldest last sweep.
+void lateMetrics(std::string& out, const StatusReport& r, const Groups& groups) {
+  groupCounter(out, groups, "o365fwd_late_blobs_total",
+               "Blobs first listed more than `overlap` after their contentCreated, in a range "
+               "listed before (this process).",
+               &StreamGroup::late_blobs);
   {
     const char* name = "o365fwd_blob_lateness_seconds";
     out += "# HELP o365fwd_blob_lateness_seconds Time from a blob's contentCreated to its first "
            "listing, per newly listed blob (this process).\n# TYPE o365fwd_blob_lateness_seconds "
            "histogram\n";
-    std::map<std::string, LatenessHistogram> by_type;
-    for (const StreamReport& s : r.streams) by_type[s.content_type].add(s.lateness);
-    for (const auto& [type, h] : by_type) {
-      const std::string label = "content_type=\"" + escapeLabel(type) + "\"";
+    for (const StreamGroup& g : groupStreams(r.streams, StreamGrouping::kContentType)) {
+      const LatenessHistogram& h = g.lateness;
+      const std::string label = "content_type=\"" + escapeLabel(g.labels.front().second) + "\"";
       std::uint64_t cumulative = 0;
       for (std::size_t i = 0; i < h.counts.size(); ++i) {
         cumulative += h.counts[i];
@@ -270,19 +294,23 @@ void lateMetrics(std::string& out, const StatusReport& r) {
       out += std::string(name) + "_count{" + label + "} " + std::to_string(h.count) + "\n";
     }
   }
-  {
-    Family f(out, "o365fwd_last_sweep_timestamp_seconds", "gauge",
-             "When the stream's last complete deep sweep started.");
-    for (const StreamReport& s : r.streams)
-      if (s.last_sweep) f.add(streamLabels(s), epochSeconds(*s.last_sweep));
-  }
+  groupTimestamp(out, groups, "o365fwd_last_sweep_timestamp_seconds",
+                 "When the last complete deep sweep started (the oldest of the group's streams).",
+                 &StreamGroup::oldest_sweep);
 }
 
 }  // namespace
 
-std::string renderMetrics(const StatusReport& r) {
+std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
+  const StreamGrouping core = detail == MetricsDetail::kStream   ? StreamGrouping::kStream
+                              : detail == MetricsDetail::kTenant ? StreamGrouping::kTenant
+                                                                 : StreamGrouping::kTotal;
+  const StreamGrouping rest =
+      detail == MetricsDetail::kTenant ? StreamGrouping::kTenant : StreamGrouping::kContentType;
+  const Groups core_groups = groupStreams(r.streams, core);
+  const Groups rest_groups = groupStreams(r.streams, rest);
   std::string out;
-  out.reserve(8192);
+  out.reserve(8192 + core_groups.size() * 400 + rest_groups.size() * 1200);
   Family(out, "o365fwd_build_info", "gauge", "Build metadata; always 1.")
       .add({{"version", r.version}}, std::uint64_t{1});
   if (r.started_at)
@@ -291,8 +319,9 @@ std::string renderMetrics(const StatusReport& r) {
   Family(out, "o365fwd_ready", "gauge",
          "1 once every stream polled successfully and every sink is up.")
       .add({}, std::uint64_t{r.ready});
-  streamMetrics(out, r);
-  apiMetrics(out, r);
+  coreMetrics(out, r, core_groups);
+  restMetrics(out, rest_groups);
+  apiMetrics(out, r, detail);
   sinkMetrics(out, r);
   Family(out, "o365fwd_collector_queued_blobs", "gauge",
          "Blobs listed and waiting for a download worker.")
@@ -300,7 +329,7 @@ std::string renderMetrics(const StatusReport& r) {
   Family(out, "o365fwd_collector_inflight_bytes", "gauge",
          "Bytes of downloaded blobs not yet committed.")
       .add({}, r.inflight_bytes);
-  lateMetrics(out, r);
+  lateMetrics(out, r, rest_groups);
   return redactSecrets(out);  // label values carry API and sink names
 }
 

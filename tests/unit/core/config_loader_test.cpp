@@ -524,5 +524,22 @@ TEST(ConfigLoaderFuzzFindings, IssuesAreInLineOrderOnEveryPath) {
   EXPECT_TRUE(second_document);
 }
 
+TEST(ConfigLoader, MetricsDetailIsStreamTenantOrTotal) {
+  EXPECT_EQ(load(kMinimal).config.health.metrics_detail, MetricsDetail::kStream);
+  for (auto [text, detail] :
+       {std::pair{"stream", MetricsDetail::kStream}, std::pair{"tenant", MetricsDetail::kTenant},
+        std::pair{"total", MetricsDetail::kTotal}}) {
+    LoadedConfig c = load(std::string(kMinimal) + "health:\n  metrics_detail: " + text + "\n");
+    ASSERT_TRUE(c.valid()) << all(c);
+    EXPECT_EQ(c.config.health.metrics_detail, detail) << text;
+    EXPECT_STREQ(toString(detail), text);
+  }
+  LoadedConfig bad = load(std::string(kMinimal) + "health:\n  metrics_detail: series\n");
+  EXPECT_FALSE(bad.valid());
+  const ConfigIssue* issue = issueAt(bad, "health.metrics_detail");
+  ASSERT_NE(issue, nullptr) << all(bad);
+  EXPECT_NE(issue->message.find("tenant"), std::string::npos) << issue->message;
+}
+
 }  // namespace
 }  // namespace o365fwd

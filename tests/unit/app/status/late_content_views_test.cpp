@@ -66,9 +66,8 @@ TEST(LateContentViews, ReaderAcceptsADocumentWithoutTheFieldsAndRejectsABrokenHi
 TEST(LateContentViews, MetricsHaveTheCounterAPerContentTypeHistogramAndTheLastSweep) {
   const std::string m = renderMetrics(reportWithLateContent());
   EXPECT_NE(m.find("# TYPE o365fwd_late_blobs_total counter\n"), std::string::npos);
-  EXPECT_NE(
-      m.find("o365fwd_late_blobs_total{tenant=\"contoso\",content_type=\"Audit.Exchange\"} 2\n"),
-      std::string::npos)
+  EXPECT_NE(m.find("o365fwd_late_blobs_total{content_type=\"Audit.Exchange\"} 2\n"),
+            std::string::npos)
       << m;
   EXPECT_NE(m.find("# TYPE o365fwd_blob_lateness_seconds histogram\n"), std::string::npos);
   const std::string ex = "content_type=\"Audit.Exchange\"";
@@ -90,11 +89,15 @@ TEST(LateContentViews, MetricsHaveTheCounterAPerContentTypeHistogramAndTheLastSw
   ASSERT_TRUE(std::regex_search(
       m, sum, std::regex("o365fwd_blob_lateness_seconds_sum\\{" + ex + "\\} (\\S+)\n")));
   EXPECT_DOUBLE_EQ(std::stod(sum[1].str()), 120 + 73800 + 438000);
-  EXPECT_NE(m.find("o365fwd_last_sweep_timestamp_seconds{tenant=\"contoso\",content_type=\"Audit."
-                   "Exchange\"} "),
+  EXPECT_NE(m.find("o365fwd_last_sweep_timestamp_seconds{content_type=\"Audit.Exchange\"} "),
             std::string::npos);
-  EXPECT_EQ(m.find("o365fwd_last_sweep_timestamp_seconds{tenant=\"fabrikam"), std::string::npos)
+  EXPECT_EQ(m.find("o365fwd_last_sweep_timestamp_seconds{content_type=\"DLP.All"),
+            std::string::npos)
       << "no sample before a stream's first sweep";
+  // Per tenant at `tenant` detail.
+  EXPECT_NE(renderMetrics(reportWithLateContent(), MetricsDetail::kTenant)
+                .find("o365fwd_late_blobs_total{tenant=\"contoso\"} 2\n"),
+            std::string::npos);
 }
 
 TEST(LateContentViews, PageShowsLateBlobsPerStreamAndItsScriptBuildsTheSameCell) {
