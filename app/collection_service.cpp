@@ -260,8 +260,12 @@ int runCollection(const CollectionRequest& request) {
   options.mode = request.mode;
   options.replay_window = request.replay_window;
   Collector collector(options, *streams, sink_ptrs, **store, status, dead_letters, clock, random);
-  StatusSnapshotter snapshotter(statusSources(config, status, sink_ptrs, **runtime, collector),
-                                clock);
+  StatusHistory history;  // the status page's charts: one point a minute, six hours
+  StatusSources status_sources = statusSources(config, status, sink_ptrs, **runtime, collector);
+  status_sources.history = &history;
+  StatusSnapshotter snapshotter(std::move(status_sources), clock);
+  HistorySampler history_sampler(
+      history, [&snapshotter] { return snapshotter.snapshot(); }, std::chrono::minutes(1), clock);
 
   // The health endpoint belongs to the service; `run --once` and `replay` show progress instead
   // (and must not collide with a running service's port).
@@ -311,9 +315,11 @@ int runCollection(const CollectionRequest& request) {
               std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2).count());
   }
   progress.start();
+  if (health) history_sampler.start();
   if (watchdog) watchdog->start();
   CollectorResult result = collector.run(stop.get_token());
   if (watchdog) watchdog->stop();
+  history_sampler.stop();
   progress.stop();
   snapshotter.markShuttingDown();
   for (auto& sink : sinks) sink->stop();

@@ -1,5 +1,7 @@
 #include "app/health/health_routes.h"
 
+#include "app/health/answer_encoding.h"
+#include "app/status/fleet_health.h"
 #include "app/status/metrics_text.h"
 #include "app/status/status_json.h"
 #include "app/status/status_page.h"
@@ -36,6 +38,17 @@ std::string readiness(const StatusReport& r) {
   std::string out = "not ready:\n";
   for (const std::string& reason : notReadyReasons(r)) out += "  " + reason + "\n";
   return out;
+}
+
+// The page's policy allows inline styles, the inline script and fetches of its own origin only.
+HealthAnswer pageAnswer(const StatusReport& r, const PageQuery& query) {
+  HealthAnswer a = answer(200, "text/html; charset=utf-8", renderStatusPage(r, query));
+  a.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+      "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'");
+  a.headers.emplace_back("X-Frame-Options", "DENY");
+  return a;
 }
 
 }  // namespace
@@ -124,11 +137,27 @@ HealthDecision HealthRoutes::decide(const HealthRequest& req) const {
            : *path == Path::kMetrics ? HealthView::kMetrics
                                      : HealthView::kPage;
   d.pretty = req.pretty;
+  d.page_query = req.page_query;
+  if (!validStateFilter(d.page_query.state)) d.page_query.state.clear();
+  d.gzip = acceptsGzip(req.accept_encoding);
   return d;
 }
 
 HealthAnswer HealthRoutes::render(HealthView view, bool pretty) const {
   return render(view, pretty, handlers_.snapshot());
+}
+
+HealthAnswer HealthRoutes::render(const HealthDecision& d) const {
+  HealthAnswer a = d.view == HealthView::kPage ? pageAnswer(handlers_.snapshot(), d.page_query)
+                                               : render(d.view, d.pretty);
+  if (isProbe(d.view)) return a;
+  a.headers.emplace_back("Vary", "Accept-Encoding");
+  if (!d.gzip || a.body.size() < kMinCompressedAnswerBytes) return a;
+  if (auto packed = gzipCompress(a.body)) {
+    a.body = std::move(*packed);
+    a.headers.emplace_back("Content-Encoding", "gzip");
+  }
+  return a;
 }
 
 HealthAnswer HealthRoutes::render(HealthView view, bool pretty, const StatusReport& r) const {
@@ -141,15 +170,7 @@ HealthAnswer HealthRoutes::render(HealthView view, bool pretty, const StatusRepo
     case HealthView::kStatus: return answer(200, kJson, statusToJson(r, pretty));
     case HealthView::kMetrics:
       return answer(200, kMetricsContentType, renderMetrics(r, handlers_.metrics_detail));
-    case HealthView::kPage: {
-      HealthAnswer a = answer(200, "text/html; charset=utf-8", renderStatusPage(r));
-      a.headers.emplace_back(
-          "Content-Security-Policy",
-          "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-          "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'");
-      a.headers.emplace_back("X-Frame-Options", "DENY");
-      return a;
-    }
+    case HealthView::kPage: return pageAnswer(r, {});
     case HealthView::kNone: break;
   }
   return answer(404, kText, "not found\n");

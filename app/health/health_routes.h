@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/health/health_server.h"
+#include "app/status/status_page.h"
 
 namespace o365fwd {
 
@@ -23,6 +24,9 @@ struct HealthRequest {
   std::optional<std::string> authorization;     // the Authorization header
   std::optional<std::uint64_t> content_length;  // as announced; nothing of the body is read
   bool chunked = false;                         // Transfer-Encoding announced
+  // Fleet page and compression (issue 11).
+  PageQuery page_query;         // ?q=, ?state=, ?page= (the page's tenant list)
+  std::string accept_encoding;  // the Accept-Encoding header; gzip when it accepts gzip
 };
 
 struct HealthAnswer {
@@ -43,6 +47,8 @@ struct HealthDecision {
   std::optional<HealthAnswer> answer;
   HealthView view = HealthView::kNone;
   bool pretty = false;
+  PageQuery page_query;  // kPage only
+  bool gzip = false;     // the client accepts gzip: large answers are compressed
 };
 
 class HealthRoutes {
@@ -54,6 +60,8 @@ class HealthRoutes {
   HealthDecision decide(const HealthRequest& request) const;
   HealthAnswer render(HealthView view, bool pretty) const;  // from a new snapshot
   HealthAnswer render(HealthView view, bool pretty, const StatusReport& report) const;
+  // The decided view from a new snapshot, gzip-compressed when the decision says so.
+  HealthAnswer render(const HealthDecision& decision) const;
   // 503 for a view that cannot be rendered now (render queue full, shutting down).
   static HealthAnswer busy(const std::string& why);
 

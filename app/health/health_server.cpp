@@ -31,8 +31,7 @@ using namespace std::chrono_literals;
 
 // A connection's request in flight: the view its render thread is producing.
 struct PendingView {
-  HealthView view = HealthView::kNone;
-  bool pretty = false;
+  HealthDecision decision;
   std::atomic<bool> ready{false};
   bool suspended = true;  // counted in suspended_ until its resumed call (or its end)
   HealthAnswer answer;
@@ -175,11 +174,23 @@ class MhdHealthServer final : public HealthServer {
     req.path = url;
     MHD_get_connection_values(
         connection, MHD_GET_ARGUMENT_KIND,
-        [](void* cls, MHD_ValueKind, const char* key, const char*) {
-          if (std::strcmp(key, "pretty") == 0) *static_cast<bool*>(cls) = true;
+        [](void* cls, MHD_ValueKind, const char* key, const char* value) {
+          auto* r = static_cast<HealthRequest*>(cls);
+          const std::string v = value ? std::string(value).substr(0, 200) : std::string();
+          if (std::strcmp(key, "pretty") == 0) r->pretty = true;
+          if (std::strcmp(key, "q") == 0) r->page_query.q = v;
+          if (std::strcmp(key, "state") == 0) r->page_query.state = v;
+          if (std::strcmp(key, "page") == 0) {
+            char* end = nullptr;
+            unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            r->page_query.page = end != v.c_str() && n > 0 ? n : 1;
+          }
           return MHD_YES;
         },
-        &req.pretty);
+        &req);
+    if (const char* v = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_ACCEPT_ENCODING))
+      req.accept_encoding = v;
     if (const char* v =
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
       req.authorization = v;
@@ -242,8 +253,7 @@ class MhdHealthServer final : public HealthServer {
     if (!isProbe(decision.view) && self->answer_bytes_.load() > self->options_.max_answer_bytes)
       return self->reply(connection, HealthRoutes::busy("answers being sent fill the budget"));
     auto* pending = new PendingView;
-    pending->view = decision.view;
-    pending->pretty = decision.pretty;
+    pending->decision = std::move(decision);
     auto resume = [connection, pending](HealthAnswer answer) {
       pending->answer = std::move(answer);
       pending->ready.store(true);
@@ -254,15 +264,15 @@ class MhdHealthServer final : public HealthServer {
       self->suspended_.fetch_add(1);
       MHD_suspend_connection(connection);
     };
-    const bool accepted = isProbe(pending->view)
+    const bool accepted = isProbe(pending->decision.view)
                               ? self->prober_.submit(
                                     [self, pending, resume](const StatusReport& report) {
-                                      resume(self->routes_.render(pending->view, false, report));
+                                      resume(self->routes_.render(pending->decision.view, false, report));
                                     },
                                     suspend)
                               : self->pool_.submit(
                                     [self, pending, resume] {
-                                      resume(self->routes_.render(pending->view, pending->pretty));
+                                      resume(self->routes_.render(pending->decision));
                                     },
                                     suspend);
     if (accepted) return MHD_YES;

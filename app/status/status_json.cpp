@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "app/status/fleet_health.h"
 #include "core/redact.h"
 #include "core/time_format.h"
 
@@ -121,6 +122,59 @@ void sink(W& w, const SinkReport& s) {
 }
 
 template <typename W>
+void optionalInt(W& w, const char* key, const std::optional<std::int64_t>& v) {
+  w.Key(key);
+  if (v)
+    w.Int64(*v);
+  else
+    w.Null();
+}
+
+// Fleet health and the time series (issue 11): the last members of the document.
+template <typename W>
+void fleet(W& w, const StatusReport& r) {
+  const HealthSummary& h = r.health;
+  w.Key("health");
+  w.StartObject();
+  w.Key("state");
+  w.String(h.state);
+  w.Key("headline");
+  w.String(healthHeadline(h));
+  count(w, "streams", h.streams);
+  count(w, "streams_error", h.streams_error);
+  count(w, "streams_lagging", h.streams_lagging);
+  count(w, "streams_disabled", h.streams_disabled);
+  count(w, "tenants", h.tenants);
+  count(w, "tenants_healthy", h.tenants_healthy);
+  count(w, "tenants_lagging", h.tenants_lagging);
+  count(w, "tenants_error", h.tenants_error);
+  count(w, "tenants_disabled", h.tenants_disabled);
+  count(w, "sinks_down", h.sinks_down);
+  w.Key("records_per_minute");
+  if (h.records_per_minute)
+    w.Uint64(*h.records_per_minute);
+  else
+    w.Null();
+  optionalInt(w, "oldest_lag_seconds", h.oldest_lag_seconds);
+  w.Key("oldest_lag_stream");
+  w.String(h.oldest_lag_stream);
+  w.EndObject();
+  w.Key("history");
+  w.StartArray();
+  for (const HistoryPoint& p : r.history) {
+    w.StartObject();
+    w.Key("at");
+    w.String(formatIsoMillis(p.at));
+    count(w, "records", p.records);
+    count(w, "seconds", p.seconds);
+    optionalInt(w, "oldest_lag_seconds", p.oldest_lag_seconds);
+    count(w, "problem_streams", p.problem_streams);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+template <typename W>
 void document(W& w, const StatusReport& r) {
   w.StartObject();
   w.Key("version");
@@ -146,6 +200,7 @@ void document(W& w, const StatusReport& r) {
   count(w, "queued_blobs", r.queued_blobs);
   count(w, "inflight_bytes", r.inflight_bytes);
   w.EndObject();
+  fleet(w, r);
   w.EndObject();
 }
 
@@ -202,6 +257,49 @@ class Reader {
     if (problem.empty()) problem = std::move(what);
   }
 };
+
+std::optional<std::int64_t> optionalInt(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
+  return it->value.GetInt64();
+}
+
+// The health block as written, or (documents of older versions) as judged from the streams.
+void readFleet(const rapidjson::Document& doc, Reader& r, StatusReport& report) {
+  report.health = summarizeHealth(report);
+  if (auto h = doc.FindMember("health"); h != doc.MemberEnd() && h->value.IsObject()) {
+    const rapidjson::Value& v = h->value;
+    HealthSummary& s = report.health;
+    s.state = r.str(v, "state", "health");
+    s.streams = r.u64(v, "streams", "health");
+    s.streams_error = r.u64(v, "streams_error", "health");
+    s.streams_lagging = r.u64(v, "streams_lagging", "health");
+    s.streams_disabled = r.u64(v, "streams_disabled", "health");
+    s.tenants = r.u64(v, "tenants", "health");
+    s.tenants_healthy = r.u64(v, "tenants_healthy", "health");
+    s.tenants_lagging = r.u64(v, "tenants_lagging", "health");
+    s.tenants_error = r.u64(v, "tenants_error", "health");
+    s.tenants_disabled = r.u64(v, "tenants_disabled", "health");
+    s.sinks_down = r.u64(v, "sinks_down", "health");
+    if (auto m = v.FindMember("records_per_minute"); m != v.MemberEnd() && m->value.IsUint64())
+      s.records_per_minute = m->value.GetUint64();
+    s.oldest_lag_seconds = optionalInt(v, "oldest_lag_seconds");
+    if (auto m = v.FindMember("oldest_lag_stream"); m != v.MemberEnd() && m->value.IsString())
+      s.oldest_lag_stream = m->value.GetString();
+  }
+  if (auto h = doc.FindMember("history"); h != doc.MemberEnd() && h->value.IsArray()) {
+    for (const auto& v : h->value.GetArray()) {
+      if (!v.IsObject()) continue;
+      HistoryPoint p;
+      p.at = r.when(v, "at", "history").value_or(WallTime{});
+      p.records = r.u64(v, "records", "history");
+      p.seconds = static_cast<std::uint32_t>(r.u64(v, "seconds", "history"));
+      p.oldest_lag_seconds = optionalInt(v, "oldest_lag_seconds");
+      p.problem_streams = static_cast<std::uint32_t>(r.u64(v, "problem_streams", "history"));
+      report.history.push_back(p);
+    }
+  }
+}
 
 LagLevel lagLevelOf(const std::string& text) {
   if (text == "warning") return LagLevel::kWarning;
@@ -333,6 +431,7 @@ Result<StatusReport> statusFromJson(std::string_view json) {
     report.queued_blobs = r.u64(c->value, "queued_blobs", "collector");
     report.inflight_bytes = r.u64(c->value, "inflight_bytes", "collector");
   }
+  readFleet(doc, r, report);
   if (!r.problem.empty())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
   return report;

@@ -1,10 +1,13 @@
 #include "app/status/status_page.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "app/status/fleet_health.h"
+#include "app/status/status_charts.h"
 #include "app/status/status_table.h"
 #include "core/redact.h"
 #include "core/time_format.h"
@@ -12,19 +15,46 @@
 namespace o365fwd {
 namespace {
 
-// Styles and the refresh script. The script's row builders mirror streamRow() / sinkRow() below:
-// a change to one side needs the same change on the other (the unit and integration tests check
-// both renderings).
+// Styles and the refresh script. The script swaps in the parts of a freshly rendered page (the
+// ids in PARTS): one renderer, the server's.
 constexpr std::string_view kHead = R"HTML(<meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>o365fwd collection status</title>
 <noscript><meta http-equiv="refresh" content="10"></noscript>
 <style>
-body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
-h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.4em 0 .4em}
-.meta span{margin-right:1.5em}.meta b{font-weight:600}
+body{font-family:system-ui,sans-serif;margin:1em 1.5em;color:#222;background:#fafafa}
+h1{font-size:1.3em;margin:0 0 .2em}h2{font-size:1.05em;margin:1em 0 .4em}
+.meta{font-size:.85em;color:#555}.meta span{margin-right:1.5em}.meta b{font-weight:600;color:#222}
 #readiness.ready{color:#176b2c}#readiness.not-ready{color:#b3261e}
 .stale{background:#b3261e;color:#fff;padding:.5em 1em;margin:.6em 0;font-weight:600}
+#health{font-size:1.25em;font-weight:700;padding:.45em .8em;margin:.5em 0;border-radius:4px}
+#health.ok{background:#e3f4e7;color:#176b2c}#health.degraded{background:#fbe3e1;color:#8c1d18}
+.summary{display:flex;flex-wrap:wrap;gap:.5em;margin:.4em 0}
+.summary div{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.3em .8em}
+.summary b{display:block;font-size:1.3em;font-variant-numeric:tabular-nums}
+.summary .error b{color:#b3261e}.summary .lagging b{color:#8a6d00}.summary .disabled b{color:#666}
+.summary .healthy b{color:#176b2c}
+.charts{display:flex;flex-wrap:wrap;gap:.6em}.chart{width:min(600px,100%);height:auto;background:#fff}
+.chart .frame{fill:none;stroke:#ddd}.chart text{font-size:12px;fill:#444}
+.chart .line{fill:none;stroke:#1f5fa8;stroke-width:1.5}.chart .area{fill:#dbe7f5}
+.chart.lag .line{stroke:#a35c00}.chart.lag .area{fill:#f6e6cf}.chart .empty{fill:#999}
+.filter{margin:.3em 0;font-size:.9em}.filter a{margin-right:.8em}.filter a.on{font-weight:700}
+#q{font:inherit;padding:.2em .4em;width:18em}
+.list{background:#fff;border:1px solid #ddd;font-size:.9em}
+.list .head,.tenant>summary{display:grid;
+grid-template-columns:1.2em minmax(10em,16em) 6em 5em 7em 9em 1fr;gap:.5em;padding:.25em .5em}
+.list .head{background:#eee;font-weight:600}.tenant{border-top:1px solid #eee}
+.tenant>summary{cursor:pointer;list-style:none}.tenant>summary::-webkit-details-marker{display:none}
+.tenant>summary::before{content:"\25B8";color:#777}.tenant[open]>summary::before{content:"\25BE"}
+.tenant>summary .problem{overflow:hidden;white-space:nowrap;text-overflow:ellipsis;color:#8c1d18}
+.tenant>summary .num{text-align:right;font-variant-numeric:tabular-nums}
+.tenant[data-state=error]>summary{background:#fdf0ef}
+.tenant[data-state=lagging]>summary{background:#fffaf0}
+.tenant[data-state=disabled]>summary{background:#f4f4f4}
+.badge{font-weight:700}.badge.error{color:#b3261e}.badge.lagging{color:#8a6d00}
+.badge.disabled{color:#666}.badge.healthy{color:#176b2c}
+.tenant table{margin:.2em .5em .6em 1.7em}
+.pager{margin:.4em 0;font-size:.9em}.pager a,.pager span{margin-right:1em}
 table{border-collapse:collapse;background:#fff;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -39,87 +69,50 @@ td.error .code{font-family:monospace;font-weight:600}td.error .at{display:block;
 <script>
 (function () {
   'use strict';
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
+  var PARTS = ['readiness', 'updated-at', 'started-at', 'live'];
+  function openTenants() {
+    var open = {};
+    document.querySelectorAll('details.tenant[open]').forEach(function (d) {
+      open[d.getAttribute('data-tenant')] = true;
+    });
+    return open;
   }
-  function cap(s) { s = String(s); return s.charAt(0).toUpperCase() + s.slice(1); }
-  function lag(s) {
-    if (s === null || s === undefined) return 'n/a';
-    if (s < 0) s = 0;
-    if (s < 60) return s + ' s';
-    if (s < 7200) return Math.floor(s / 60) + ' min';
-    if (s < 172800) return Math.floor(s / 3600) + ' h';
-    return Math.floor(s / 86400) + ' d';
-  }
-  function errorCell(e) {
-    var td = el('td', 'error');
-    if (e) {
-      td.appendChild(el('span', 'code', e.code));
-      td.appendChild(document.createTextNode(' '));
-      td.appendChild(el('span', 'message', e.message));
-      td.appendChild(el('span', 'at', e.at));
-    }
-    return td;
-  }
-  function streamRow(s) {
-    var tr = el('tr', 'stream');
-    tr.setAttribute('data-tenant', s.tenant);
-    tr.setAttribute('data-content-type', s.content_type);
-    tr.setAttribute('data-state', s.state);
-    tr.appendChild(el('td', 'tenant', s.tenant));
-    tr.appendChild(el('td', 'content-type', s.content_type));
-    tr.appendChild(el('td', 'state', cap(s.state)));
-    tr.appendChild(el('td', 'last-success', s.last_success || 'never'));
-    tr.appendChild(el('td', 'lag lag-' + s.lag_level, lag(s.lag_seconds)));
-    tr.appendChild(el('td', 'num forwarded', s.events_forwarded));
-    tr.appendChild(el('td', 'num pending', s.blobs_pending));
-    tr.appendChild(el('td', 'num duplicates', s.duplicates_dropped));
-    tr.appendChild(el('td', 'num without-id', s.records_without_id));
-    tr.appendChild(el('td', 'num invalid-utf8', s.records_invalid_utf8));
-    tr.appendChild(el('td', 'num late', s.late_blobs || 0));
-    tr.appendChild(errorCell(s.last_error));
-    return tr;
-  }
-  function sinkRow(k) {
-    var tr = el('tr', 'sink');
-    tr.setAttribute('data-sink', k.name);
-    tr.setAttribute('data-state', k.state);
-    tr.appendChild(el('td', 'name', k.name));
-    tr.appendChild(el('td', 'type', k.type));
-    tr.appendChild(el('td', 'state', cap(k.state)));
-    tr.appendChild(el('td', 'num delivered', k.delivered));
-    tr.appendChild(el('td', 'num failed', k.failed));
-    tr.appendChild(el('td', 'num queued', k.queued));
-    tr.appendChild(errorCell(k.last_error));
-    return tr;
-  }
-  function fill(id, items, build) {
-    var body = document.getElementById(id);
-    var rows = (items || []).map(build);
-    while (body.firstChild) body.removeChild(body.firstChild);
-    rows.forEach(function (r) { body.appendChild(r); });
-  }
-  function render(st) {
-    var ready = document.getElementById('readiness');
-    ready.textContent = st.shutting_down ? 'Shutting down' : (st.ready ? 'Ready' : 'Not ready');
-    ready.className = st.ready && !st.shutting_down ? 'ready' : 'not-ready';
-    document.getElementById('updated-at').textContent = st.generated_at;
-    document.getElementById('started-at').textContent = st.started_at || 'n/a';
-    fill('streams-body', st.streams, streamRow);
-    fill('sinks-body', st.sinks, sinkRow);
+  function swap(doc) {
+    var open = openTenants();
+    PARTS.forEach(function (id) {
+      var now = document.getElementById(id), next = doc.getElementById(id);
+      if (now && next) now.replaceWith(document.importNode(next, true));
+    });
+    document.querySelectorAll('details.tenant').forEach(function (d) {
+      if (open[d.getAttribute('data-tenant')]) d.open = true;
+    });
     document.body.setAttribute('data-render', 'script');
   }
   function refresh() {
-    fetch('status', {cache: 'no-store'})
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
-      .then(function (st) { render(st); document.getElementById('stale').hidden = true; })
+    var box = document.getElementById('q');
+    if (box && document.activeElement === box) { setTimeout(refresh, 5000); return; }
+    fetch(location.href, {cache: 'no-store'})
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then(function (text) {
+        swap(new DOMParser().parseFromString(text, 'text/html'));
+        document.getElementById('stale').hidden = true;
+      })
       .catch(function () { document.getElementById('stale').hidden = false; })
       .then(function () { setTimeout(refresh, 5000); });
   }
-  document.addEventListener('DOMContentLoaded', function () { setTimeout(refresh, 5000); });
+  function search(q) {
+    var params = new URLSearchParams(location.search);
+    if (q) params.set('q', q); else params.delete('q');
+    params.delete('page');
+    location.search = params.toString();
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    var box = document.getElementById('q');
+    if (box) {
+      box.addEventListener('change', function () { search(box.value); });
+    }
+    setTimeout(refresh, 5000);
+  });
 })();
 </script>
 )HTML";
@@ -140,7 +133,22 @@ std::string htmlEscape(std::string_view text) {
   return out;
 }
 
-// The script's lag() does the same.
+std::string urlEncode(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 std::string humanLag(const std::optional<std::int64_t>& seconds) {
   if (!seconds) return "n/a";
   std::int64_t s = *seconds < 0 ? 0 : *seconds;
@@ -165,9 +173,8 @@ std::string streamRow(const StreamReport& s) {
   std::string row = "<tr class=\"stream\" data-tenant=\"" + htmlEscape(s.tenant) +
                     "\" data-content-type=\"" + htmlEscape(s.content_type) + "\" data-state=\"" +
                     htmlEscape(s.state) + "\">";
-  row += cell("tenant", s.tenant);
   row += cell("content-type", s.content_type);
-  row += cell("state", capitalized(s.state));  // the script's cap() does the same
+  row += cell("state", capitalized(s.state));
   row += cell("last-success", s.last_success ? formatIsoMillis(*s.last_success) : "never");
   row += cell(std::string("lag lag-") + toString(s.lag_level), humanLag(s.lag_seconds));
   row += cell("num forwarded", std::to_string(s.events_forwarded));
@@ -193,9 +200,131 @@ std::string sinkRow(const SinkReport& k) {
   return row + "</tr>\n";
 }
 
+// "Audit.Exchange: AF20022 The subscription is disabled" (or its lag) for the summary line.
+std::string problemText(const TenantGroup& g) {
+  const StreamReport* s = g.first_problem;
+  if (!s) return "";
+  std::string text = s->content_type + ": ";
+  if (s->last_error)
+    text += s->last_error->code + " " + s->last_error->message;
+  else if (streamHealth(*s) == StreamHealth::kLagging)
+    text += "lagging " + humanLag(s->lag_seconds);
+  else
+    text += s->state;
+  std::size_t problems = 0;
+  for (const StreamReport* t : g.streams) problems += streamHealth(*t) != StreamHealth::kHealthy;
+  if (problems > 1) text += " (+" + std::to_string(problems - 1) + " more)";
+  return text;
+}
+
+std::string tenantBlock(const TenantGroup& g) {
+  const char* health = toString(g.health);
+  std::string out = "<details class=\"tenant\" data-tenant=\"" + htmlEscape(g.tenant) +
+                    "\" data-state=\"" + health + "\"><summary><span class=\"name\">" +
+                    htmlEscape(g.tenant) + "</span><span class=\"badge " + health + "\">" +
+                    capitalized(health) + "</span><span class=\"num\">" +
+                    std::to_string(g.streams.size()) + "</span><span class=\"num\">" +
+                    humanLag(g.oldest_lag_seconds) + "</span><span class=\"num\">" +
+                    groupedCount(g.records) + "</span><span class=\"problem\">" +
+                    htmlEscape(problemText(g)) + "</span></summary>\n";
+  out +=
+      "<table class=\"streams\"><thead><tr><th>Content type</th><th>State</th>"
+      "<th>Last collected</th><th>Lag</th><th>Records forwarded</th><th>Pending blobs</th>"
+      "<th>Duplicates dropped</th><th>Without Id</th><th>Invalid UTF-8</th><th>Late blobs</th>"
+      "<th>Last error</th></tr></thead><tbody>\n";
+  for (const StreamReport* s : g.streams) out += streamRow(*s);
+  return out + "</tbody></table></details>\n";
+}
+
+// A relative link to this page with the given filter and page ("?q=..&state=..&page=..").
+std::string pageLink(const PageQuery& q) {
+  std::string query;
+  auto add = [&](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    query += (query.empty() ? "?" : "&") + std::string(key) + "=" + urlEncode(value);
+  };
+  add("q", q.q);
+  add("state", q.state == "all" ? "" : q.state);
+  add("page", q.page > 1 ? std::to_string(q.page) : "");
+  return query.empty() ? "?" : query;
+}
+
+std::string summaryCard(const char* cls, const std::string& label, const std::string& value) {
+  return "<div class=\"" + std::string(cls) + "\"><b class=\"n\">" + htmlEscape(value) + "</b>" +
+         label + "</div>";
+}
+
+std::string summarySection(const HealthSummary& h) {
+  std::string out = "<div id=\"health\" class=\"" + htmlEscape(h.state) + "\" data-state=\"" +
+                    htmlEscape(h.state) + "\">" + htmlEscape(healthHeadline(h)) + "</div>\n";
+  out += "<div class=\"summary\">";
+  out += summaryCard("healthy", "tenants healthy", groupedCount(h.tenants_healthy));
+  out += summaryCard("lagging", "tenants lagging", groupedCount(h.tenants_lagging));
+  out += summaryCard("error", "tenants in error", groupedCount(h.tenants_error));
+  out += summaryCard("disabled", "tenants disabled", groupedCount(h.tenants_disabled));
+  out += summaryCard("rate", "records per minute",
+                     h.records_per_minute ? groupedCount(*h.records_per_minute) : "n/a");
+  std::string oldest = humanLag(h.oldest_lag_seconds);
+  out += summaryCard(
+      "oldest",
+      "oldest lag" + (h.oldest_lag_stream.empty() ? std::string()
+                                                  : " (" + htmlEscape(h.oldest_lag_stream) + ")"),
+      oldest);
+  return out + "</div>\n";
+}
+
+std::string filterLinks(const StatusReport& r, const PageQuery& query) {
+  const HealthSummary& h = r.health;
+  const std::uint64_t problems = h.tenants_error + h.tenants_lagging + h.tenants_disabled;
+  std::string out = "<div class=\"filter\">Show: ";
+  auto link = [&](const std::string& state, const std::string& label, std::uint64_t n) {
+    PageQuery q{query.q, state, 1};
+    const bool on = (query.state.empty() ? std::string("all") : query.state) == state;
+    out += "<a class=\"" + std::string(on ? "on" : "") + "\" data-filter=\"" + state +
+           "\" href=\"" + htmlEscape(pageLink(q)) + "\">" + label + " (" + groupedCount(n) +
+           ")</a>";
+  };
+  link("all", "All", h.tenants);
+  link("problems", "Problems", problems);
+  link("error", "In error", h.tenants_error);
+  link("lagging", "Lagging", h.tenants_lagging);
+  link("disabled", "Disabled", h.tenants_disabled);
+  link("healthy", "Healthy", h.tenants_healthy);
+  return out + "</div>\n";
+}
+
+std::string tenantsSection(const StatusReport& r, const PageQuery& query) {
+  const std::vector<TenantGroup> groups = tenantsProblemsFirst(r, {query.q, query.state});
+  const std::size_t per_page = PageQuery::kTenantsPerPage;
+  const std::size_t pages = std::max<std::size_t>(1, (groups.size() + per_page - 1) / per_page);
+  const std::size_t page = std::clamp<std::size_t>(query.page, 1, pages);
+  const std::size_t first = (page - 1) * per_page;
+  const std::size_t last = std::min(groups.size(), first + per_page);
+  std::string pager = "<div class=\"pager\" data-page=\"" + std::to_string(page) +
+                      "\" data-pages=\"" + std::to_string(pages) + "\">";
+  pager += groups.empty()
+               ? std::string("<span>no tenant matches</span>")
+               : "<span id=\"shown\">tenants " + groupedCount(first + 1) + "–" +
+                     groupedCount(last) + " of " + groupedCount(groups.size()) + "</span>";
+  if (page > 1)
+    pager += "<a rel=\"prev\" href=\"" + htmlEscape(pageLink({query.q, query.state, page - 1})) +
+             "\">previous</a>";
+  if (page < pages)
+    pager += "<a rel=\"next\" href=\"" + htmlEscape(pageLink({query.q, query.state, page + 1})) +
+             "\">next</a>";
+  pager += "</div>\n";
+  std::string out = filterLinks(r, query) + pager;
+  out +=
+      "<div class=\"list\" id=\"tenants\"><div class=\"head\"><span></span><span>Tenant</span>"
+      "<span>State</span><span>Streams</span><span>Oldest lag</span><span>Records</span>"
+      "<span>Problem</span></div>\n";
+  for (std::size_t i = first; i < last; ++i) out += tenantBlock(groups[i]);
+  return out + "</div>\n" + pager;
+}
+
 }  // namespace
 
-std::string renderStatusPage(const StatusReport& report) {
+std::string renderStatusPage(const StatusReport& report, const PageQuery& query) {
   const bool ready = report.ready && !report.shutting_down;
   std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n";
   page += kHead;
@@ -205,23 +334,23 @@ std::string renderStatusPage(const StatusReport& report) {
       "</b></span><span>Started at <b id=\"started-at\">" +
       (report.started_at ? formatIsoMillis(*report.started_at) : std::string("n/a")) +
       "</b></span><span>Updated at <b id=\"updated-at\">" + formatIsoMillis(report.generated_at) +
-      "</b></span><span>Status <b id=\"readiness\" class=\"" + (ready ? "ready" : "not-ready") +
+      "</b></span><span>Readiness <b id=\"readiness\" class=\"" + (ready ? "ready" : "not-ready") +
       "\">" + (report.shutting_down ? "Shutting down" : (report.ready ? "Ready" : "Not ready")) +
       "</b></span></div>\n";
   page += "<div id=\"stale\" class=\"stale\" hidden>connection to the forwarder lost</div>\n";
+  page += "<div id=\"live\">\n" + summarySection(report.health);
+  page += "<div class=\"charts\">" + throughputChart(report.history) + lagChart(report.history) +
+          "</div>\n";
   page +=
-      "<h2>Streams</h2>\n<table id=\"streams\"><thead><tr><th>Tenant</th><th>Content type</th>"
-      "<th>State</th><th>Last collected</th><th>Lag</th><th>Records forwarded</th>"
-      "<th>Pending blobs</th><th>Duplicates dropped</th><th>Without Id</th><th>Invalid UTF-8</th>"
-      "<th>Late blobs</th><th>Last error</th></tr></thead>\n"
-      "<tbody id=\"streams-body\">\n";
-  for (const StreamReport& s : report.streams) page += streamRow(s);
+      "<h2>Tenants</h2>\n<div class=\"search\">Search <input id=\"q\" type=\"search\" value=\"" +
+      htmlEscape(query.q) + "\" placeholder=\"tenant name, then Enter\"></div>\n";
+  page += tenantsSection(report, query);
   page +=
-      "</tbody></table>\n<h2>Sinks</h2>\n<table id=\"sinks\"><thead><tr><th>Name</th>"
+      "<h2>Sinks</h2>\n<table id=\"sinks\"><thead><tr><th>Name</th>"
       "<th>Type</th><th>State</th><th>Delivered</th><th>Failed</th><th>Queued</th>"
       "<th>Last error</th></tr></thead>\n<tbody id=\"sinks-body\">\n";
   for (const SinkReport& k : report.sinks) page += sinkRow(k);
-  page += "</tbody></table>\n</body>\n</html>\n";
+  page += "</tbody></table>\n</div>\n</body>\n</html>\n";
   return redactSecrets(page);
 }
 

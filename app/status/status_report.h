@@ -74,6 +74,38 @@ struct TenantApiReport {
   ApiStatsSnapshot api;
 };
 
+// Fleet health (issue 11): whether everything is collecting, which readiness does not say.
+// Stream classes: error (state error, which includes a critical lag), disabled, lagging (lag at
+// the warning level or worse, not in error or disabled), healthy (the rest, starting included).
+// A tenant counts once, by its worst stream: error > disabled > lagging > healthy.
+// "degraded" when any stream is in error, lagging or disabled, or any sink is not up.
+struct HealthSummary {
+  std::string state = "ok";  // ok | degraded
+  std::uint64_t streams = 0;
+  std::uint64_t streams_error = 0;
+  std::uint64_t streams_lagging = 0;
+  std::uint64_t streams_disabled = 0;
+  std::uint64_t tenants = 0;
+  std::uint64_t tenants_healthy = 0;
+  std::uint64_t tenants_lagging = 0;
+  std::uint64_t tenants_error = 0;
+  std::uint64_t tenants_disabled = 0;
+  std::uint64_t sinks_down = 0;                     // sinks not up
+  std::optional<std::uint64_t> records_per_minute;  // live only: over the last minute or so
+  std::optional<std::int64_t> oldest_lag_seconds;   // the largest lag of a stream not disabled
+  std::string oldest_lag_stream;                    // "tenant/content_type" of that stream
+};
+
+// One point of the in-memory time series (StatusHistory): what was forwarded since the previous
+// point and the oldest lag at that moment.
+struct HistoryPoint {
+  WallTime at{};
+  std::uint64_t records = 0;  // forwarded since the previous point
+  std::uint32_t seconds = 0;  // since the previous point (0 for the first)
+  std::optional<std::int64_t> oldest_lag_seconds;
+  std::uint32_t problem_streams = 0;  // in error, lagging or disabled
+};
+
 struct StatusReport {
   std::string version;
   std::string source = "live";  // live (a running instance) | state (read from the state database)
@@ -86,6 +118,10 @@ struct StatusReport {
   std::vector<TenantApiReport> api;  // live only
   std::uint64_t queued_blobs = 0;    // live only
   std::uint64_t inflight_bytes = 0;  // live only
+
+  // Fleet view (issue 11, fleet-status): the health headline and the last hours' time series.
+  HealthSummary health;               // summarizeHealth(); read back from JSON when present
+  std::vector<HistoryPoint> history;  // live only, oldest first, one a minute for at most 6 h
 };
 
 }  // namespace o365fwd

@@ -1,5 +1,6 @@
 #include "app/status/status_snapshotter.h"
 
+#include "app/status/fleet_health.h"
 #include "core/redact.h"
 #include "core/version.h"
 
@@ -113,6 +114,12 @@ StatusReport StatusSnapshotter::snapshot() const {
     r.inflight_bytes = sources_.collector->budget().bytes();
   }
   r.ready = isReady(r);
+  r.health = summarizeHealth(r);
+  if (sources_.history) {
+    r.history = sources_.history->points();
+    r.health.records_per_minute =
+        sources_.history->perMinute(r.generated_at, recordsForwardedThisRun(r));
+  }
   return r;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/status/status_history.h"
 #include "app/status/status_report.h"
 #include "connector/api_stats.h"
 #include "pipeline/collector.h"
@@ -42,6 +43,7 @@ struct StatusSources {
   std::vector<std::pair<std::string, const ApiStats*>> api;  // tenant name -> its counters
   const Collector* collector = nullptr;                      // optional
   LagThresholds lag;
+  const StatusHistory* history = nullptr;  // optional: the charts' series and records/minute
 };
 
 class StatusSnapshotter {

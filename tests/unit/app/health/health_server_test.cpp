@@ -134,5 +134,49 @@ TEST(HealthServer, PortInUseIsAClearError) {
       << second.error().message;
 }
 
+// Issue 11: large views are gzip-compressed for clients that accept it (a browser's
+// "gzip, deflate, br" included: brotli is never chosen); probes and small answers are not.
+TEST_F(HealthServerTest, CompressesLargeViewsWithGzipWhenTheClientAcceptsIt) {
+  for (int i = 0; i < 100; ++i) {
+    StreamReport s = report_.streams[0];
+    s.tenant = "tenant" + std::to_string(i);
+    report_.streams.push_back(s);
+  }
+  start();
+  const std::string plain = httpRequest("GET", url("/status")).body;
+  for (const char* path : {"/status", "/metrics", "/"}) {
+    SCOPED_TRACE(path);
+    testing::HttpRequestOptions o;
+    o.url = url(path);
+    o.accept_encoding = "gzip, deflate, br";
+    auto r = httpRequest(o);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Encoding").value_or(""), "gzip");
+    EXPECT_EQ(r.header("Vary").value_or(""), "Accept-Encoding");
+    if (std::string(path) == "/status") {
+      EXPECT_EQ(r.body, plain);  // decompressed by the client
+    }
+  }
+  auto raw = httpRequest("GET", url("/status"));
+  EXPECT_FALSE(raw.header("Content-Encoding").has_value());
+  testing::HttpRequestOptions probe;
+  probe.url = url("/livez");
+  probe.accept_encoding = "gzip";
+  EXPECT_FALSE(httpRequest(probe).header("Content-Encoding").has_value());
+}
+
+TEST_F(HealthServerTest, ThePageTakesItsFilterAndPageFromTheQuery) {
+  start();
+  auto page = httpRequest("GET", url("/?state=error&q=fab"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-tenant=\"fabrikam &quot;eu&quot;\""), std::string::npos);
+  EXPECT_EQ(page.body.find("<details class=\"tenant\" data-tenant=\"contoso\""),
+            std::string::npos);
+  auto all = httpRequest("GET", url("/?state=%3Cbogus%3E&page=x"));
+  EXPECT_EQ(all.status, 200);
+  EXPECT_NE(all.body.find("<details class=\"tenant\" data-tenant=\"contoso\""),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace o365fwd

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "app/status/fleet_health.h"
 
 #include "tests/unit/app/status/status_fixtures.h"
 
@@ -56,6 +60,64 @@ TEST(StatusJson, RoundTripsThroughTheReader) {
     EXPECT_EQ(back->streams[0].records_without_id, 5u);
     EXPECT_EQ(back->streams[0].records_invalid_utf8, 6u);
   }
+}
+
+// Issue 11: the health headline and the time series are the document's last members and read
+// back; a document without them (older versions) gets the health judged from its streams.
+TEST(StatusJson, CarriesTheHealthSummaryAndHistoryLast) {
+  StatusReport r = testing::sampleReport();
+  r.health = summarizeHealth(r);
+  r.health.records_per_minute = 1500;
+  HistoryPoint p;
+  p.at = r.generated_at;
+  p.records = 3000;
+  p.seconds = 60;
+  p.oldest_lag_seconds = 280800;
+  p.problem_streams = 1;
+  r.history = {p};
+  const std::string json = statusToJson(r);
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  auto last = doc.MemberEnd();
+  --last;
+  EXPECT_STREQ(last->name.GetString(), "history");
+  --last;
+  EXPECT_STREQ(last->name.GetString(), "health");
+  const auto& h = doc["health"];
+  EXPECT_STREQ(h["state"].GetString(), "degraded");
+  EXPECT_STREQ(h["headline"].GetString(), "Degraded: 1 stream in error; 1 sink not up");
+  EXPECT_EQ(h["tenants_error"].GetUint64(), 1u);
+  EXPECT_EQ(h["tenants_healthy"].GetUint64(), 1u);
+  EXPECT_EQ(h["records_per_minute"].GetUint64(), 1500u);
+  EXPECT_EQ(h["oldest_lag_seconds"].GetInt64(), 280800);
+  EXPECT_STREQ(h["oldest_lag_stream"].GetString(), "fabrikam \"eu\"/DLP.All");
+  ASSERT_EQ(doc["history"].Size(), 1u);
+  EXPECT_EQ(doc["history"][0]["records"].GetUint64(), 3000u);
+
+  auto back = statusFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->health.state, "degraded");
+  EXPECT_EQ(back->health.streams_error, 1u);
+  EXPECT_EQ(back->health.records_per_minute, 1500u);
+  ASSERT_EQ(back->history.size(), 1u);
+  EXPECT_EQ(back->history[0].at, p.at);
+  EXPECT_EQ(back->history[0].oldest_lag_seconds, 280800);
+
+  // Without the block: judged from the streams and sinks.
+  rapidjson::Document old;
+  old.Parse(json.c_str());
+  old.RemoveMember("health");
+  old.RemoveMember("history");
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  old.Accept(w);
+  auto judged = statusFromJson(buffer.GetString());
+  ASSERT_TRUE(judged.ok()) << judged.error().message;
+  EXPECT_EQ(judged->health.state, "degraded");
+  EXPECT_EQ(judged->health.tenants_error, 1u);
+  EXPECT_FALSE(judged->health.records_per_minute.has_value());
+  EXPECT_TRUE(judged->history.empty());
 }
 
 TEST(StatusJson, ReaderNamesTheBrokenField) {

@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "app/status/fleet_health.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -96,7 +97,7 @@ TEST(StatusPage, IsACompleteHtmlDocumentWithHeader) {
   EXPECT_NE(page.find("class=\"ready\">Ready<"), std::string::npos);
   EXPECT_NE(page.find("<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"),
             std::string::npos);
-  EXPECT_NE(page.find("fetch('status', {cache: 'no-store'})"), std::string::npos);
+  EXPECT_NE(page.find("fetch(location.href, {cache: 'no-store'})"), std::string::npos);
   EXPECT_NE(page.find("class=\"stale\" hidden>connection to the forwarder lost<"),
             std::string::npos);
 }
@@ -214,7 +215,7 @@ TEST(StatusPage, EveryValueIsEscaped) {
   EXPECT_NE(page.find("data-tenant=\"&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;&#39;\""),
             std::string::npos)
       << page;
-  EXPECT_NE(page.find("<td class=\"tenant\">&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;&#39;"),
+  EXPECT_NE(page.find("<span class=\"name\">&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;&#39;"),
             std::string::npos);
   EXPECT_NE(page.find("bad &lt;script&gt;steal()&lt;/script&gt; &amp; &quot;quoted&quot;"),
             std::string::npos);
@@ -238,7 +239,8 @@ TEST(StatusPage, NoExternalAssets) {
   EXPECT_EQ(page.find("https://"), std::string::npos);
   EXPECT_EQ(page.find("//"), std::string::npos) << "no protocol-relative URLs";
   std::smatch m;
-  std::regex ref(R"((src|href)\s*=)", std::regex::icase);
+  // The only links are relative to the page itself: its filters and pager ("?state=error").
+  std::regex ref(R"((src\s*=|href\s*=\s*"[^?]))", std::regex::icase);
   EXPECT_FALSE(std::regex_search(page, m, ref)) << m.str();
   EXPECT_EQ(page.find("@import"), std::string::npos);
   EXPECT_EQ(page.find("url("), std::string::npos);
@@ -247,8 +249,116 @@ TEST(StatusPage, NoExternalAssets) {
   EXPECT_EQ(page.find("outerHTML"), std::string::npos);
   EXPECT_EQ(page.find("insertAdjacentHTML"), std::string::npos);
   EXPECT_EQ(page.find("document.write"), std::string::npos);
-  // The only fetched URL is the relative `status`.
+  // The only fetched URL is the page's own.
   EXPECT_EQ(count(page, "fetch("), 1u);
+  EXPECT_NE(page.find("fetch(location.href"), std::string::npos);
+}
+
+// Issue 11: 120 tenants x 2 streams, tenant57 in error and tenant88 lagging.
+StatusReport fleetReport() {
+  StatusReport r = sampleReport();
+  r.streams.clear();
+  for (int i = 1; i <= 120; ++i)
+    for (const char* ct : {"Audit.Exchange", "Audit.General"}) {
+      StreamReport s = stream("tenant" + std::to_string(i), ct, "active");
+      s.lag_seconds = 60;
+      if (i == 57 && std::string(ct) == "Audit.General") {
+        s.state = "error";
+        s.last_error = ErrorInfo{at("2026-12-06T19:30:00Z"), "AF20022", "No subscription"};
+      }
+      if (i == 88) {
+        s.lag_level = LagLevel::kWarning;
+        s.lag_seconds = 30 * 3600;
+      }
+      r.streams.push_back(s);
+    }
+  r.health = summarizeHealth(r);
+  return r;
+}
+
+std::vector<std::string> tenantOrder(const std::string& page) {
+  std::vector<std::string> out;
+  std::regex re("<details class=\"tenant\" data-tenant=\"([^\"]*)\"");
+  for (std::sregex_iterator it(page.begin(), page.end(), re), end; it != end; ++it)
+    out.push_back((*it)[1].str());
+  return out;
+}
+
+TEST(StatusPage, HealthHeadlineAndSummaryComeFirstSeparateFromReadiness) {
+  StatusReport r = fleetReport();
+  r.ready = true;
+  std::string page = renderStatusPage(r);
+  EXPECT_NE(page.find("class=\"ready\">Ready<"), std::string::npos);
+  EXPECT_NE(page.find("<div id=\"health\" class=\"degraded\" data-state=\"degraded\">Degraded: "
+                      "1 stream in error, 2 lagging; 1 sink not up</div>"),
+            std::string::npos)
+      << page.substr(0, 12000);
+  EXPECT_NE(page.find("<b class=\"n\">118</b>tenants healthy"), std::string::npos);
+  EXPECT_NE(page.find("<b class=\"n\">1</b>tenants in error"), std::string::npos);
+  EXPECT_NE(page.find("<b class=\"n\">1</b>tenants lagging"), std::string::npos);
+  EXPECT_NE(page.find("<b class=\"n\">30 h</b>oldest lag (tenant88/Audit.Exchange)"),
+            std::string::npos);
+  EXPECT_LT(page.find("id=\"health\""), page.find("<details"));
+}
+
+TEST(StatusPage, OnePageOfTenantsProblemsFirstInNaturalOrder) {
+  StatusReport r = fleetReport();
+  std::string page = renderStatusPage(r);
+  std::vector<std::string> order = tenantOrder(page);
+  ASSERT_EQ(order.size(), PageQuery::kTenantsPerPage);
+  EXPECT_EQ(order[0], "tenant57");
+  EXPECT_EQ(order[1], "tenant88");
+  EXPECT_EQ(order[2], "tenant1");
+  EXPECT_EQ(order[3], "tenant2");
+  EXPECT_EQ(order[11], "tenant10");
+  EXPECT_EQ(count(page, "<tr class=\"stream\""), 2 * PageQuery::kTenantsPerPage);
+  EXPECT_NE(page.find("data-tenant=\"tenant57\" data-state=\"error\"><summary>"),
+            std::string::npos);
+  EXPECT_NE(page.find("Audit.General: AF20022 No subscription"), std::string::npos);
+  EXPECT_NE(page.find("tenants 1–50 of 120"), std::string::npos);
+  EXPECT_NE(page.find("<a rel=\"next\" href=\"?page=2\">next</a>"), std::string::npos);
+  EXPECT_EQ(page.find("rel=\"prev\""), std::string::npos);
+
+  std::string last = renderStatusPage(r, {"", "", 3});
+  EXPECT_EQ(tenantOrder(last).size(), 20u);
+  EXPECT_EQ(tenantOrder(last).back(), "tenant120");
+  EXPECT_NE(last.find("<a rel=\"prev\" href=\"?page=2\">previous</a>"), std::string::npos);
+  EXPECT_EQ(tenantOrder(renderStatusPage(r, {"", "", 99})), tenantOrder(last));
+}
+
+TEST(StatusPage, FiltersByNameAndStateWithLinksThatKeepTheFilter) {
+  StatusReport r = fleetReport();
+  EXPECT_EQ(tenantOrder(renderStatusPage(r, {"", "problems", 1})),
+            (std::vector<std::string>{"tenant57", "tenant88"}));
+  EXPECT_EQ(tenantOrder(renderStatusPage(r, {"", "error", 1})),
+            (std::vector<std::string>{"tenant57"}));
+  EXPECT_EQ(tenantOrder(renderStatusPage(r, {"ANT11", "", 1})),
+            (std::vector<std::string>{"tenant11", "tenant110", "tenant111", "tenant112",
+                                      "tenant113", "tenant114", "tenant115", "tenant116",
+                                      "tenant117", "tenant118", "tenant119"}));
+  std::string page = renderStatusPage(r, {"a b&c", "", 1});
+  EXPECT_NE(page.find("href=\"?q=a%20b%26c&amp;state=error\""), std::string::npos);
+  EXPECT_NE(page.find("value=\"a b&amp;c\""), std::string::npos);
+  EXPECT_NE(page.find("no tenant matches"), std::string::npos);
+}
+
+TEST(StatusPage, ChartsAreInlineSvgFromTheHistory) {
+  StatusReport r = fleetReport();
+  EXPECT_NE(renderStatusPage(r).find("collecting: one point a minute"), std::string::npos);
+  for (int i = 0; i < 5; ++i) {
+    HistoryPoint p;
+    p.at = r.generated_at - std::chrono::minutes(4 - i);
+    p.seconds = i == 0 ? 0 : 60;
+    p.records = 600u * i;
+    p.oldest_lag_seconds = 60 * (i + 1);
+    r.history.push_back(p);
+  }
+  std::string page = renderStatusPage(r);
+  EXPECT_EQ(count(page, "<svg class=\"chart "), 2u);
+  EXPECT_EQ(count(page, "<polyline class=\"line\""), 2u);
+  EXPECT_NE(page.find("Records per minute — now 2,400, max 2,400"), std::string::npos);
+  EXPECT_NE(page.find("Oldest lag — now 5 min, max 5 min"), std::string::npos);
+  EXPECT_NE(page.find(">4 min ago</text>"), std::string::npos);
 }
 
 }  // namespace
