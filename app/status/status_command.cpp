@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/status/fleet_health.h"
 #include "app/status/status_json.h"
 #include "app/status/status_snapshotter.h"
 #include "app/status/status_table.h"
@@ -131,18 +132,24 @@ Result<StatusReport> fromStateDatabase(const Config& config, WallTime now) {
       r.state = "stopped";
       report.streams.push_back(std::move(r));
     }
+  report.health = summarizeHealth(report);
   return report;
 }
 
-int exitCodeOf(const StatusReport& report) {
+// With --tenant, that tenant's streams only (none: failed).
+int exitCodeOf(const StatusReport& report, const std::string& tenant) {
   if (report.source != "live") return kExitFailed;
-  for (const StreamReport& s : report.streams)
+  bool found = false;
+  for (const StreamReport& s : report.streams) {
+    if (!tenant.empty() && s.tenant != tenant) continue;
+    found = true;
     if (s.state == "error" || s.state == "disabled" || s.lag_level == LagLevel::kCritical)
       return kExitFailed;
-  return kExitOk;
+  }
+  return found || tenant.empty() ? kExitOk : kExitFailed;
 }
 
-int runStatus(const std::string& config_path, bool json) {
+int runStatus(const std::string& config_path, bool json, const StatusTableOptions& options) {
   LoadedConfig loaded = loadConfigFile(config_path);
   if (!loaded.valid()) {
     std::cerr << "o365fwd: the configuration " << config_path << " is invalid:\n";
@@ -170,9 +177,9 @@ int runStatus(const std::string& config_path, bool json) {
     if (!json) std::cout << "(" << redactSecrets(live.problem) << ")\n";
     report = std::move(*stored);
   }
-  std::cout << (json ? statusToJson(*report, true) : renderStatusTable(*report));
+  std::cout << (json ? statusToJson(*report, true) : renderStatusTable(*report, options));
   std::cout.flush();
-  return exitCodeOf(*report);
+  return exitCodeOf(*report, options.tenant);
 }
 
 }  // namespace
@@ -187,8 +194,15 @@ void registerStatusCommand(CLI::App& app, const GlobalOptions& global, CommandRe
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json,
                 "Print the /status JSON document (stable field names, docs/STATUS.md)");
-  cmd->callback(
-      [&global, &result, json] { result.exit_code = runStatus(global.config_path, *json); });
+  auto table = std::make_shared<StatusTableOptions>();
+  cmd->add_flag("--problems", table->problems,
+                "List only the streams in error, lagging or disabled");
+  cmd->add_option("--tenant", table->tenant, "List only this tenant's streams (its name)");
+  cmd->add_flag("--all", table->all,
+                "List every stream (by default, past 50 streams only the problems are listed)");
+  cmd->callback([&global, &result, json, table] {
+    result.exit_code = runStatus(global.config_path, *json, *table);
+  });
 }
 
 }  // namespace o365fwd

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "app/status/fleet_health.h"
 #include "core/redact.h"
 #include "core/time_format.h"
 
@@ -80,22 +81,41 @@ std::string displayState(const StreamReport& s) {
 }
 
 // Late content and the deep sweep (live only: this process's figures); nothing before either.
-static std::string lateContentTable(const StatusReport& r) {
+static std::string lateContentTable(const StatusReport& r,
+                                    const std::vector<const StreamReport*>& shown) {
   bool any = false;
-  for (const StreamReport& s : r.streams) any = any || s.late_blobs > 0 || s.last_sweep;
+  for (const StreamReport* s : shown) any = any || s->late_blobs > 0 || s->last_sweep;
   if (r.source != "live" || !any) return "";
   std::vector<Row> rows{{"TENANT", "CONTENT TYPE", "LATE BLOBS", "MAX LATENESS", "LAST SWEEP"}};
-  for (const StreamReport& s : r.streams)
+  for (const StreamReport* stream : shown) {
+    const StreamReport& s = *stream;
     rows.push_back({s.tenant, s.content_type, groupedCount(s.late_blobs),
                     s.max_lateness_seconds > 0
                         ? humanDuration(std::chrono::seconds(s.max_lateness_seconds))
                         : "-",
                     s.last_sweep ? ago(s.last_sweep, r.generated_at) : "never"});
+  }
   return "\nLate content (this run; docs/STATUS.md):\n" + table(rows);
 }
 
-std::string renderStatusTable(const StatusReport& r) {
-  std::string out;
+// The headline and one line of counts (issue 11): what an operator of many tenants reads first.
+static std::string healthLines(const StatusReport& r) {
+  const HealthSummary& h = r.health;
+  std::string out = (r.source == "live" ? "Health: " : "Health as of the last commit: ") +
+                    healthHeadline(h) + "\n";
+  out += "Tenants: " + groupedCount(h.tenants_healthy) + " healthy, " +
+         groupedCount(h.tenants_lagging) + " lagging, " + groupedCount(h.tenants_error) +
+         " in error, " + groupedCount(h.tenants_disabled) + " disabled (of " +
+         groupedCount(h.tenants) + ")";
+  if (h.records_per_minute) out += "; " + groupedCount(*h.records_per_minute) + " records/min";
+  if (h.oldest_lag_seconds)
+    out += "; oldest lag " + humanDuration(std::chrono::seconds(*h.oldest_lag_seconds)) + " (" +
+           h.oldest_lag_stream + ")";
+  return out + "\n";
+}
+
+std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& options) {
+  std::string out = healthLines(r);
   if (r.source == "live") {
     out += "o365fwd " + r.version + " is running";
     if (r.started_at) out += " since " + formatIsoMillis(*r.started_at).substr(0, 19) + "Z";
@@ -104,10 +124,34 @@ std::string renderStatusTable(const StatusReport& r) {
   } else {
     out += "o365fwd is not running; figures from the state database (as of the last commit)\n";
   }
-  out += "\nStreams:\n";
+  // Which streams: one tenant, the problems, or every stream (problems first, natural order).
+  const bool short_list =
+      options.problems || (!options.all && options.tenant.empty() &&
+                           r.streams.size() > StatusTableOptions::kShortListStreams);
+  std::vector<const StreamReport*> shown;
+  for (const TenantGroup& g : tenantsProblemsFirst(r, {"", short_list ? "problems" : ""})) {
+    if (!options.tenant.empty() && g.tenant != options.tenant) continue;
+    std::vector<const StreamReport*> streams;
+    for (const StreamReport* s : g.streams)
+      if (!short_list || streamHealth(*s) != StreamHealth::kHealthy) streams.push_back(s);
+    std::stable_sort(streams.begin(), streams.end(),
+                     [](const StreamReport* a, const StreamReport* b) {
+                       return streamHealth(*a) > streamHealth(*b);
+                     });
+    shown.insert(shown.end(), streams.begin(), streams.end());
+  }
+  if (!options.tenant.empty() && shown.empty())
+    out += "\nNo tenant named " + options.tenant + " in this instance.\n";
+  else if (short_list && shown.empty())
+    out += "\nNo stream is in error, lagging or disabled.\n";
+  else
+    out += short_list ? "\nProblems: " + groupedCount(shown.size()) +
+                            " stream(s) in error, lagging or disabled\n"
+                      : std::string("\nStreams:\n");
   std::vector<Row> rows{{"TENANT", "CONTENT TYPE", "STATE", "LAST COLLECTED", "LAG", "RECORDS",
                          "PENDING", "DUPLICATES", "LOST", "LAST ERROR"}};
-  for (const StreamReport& s : r.streams) {
+  for (const StreamReport* stream : shown) {
+    const StreamReport& s = *stream;
     std::string lag = s.lag_seconds ? humanDuration(std::chrono::seconds(*s.lag_seconds)) : "-";
     if (s.lag_level == LagLevel::kWarning) lag += " (warning)";
     if (s.lag_level == LagLevel::kCritical) lag += " (critical)";
@@ -116,15 +160,16 @@ std::string renderStatusTable(const StatusReport& r) {
          groupedCount(s.events_forwarded), r.source == "live" ? groupedCount(s.blobs_pending) : "-",
          groupedCount(s.duplicates_dropped), groupedCount(s.blobs_lost), errorText(s.last_error)});
   }
-  out += table(rows);
+  if (!shown.empty()) out += table(rows);
   // Records the API should not send (forwarded as they came, counted by this process): a note
   // under the table only when there are some, so the table stays narrow.
-  for (const StreamReport& s : r.streams)
-    if (s.records_without_id > 0 || s.records_invalid_utf8 > 0)
-      out += s.tenant + "/" + s.content_type + ": forwarded " + groupedCount(s.records_without_id) +
-             " record(s) without Id and " + groupedCount(s.records_invalid_utf8) +
+  for (const StreamReport* s : shown)
+    if (s->records_without_id > 0 || s->records_invalid_utf8 > 0)
+      out += s->tenant + "/" + s->content_type + ": forwarded " +
+             groupedCount(s->records_without_id) + " record(s) without Id and " +
+             groupedCount(s->records_invalid_utf8) +
              " with invalid UTF-8 (as they came; docs/STATE.md)\n";
-  out += lateContentTable(r);
+  out += lateContentTable(r, shown);
   if (r.source == "live") {
     out += "\nSinks:\n";
     std::vector<Row> sinks{
@@ -135,7 +180,11 @@ std::string renderStatusTable(const StatusReport& r) {
     out += table(sinks);
   }
   bool lagging = false;
-  for (const StreamReport& s : r.streams) lagging = lagging || s.lag_level != LagLevel::kOk;
+  for (const StreamReport* s : shown) lagging = lagging || s->lag_level != LagLevel::kOk;
+  if (short_list && r.streams.size() > shown.size())
+    out += "\n" + groupedCount(r.streams.size() - shown.size()) +
+           " healthy streams not shown: `o365fwd status --all` lists every stream, "
+           "`--tenant NAME` one tenant's.\n";
   if (lagging)
     out +=
         "\nA stream is behind: the API keeps content for 7 days; what is not collected by then is "
