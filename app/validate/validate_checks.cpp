@@ -1,18 +1,19 @@
 #include "app/validate/validate_checks.h"
 
-#include "app/validate/check_steps.h"
-#include "app/validate/validate_access.h"
-
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stop_token>
 #include <thread>
 
 #include "app/runtime.h"
+#include "app/validate/check_steps.h"
+#include "app/validate/validate_access.h"
 #include "core/random.h"
 #include "core/time_format.h"
 #include "pipeline/state_store.h"
@@ -40,12 +41,26 @@ std::string tokenRemedy(const Error& e) {
   return "check DNS, the proxy (HTTPS_PROXY) and the firewall towards the login host";
 }
 
-void checkReach(ValidationContext& ctx, Runtime& rt, const TenantConfig& t, bool& ok) {
-  const std::pair<const char*, std::string> hosts[] = {{"login host ", t.login_url},
-                                                        {"API host ", t.api_url}};
-  for (const auto& [role, url] : hosts) {
+// Each distinct login and API host is asked once, however many tenants use it: one "reach" check
+// per host (target: its URL). Returns the hosts that did not answer.
+std::set<std::string> checkHosts(ValidationContext& ctx, Runtime& rt,
+                                 const std::vector<const TenantConfig*>& tenants) {
+  std::map<std::string, std::pair<std::set<std::string>, std::size_t>> hosts;  // roles, tenants
+  for (const TenantConfig* t : tenants) {
+    auto& login = hosts[t->login_url];
+    login.first.insert("login");
+    ++login.second;
+    auto& api = hosts[t->api_url];
+    api.first.insert("API");
+    if (t->api_url != t->login_url) ++api.second;
+  }
+  std::set<std::string> unreachable;
+  for (const auto& [url, use] : hosts) {
     Timer timer(ctx.clock);
-    CheckResult c = make("reach", t.name);
+    CheckResult c = make("reach", url);
+    const std::string role =
+        (use.first.size() == 2 ? std::string("login and API") : *use.first.begin()) + " host of " +
+        std::to_string(use.second) + " tenant" + (use.second == 1 ? "" : "s");
     HttpRequest req;
     req.url = url + "/";
     req.connect_timeout = std::chrono::seconds(10);
@@ -53,15 +68,16 @@ void checkReach(ValidationContext& ctx, Runtime& rt, const TenantConfig& t, bool
     req.max_response_bytes = 256 * 1024;
     auto res = executeBlocking(rt.transport(), std::move(req));
     if (res.ok()) {
-      c.detail = role + url + " answered HTTP " + std::to_string(res->status) + " in " + timer.ms();
+      c.detail = role + " answered HTTP " + std::to_string(res->status) + " in " + timer.ms();
     } else {
-      ok = false;
-      fail(c, role + url + " unreachable: " + res.error().describe(),
+      unreachable.insert(url);
+      fail(c, role + " unreachable: " + res.error().describe(),
            "check DNS, the proxy (HTTPS_PROXY), the firewall and TLS inspection towards this "
            "host; with a TLS interception proxy install its CA in the system store");
     }
     push(ctx, std::move(c), timer);
   }
+  return unreachable;
 }
 
 // The API client retries AF429 for minutes; validate gives one listing this long.
@@ -119,6 +135,44 @@ void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig&
   }
 }
 
+// One tenant after its hosts answered: token, permissions, subscriptions, listing. Runs on a
+// validate worker; appends to `ctx` (the tenant's own context) only.
+void checkTenant(ValidationContext& ctx, TenantRuntime& tr) {
+  const TenantConfig& t = *tr.config;
+  std::stop_source stop;
+  bool ok = true;
+  Timer timer(ctx.clock);
+  CheckResult c = make("token", t.name);
+  auto token = tr.tokens->token(stop.get_token());
+  if (!token.ok()) {
+    fail(c, token.error().describe(), tokenRemedy(token.error()));
+    push(ctx, std::move(c), timer);
+    return;
+  }
+  TokenInfo info = tr.tokens->info().value_or(TokenInfo{});
+  std::string roles = !info.roles.empty() ? join(info.roles)
+                      : info.readable     ? std::string("none")
+                                          : std::string("not readable (opaque token)");
+  c.detail = "token acquired in " + timer.ms() + ", expires " + formatApiTime(info.expires_at) +
+             "Z, roles " + roles;
+  push(ctx, std::move(c), timer);
+  // Roles decide when the token has them; otherwise the API's answer to the list does.
+  SubscriptionList list = Error::permanent(ErrorKind::kInternal, "not asked");
+  if (!info.roles.empty()) {
+    checkPermissionsFromRoles(ctx, t, info, ok);
+    if (!ok) return;
+    list = tr.subscriptions->list(stop.get_token());
+  } else {
+    list = tr.subscriptions->list(stop.get_token());
+    checkPermissionsFromApi(ctx, t, info, list, ok);
+    if (!ok) return;
+  }
+  std::set<std::string> enabled;
+  checkSubscriptions(ctx, tr, t, list, stop.get_token(), ok, enabled);
+  if (!ok) return;
+  checkListing(ctx, tr, t, enabled);
+}
+
 }  // namespace
 
 void checkStateDirectory(ValidationContext& ctx) {
@@ -148,44 +202,46 @@ void checkTenants(ValidationContext& ctx) {
     ctx.report.checks.push_back(std::move(c));
     return;
   }
-  std::stop_source stop;
+  std::vector<TenantRuntime*> tenants;
+  std::vector<const TenantConfig*> configs;
   for (const auto& tr : (*runtime)->tenants()) {
-    const TenantConfig& t = *tr->config;
-    if (!ctx.secrets.count(t.name) && !ctx.certificates.count(t.name)) continue;
-    bool ok = true;
-    checkReach(ctx, **runtime, t, ok);
-    if (!ok) continue;
-    Timer timer(ctx.clock);
-    CheckResult c = make("token", t.name);
-    auto token = tr->tokens->token(stop.get_token());
-    if (!token.ok()) {
-      fail(c, token.error().describe(), tokenRemedy(token.error()));
-      push(ctx, std::move(c), timer);
-      continue;
-    }
-    TokenInfo info = tr->tokens->info().value_or(TokenInfo{});
-    std::string roles = !info.roles.empty() ? join(info.roles)
-                        : info.readable     ? std::string("none")
-                                            : std::string("not readable (opaque token)");
-    c.detail = "token acquired in " + timer.ms() + ", expires " + formatApiTime(info.expires_at) +
-               "Z, roles " + roles;
-    push(ctx, std::move(c), timer);
-    // Roles decide when the token has them; otherwise the API's answer to the list does.
-    SubscriptionList list = Error::permanent(ErrorKind::kInternal, "not asked");
-    if (!info.roles.empty()) {
-      checkPermissionsFromRoles(ctx, t, info, ok);
-      if (!ok) continue;
-      list = tr->subscriptions->list(stop.get_token());
-    } else {
-      list = tr->subscriptions->list(stop.get_token());
-      checkPermissionsFromApi(ctx, t, info, list, ok);
-      if (!ok) continue;
-    }
-    std::set<std::string> enabled;
-    checkSubscriptions(ctx, *tr, t, list, stop.get_token(), ok, enabled);
-    if (!ok) continue;
-    checkListing(ctx, *tr, t, enabled);
+    if (!ctx.secrets.count(tr->config->name) && !ctx.certificates.count(tr->config->name)) continue;
+    tenants.push_back(tr.get());
+    configs.push_back(tr->config);
   }
+  const std::set<std::string> unreachable = checkHosts(ctx, **runtime, configs);
+  // Tenants run on a bounded set of workers, each into its own list of checks; the lists are
+  // appended in configuration order, so the report does not depend on the schedule.
+  std::vector<std::vector<CheckResult>> results(tenants.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < tenants.size(); i = next++) {
+      ValidationContext one{ctx.options, ctx.clock, {}, {}, {}, {}, {}};
+      const TenantConfig& t = *tenants[i]->config;
+      for (const std::string* url : {&t.login_url, &t.api_url})
+        if (unreachable.count(*url)) {
+          Timer timer(ctx.clock);
+          CheckResult c = make("reach", t.name);
+          c.status = CheckResult::kSkip;
+          c.code = "host_unreachable";
+          c.detail = "not checked: " + *url + " is unreachable (see above)";
+          push(one, std::move(c), timer);
+          break;
+        }
+      if (one.report.checks.empty()) checkTenant(one, *tenants[i]);
+      for (CheckResult& c : one.report.checks) c.tenant = t.name;
+      results[i] = std::move(one.report.checks);
+    }
+  };
+  const std::size_t workers =
+      std::min<std::size_t>(tenants.size(), std::max(1, ctx.options.parallel));
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+    work();
+  }  // joined
+  for (auto& checks : results)
+    for (CheckResult& c : checks) ctx.report.checks.push_back(std::move(c));
 }
 
 void checkSinks(ValidationContext& ctx) {

@@ -12,9 +12,12 @@ namespace o365fwd {
 // Opens the state store in config.state_dir (taking its lock) and closes it at once: "state"
 // check; fails when the directory is not writable or another instance holds the lock.
 void checkStateDirectory(ValidationContext& ctx);
-// Per tenant: "reach" (login and API hosts), "token", "permissions", "subscription" (one per
-// content type; starts missing ones when ctx.options.fix), "listing" (the last hour, one per
-// content type). A failed stage skips the tenant's later stages.
+// "reach" once per distinct login or API host (target: its URL), then per tenant, on up to
+// ctx.options.parallel workers: "token", "permissions", "subscription" (one per content type;
+// starts missing ones when ctx.options.fix), "listing" (the last hour, one per content type).
+// A failed stage skips the tenant's later stages; a tenant whose host did not answer gets one
+// skipped "reach" check (code host_unreachable). Checks are appended in configuration order
+// whatever the schedule, each with its `tenant`.
 void checkTenants(ValidationContext& ctx);
 // Per sink: makeSink, start, healthcheck(5 s), stop: one "sink" check each.
 void checkSinks(ValidationContext& ctx);

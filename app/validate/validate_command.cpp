@@ -67,6 +67,7 @@ void checkTenantCredential(ValidationContext& ctx, size_t index) {
   check.name = "credential";
   check.target = t.name.empty() ? tenant_path : t.name;
   check.configuration = true;
+  check.tenant = t.name;
   std::string key_path = tenant_path + "." + credentialKey(t);
   auto problem = [&](std::string message, bool warning) {
     check.problems.push_back(ConfigIssue{ctx.loaded.config.source_path, key_path,
@@ -195,6 +196,13 @@ void registerValidateCommand(CLI::App& app, const GlobalOptions& global, Command
                 "Skip the checks that need the network (for ExecStartPre)");
   sub->add_flag("--fix", options->fix,
                 "Start the subscriptions of configured content types that are not enabled");
+  sub->add_flag("--verbose", options->verbose,
+                "Print every check; by default, with more than " +
+                    std::to_string(kBriefAboveTenants) +
+                    " tenants, only failures, warnings and a summary");
+  sub->add_option("--parallel", options->parallel, "Tenants checked at the same time")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   sub->callback([&global, &result, options] {
     options->config_path = global.config_path;
     LogOptions log_options;  // the report is the output; library logs only when they matter
@@ -202,7 +210,8 @@ void registerValidateCommand(CLI::App& app, const GlobalOptions& global, Command
     setupLogging(log_options);
     SystemClock clock;
     ValidationReport report = runValidation(*options, clock);
-    std::cout << redactSecrets(options->json ? report.renderJson() : report.renderText())
+    const bool brief = !options->verbose && report.tenantCount() > kBriefAboveTenants;
+    std::cout << redactSecrets(options->json ? report.renderJson() : report.renderText(brief))
               << std::flush;
     result.exit_code = report.exitCode();
   });

@@ -1,6 +1,7 @@
 #pragma once
-// `o365fwd validate [-c FILE] [--json] [--offline]`: the "Test Connection" step of a SIEM
-// console and the unit's ExecStartPre. Runs the validation stages in order on the calling thread;
+// `o365fwd validate [-c FILE] [--json] [--offline] [--fix] [--verbose] [--parallel N]`: the
+// "Test Connection" step of a SIEM console and the unit's ExecStartPre. Runs the validation
+// stages in order on the calling thread (the tenants' network checks on up to `parallel` workers);
 // each stage appends CheckResults to one ValidationReport and may leave what it produced (the
 // parsed configuration, loaded credentials) in the ValidationContext for later stages.
 // Stages never print and never stop the run: every problem of every stage is reported.
@@ -20,11 +21,18 @@
 
 namespace o365fwd {
 
+// Above this many tenants the text report is brief (failures, warnings, a summary) unless
+// --verbose.
+inline constexpr std::size_t kBriefAboveTenants = 10;
+
 struct ValidateOptions {
   std::string config_path;
   bool json = false;     // print the report as JSON (docs/VALIDATE.md)
   bool offline = false;  // skip the checks that need the network
   bool fix = false;      // start the subscriptions that are not enabled (network checks)
+
+  int parallel = 16;     // tenants checked at the same time (network checks)
+  bool verbose = false;  // text: every check, also with more than kBriefAboveTenants tenants
 };
 
 struct ValidationContext {

@@ -31,6 +31,8 @@ struct CheckResult {
   // Machine-readable reason for a warn, fail or skip ("not_started", "list_unavailable",
   // "no_enabled_subscription", an API code such as "AF10001"); "" when there is none.
   std::string code;
+
+  std::string tenant;  // the tenant the check is about; "" for hosts, sinks, the configuration
 };
 
 const char* toString(CheckResult::Status status);  // "pass" | "fail" | "warn" | "skip"
@@ -48,9 +50,15 @@ struct ValidationReport {
   bool ok() const { return exitCode() == 0; }
   // One line per check, problems indented beneath, "fix:" lines, then
   // "OK 2026-11-23T18:24:07Z: <summary>" or "FAILED <time>: <summary>".
-  std::string renderText() const;
+  // `brief` (a fleet): only FAIL and WARN lines (beyond kMaxSimilarWarnings warnings of one check
+  // and code, one line counting the rest), one line counting the checks not shown, and one
+  // line of tenants by outcome before the last line.
+  std::string renderText(bool brief = false) const;
+  static constexpr std::size_t kMaxSimilarWarnings = 5;
+  // Distinct tenants the checks are about.
+  std::size_t tenantCount() const;
   // {"ok","exit_code","finished_at","summary","checks":[{"name","target","status","detail",
-  //  "remedy","duration_ms","code","problems":[{"file","path","line","message","severity"}]}]}
+  //  "remedy","duration_ms","code","tenant","problems":[{"file","path","line","message","severity"}]}]}
   std::string renderJson() const;
 };
 
