@@ -21,6 +21,7 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)      # librdkafka-de
 # cpp-httplib on Debian is a compiled library whose .pc adds feature defines; use it only via pkg-config.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev (simulator, tests)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)    # libmicrohttpd-dev (health endpoint)
+pkg_check_modules(BROTLIENC REQUIRED IMPORTED_TARGET libbrotlienc)  # libbrotli-dev (health answers)
 
 # librdkafka's mock cluster (experimental API, test code only); tests needing it are skipped without it.
 include(CheckCXXSourceCompiles)

@@ -8,6 +8,8 @@ PACKAGES=(
   libcurl4-openssl-dev rapidjson-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libcpp-httplib-dev libcli11-dev
   libmicrohttpd-dev
+  # brotli and gzip of health answers (app/health/answer_encoding.cpp)
+  zlib1g-dev libbrotli-dev
   clang-format ccache
   # integration tests: syslog receiver with TLS and RELP, Kafka consumer
   rsyslog rsyslog-openssl rsyslog-relp kcat

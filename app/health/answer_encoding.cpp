@@ -1,7 +1,9 @@
 #include "app/health/answer_encoding.h"
 
+#include <brotli/encode.h>
 #include <zlib.h>
 
+#include <cstdint>
 #include <cstdlib>
 
 namespace o365fwd {
@@ -41,8 +43,8 @@ double qValue(std::string_view params) {
 
 }  // namespace
 
-bool acceptsGzip(std::string_view header) {
-  bool star = false, gzip = false, gzip_named = false;
+bool acceptsCoding(std::string_view header, std::string_view wanted) {
+  bool star = false, accepted = false, named = false;
   while (!header.empty()) {
     auto comma = header.find(',');
     std::string_view item = header.substr(0, comma);
@@ -50,14 +52,14 @@ bool acceptsGzip(std::string_view header) {
     auto semi = item.find(';');
     std::string_view coding = trim(item.substr(0, semi));
     double q = semi == std::string_view::npos ? 1.0 : qValue(item.substr(semi + 1));
-    if (equalsFolded(coding, "gzip")) {
-      gzip_named = true;
-      gzip = q > 0;
+    if (equalsFolded(coding, wanted)) {
+      named = true;
+      accepted = q > 0;
     } else if (coding == "*") {
       star = q > 0;
     }
   }
-  return gzip_named ? gzip : star;
+  return named ? accepted : star;
 }
 
 std::optional<std::string> gzipCompress(std::string_view text, int level) {
@@ -76,6 +78,42 @@ std::optional<std::string> gzipCompress(std::string_view text, int level) {
   if (rc != Z_STREAM_END) return std::nullopt;
   out.resize(written);
   return out;
+}
+
+std::optional<std::string> brotliCompress(std::string_view text, int quality) {
+  std::string out(BrotliEncoderMaxCompressedSize(text.size()), '\0');
+  if (out.empty()) out.resize(16);  // the bound is 0 when the input is too large to bound
+  std::size_t size = out.size();
+  if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, text.size(),
+                             reinterpret_cast<const std::uint8_t*>(text.data()), &size,
+                             reinterpret_cast<std::uint8_t*>(out.data())))
+    return std::nullopt;
+  out.resize(size);
+  return out;
+}
+
+const char* contentEncoding(AnswerEncoding encoding) {
+  switch (encoding) {
+    case AnswerEncoding::kGzip: return "gzip";
+    case AnswerEncoding::kBrotli: return "br";
+    case AnswerEncoding::kIdentity: break;
+  }
+  return "";
+}
+
+AnswerEncoding chooseEncoding(std::string_view accept_encoding) {
+  if (acceptsCoding(accept_encoding, "br")) return AnswerEncoding::kBrotli;
+  if (acceptsCoding(accept_encoding, "gzip")) return AnswerEncoding::kGzip;
+  return AnswerEncoding::kIdentity;
+}
+
+std::optional<std::string> encodeAnswer(std::string_view text, AnswerEncoding encoding) {
+  switch (encoding) {
+    case AnswerEncoding::kGzip: return gzipCompress(text);
+    case AnswerEncoding::kBrotli: return brotliCompress(text);
+    case AnswerEncoding::kIdentity: break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace o365fwd

@@ -1,6 +1,5 @@
 #include "app/health/health_routes.h"
 
-#include "app/health/answer_encoding.h"
 #include "app/status/fleet_health.h"
 #include "app/status/metrics_text.h"
 #include "app/status/status_json.h"
@@ -139,7 +138,7 @@ HealthDecision HealthRoutes::decide(const HealthRequest& req) const {
   d.pretty = req.pretty;
   d.page_query = req.page_query;
   if (!validStateFilter(d.page_query.state)) d.page_query.state.clear();
-  d.gzip = acceptsGzip(req.accept_encoding);
+  d.encoding = chooseEncoding(req.accept_encoding);
   return d;
 }
 
@@ -152,10 +151,10 @@ HealthAnswer HealthRoutes::render(const HealthDecision& d) const {
                                                : render(d.view, d.pretty);
   if (isProbe(d.view)) return a;
   a.headers.emplace_back("Vary", "Accept-Encoding");
-  if (!d.gzip || a.body.size() < kMinCompressedAnswerBytes) return a;
-  if (auto packed = gzipCompress(a.body)) {
+  if (a.body.size() < kMinCompressedAnswerBytes) return a;
+  if (auto packed = encodeAnswer(a.body, d.encoding)) {
     a.body = std::move(*packed);
-    a.headers.emplace_back("Content-Encoding", "gzip");
+    a.headers.emplace_back("Content-Encoding", contentEncoding(d.encoding));
   }
   return a;
 }

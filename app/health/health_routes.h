@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/health/answer_encoding.h"
 #include "app/health/health_server.h"
 #include "app/status/status_page.h"
 
@@ -26,7 +27,7 @@ struct HealthRequest {
   bool chunked = false;                         // Transfer-Encoding announced
   // Fleet page and compression (issue 11).
   PageQuery page_query;         // ?q=, ?state=, ?page= (the page's tenant list)
-  std::string accept_encoding;  // the Accept-Encoding header; gzip when it accepts gzip
+  std::string accept_encoding;  // the Accept-Encoding header (chooseEncoding)
 };
 
 struct HealthAnswer {
@@ -48,7 +49,7 @@ struct HealthDecision {
   HealthView view = HealthView::kNone;
   bool pretty = false;
   PageQuery page_query;  // kPage only
-  bool gzip = false;     // the client accepts gzip: large answers are compressed
+  AnswerEncoding encoding = AnswerEncoding::kIdentity;  // large answers are sent in it
 };
 
 class HealthRoutes {
@@ -60,7 +61,7 @@ class HealthRoutes {
   HealthDecision decide(const HealthRequest& request) const;
   HealthAnswer render(HealthView view, bool pretty) const;  // from a new snapshot
   HealthAnswer render(HealthView view, bool pretty, const StatusReport& report) const;
-  // The decided view from a new snapshot, gzip-compressed when the decision says so.
+  // The decided view from a new snapshot, compressed when the decision says so.
   HealthAnswer render(const HealthDecision& decision) const;
   // 503 for a view that cannot be rendered now (render queue full, shutting down).
   static HealthAnswer busy(const std::string& why);

@@ -3,7 +3,7 @@
 // unified auditing off so their streams report error. Headless Chromium loads GET /: the health
 // headline says degraded apart from readiness, the five tenants in error are the first tenant
 // rows, in natural order, the first answer holds one page of tenants (not 1,000), the filter
-// links narrow the list, and a browser's Accept-Encoding gets gzip. The first render time the
+// links narrow the list, and a browser's Accept-Encoding gets brotli. The first render time the
 // page records (data-load-ms, data-paint-ms) is printed, not asserted. A screenshot of the first
 // screen is written to build/test-artifacts/fleet_status_page.png. Skipped without Chromium.
 #include <gtest/gtest.h>
@@ -97,14 +97,15 @@ TEST(FleetStatusPageTest, ErrorTenantsOpenTheFirstScreenOfAThousand) {
   ASSERT_TRUE(settled) << body.substr(0, 2000);
   std::printf("[ figures ] five tenants in error after %.1f s\n", secondsSince(started));
 
-  // The first answer is one page of tenants; a browser's Accept-Encoding gets gzip.
+  // The first answer is one page of tenants; a browser's Accept-Encoding gets brotli.
   HttpResult plain = httpRequest("GET", url + "/");
   ASSERT_EQ(plain.status, 200);
   HttpRequestOptions gz;
   gz.url = url + "/";
   gz.accept_encoding = "gzip, deflate, br";
   HttpResult packed = httpRequest(gz);
-  EXPECT_EQ(packed.header("Content-Encoding").value_or(""), "gzip");
+  EXPECT_EQ(packed.header("Content-Encoding").value_or(""), "br");
+  EXPECT_EQ(packed.body.rfind("<!DOCTYPE html>", 0), 0u) << "decoded by curl";
   EXPECT_EQ(plain.header("Content-Security-Policy").value_or(""),
             "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
             "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'");

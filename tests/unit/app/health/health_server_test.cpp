@@ -134,9 +134,10 @@ TEST(HealthServer, PortInUseIsAClearError) {
       << second.error().message;
 }
 
-// Issue 11: large views are gzip-compressed for clients that accept it (a browser's
-// "gzip, deflate, br" included: brotli is never chosen); probes and small answers are not.
-TEST_F(HealthServerTest, CompressesLargeViewsWithGzipWhenTheClientAcceptsIt) {
+// Issue 11: large views are compressed for clients that accept it — brotli (quality 1) for a
+// browser's "gzip, deflate, br", gzip for "deflate, gzip" — and decode to the plain answer;
+// probes and plain requests are not compressed.
+TEST_F(HealthServerTest, CompressesLargeViewsWithBrotliOrGzipAsTheClientAccepts) {
   for (int i = 0; i < 100; ++i) {
     StreamReport s = report_.streams[0];
     s.tenant = "tenant" + std::to_string(i);
@@ -144,24 +145,27 @@ TEST_F(HealthServerTest, CompressesLargeViewsWithGzipWhenTheClientAcceptsIt) {
   }
   start();
   const std::string plain = httpRequest("GET", url("/status")).body;
-  for (const char* path : {"/status", "/metrics", "/"}) {
-    SCOPED_TRACE(path);
-    testing::HttpRequestOptions o;
-    o.url = url(path);
-    o.accept_encoding = "gzip, deflate, br";
-    auto r = httpRequest(o);
-    EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.header("Content-Encoding").value_or(""), "gzip");
-    EXPECT_EQ(r.header("Vary").value_or(""), "Accept-Encoding");
-    if (std::string(path) == "/status") {
-      EXPECT_EQ(r.body, plain);  // decompressed by the client
+  for (auto [accept, coding] : {std::pair{"gzip, deflate, br", "br"},
+                                std::pair{"deflate, gzip", "gzip"}}) {
+    for (const char* path : {"/status", "/metrics", "/"}) {
+      SCOPED_TRACE(std::string(path) + " " + accept);
+      testing::HttpRequestOptions o;
+      o.url = url(path);
+      o.accept_encoding = accept;
+      auto r = httpRequest(o);
+      EXPECT_EQ(r.status, 200);
+      EXPECT_EQ(r.header("Content-Encoding").value_or(""), coding);
+      EXPECT_EQ(r.header("Vary").value_or(""), "Accept-Encoding");
+      if (std::string(path) == "/status") {
+        EXPECT_EQ(r.body, plain);  // decoded by the client
+      }
     }
   }
   auto raw = httpRequest("GET", url("/status"));
   EXPECT_FALSE(raw.header("Content-Encoding").has_value());
   testing::HttpRequestOptions probe;
   probe.url = url("/livez");
-  probe.accept_encoding = "gzip";
+  probe.accept_encoding = "gzip, br";
   EXPECT_FALSE(httpRequest(probe).header("Content-Encoding").has_value());
 }
 
