@@ -6,7 +6,9 @@
 // and finally the process CPU per answer served by a real HealthServer on loopback, plain and with
 // a browser's Accept-Encoding (raw client, no decompression). Not a test.
 //
-//   status_encoding_bench [tenants=1000] [rounds=10]
+//   status_encoding_bench [tenants=1000] [rounds=10] [serve_seconds=0]
+// With serve_seconds, the server stays up that long afterwards (its URL is printed) so a browser
+// can load the page of this deployment.
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "app/health/answer_encoding.h"
 #include "app/health/health_server.h"
@@ -123,10 +126,14 @@ int main(int argc, char** argv) {
   (void)syslog.start();
   sources.board = &board;
   sources.sinks = {&file, &syslog};
+  // Six hours of samples ending at the fleet's current total, ~12,000 records a minute.
   StatusHistory history;
-  for (int i = 0; i < 360; ++i)
-    history.record(clock.wallNow() - std::chrono::minutes(360 - i), 1000u * i, 60 + i, 6);
   sources.history = &history;
+  const std::uint64_t total = recordsForwardedThisRun(StatusSnapshotter(sources, clock).snapshot());
+  for (int i = 0; i < 360; ++i)
+    history.record(clock.wallNow() - std::chrono::minutes(360 - i),
+                   total - 12000u * static_cast<std::uint64_t>(360 - i) + (i % 7) * 900u,
+                   60 + (i % 90) * 10, 6);
   StatusSnapshotter snapshotter(sources, clock);
   StatusReport report = snapshotter.snapshot();
   std::printf("status_encoding_bench: %d tenants x 5 content types = %zu streams, %d rounds\n",
@@ -173,6 +180,11 @@ int main(int argc, char** argv) {
       std::printf("    %-9s %-13s %9zu bytes on the wire  %7.2f ms CPU  %7.2f ms wall\n", path,
                   what, got, (cpuMs() - cpu0) / rounds, wall / rounds);
     }
+  if (argc > 3 && std::atoi(argv[3]) > 0) {
+    std::printf("  serving %s for %s s\n", url.c_str(), argv[3]);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::seconds(std::atoi(argv[3])));
+  }
   (*server)->stop();
   return 0;
 }
