@@ -53,6 +53,9 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
       ->check(CLI::Range(1, 100'000'000));
   app.add_option("--retry-after", o.retry_after, "Retry-After seconds on AF429 (0: none)")
       ->check(CLI::Range(0, 86400));
+  app.add_option("--latency-ms", o.latency_ms,
+                 "delay every token and API answer by this many milliseconds")
+      ->check(CLI::Range(0, 60000));
   app.add_option("--transient-error-rate", o.transient_error_rate,
                  "share of API requests failing 500/503/408")
       ->check(CLI::Range(0.0, 1.0));
@@ -185,6 +188,7 @@ Result<SimConfig> buildConfig(const SimOptions& o) {
   if (o.opaque_tokens) cfg.faults.opaque_tokens = true;
   if (o.subscription_list_404) cfg.faults.subscription_list_404 = true;
   if (o.echo_credentials) cfg.faults.echo_credentials = true;
+  if (o.latency_ms) cfg.faults.latency_ms = *o.latency_ms;
   Status s = duration(o.clock_skew, "--clock-skew", cfg.clock_skew, true);
   if (!s.ok()) return s.error();
   s = validateConfig(cfg);

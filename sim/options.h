@@ -39,6 +39,8 @@ struct SimOptions {
 
   bool echo_credentials = false;
   std::string issued_tokens_out;
+
+  std::optional<int> latency_ms;  // faults.latency_ms
 };
 
 // Parses argv. On --help/--version or an error, returns the exit code main() should return

@@ -43,13 +43,14 @@ Status RequestLog::open(const std::string& path) {
 
 void RequestLog::write(const std::string& method, const std::string& path, const std::string& query,
                        int status, bool has_authorization,
-                       const std::string& publisher_identifier) {
+                       const std::string& publisher_identifier, std::int64_t at_ms) {
   if (file_ == nullptr) return;
   std::string line = "{\"method\":" + jsonString(method) + ",\"path\":" + jsonString(path) +
                      ",\"query\":" + jsonString(maskQuery(query)) +
                      ",\"status\":" + std::to_string(status) +
                      ",\"has_authorization\":" + (has_authorization ? "true" : "false") +
-                     ",\"publisher_identifier\":" + jsonString(publisher_identifier) + "}\n";
+                     ",\"publisher_identifier\":" + jsonString(publisher_identifier) +
+                     ",\"at_ms\":" + std::to_string(at_ms) + "}\n";
   std::lock_guard lock(mu_);
   std::fwrite(line.data(), 1, line.size(), file_);
   std::fflush(file_);

@@ -3,6 +3,7 @@
 // publisher_identifier}. Never writes a token, a secret or a body: query values named
 // client_secret, client_assertion or access_token are replaced by "***". Each line is flushed.
 // Thread-safe.
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -21,7 +22,8 @@ class RequestLog {
   Status open(const std::string& path);
   bool enabled() const { return file_ != nullptr; }
   void write(const std::string& method, const std::string& path, const std::string& query,
-             int status, bool has_authorization, const std::string& publisher_identifier);
+             int status, bool has_authorization, const std::string& publisher_identifier,
+             std::int64_t at_ms = 0);
 
  private:
   std::mutex mu_;

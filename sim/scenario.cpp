@@ -274,7 +274,7 @@ Status parseFaults(const Value& obj, FaultConfig& f) {
                 {"transient_error_rate", "transient_statuses", "next_page_loop",
                  "next_page_omit_publisher", "next_page_api_version", "content_uri_base",
                  "window_error_code", "opaque_tokens", "subscription_list_404",
-                 "echo_credentials"}));
+                 "echo_credentials", "latency_ms"}));
   TRY(readFraction(obj, "transient_error_rate", p, f.transient_error_rate));
   if (auto it = obj.FindMember("transient_statuses"); it != obj.MemberEnd()) {
     if (!it->value.IsArray() || it->value.Empty())
@@ -294,6 +294,11 @@ Status parseFaults(const Value& obj, FaultConfig& f) {
   TRY(readBool(obj, "opaque_tokens", p, f.opaque_tokens));
   TRY(readBool(obj, "subscription_list_404", p, f.subscription_list_404));
   TRY(readBool(obj, "echo_credentials", p, f.echo_credentials));
+  if (auto it = obj.FindMember("latency_ms"); it != obj.MemberEnd()) {
+    if (!it->value.IsInt() || it->value.GetInt() < 0 || it->value.GetInt() > 60000)
+      return bad(p + ".latency_ms", "must be an integer from 0 to 60000 (milliseconds)");
+    f.latency_ms = it->value.GetInt();
+  }
   return okStatus();
 }
 

@@ -104,6 +104,10 @@ struct FaultConfig {
   // Hostile echo: every error body of the token and API endpoints quotes the Authorization
   // header, the client secret and the client assertion, bare and labelled (sim/credential_echo.h).
   bool echo_credentials = false;
+
+  // Answer delay of every token and API request (a real API answers in a few hundred ms; the
+  // simulator on loopback in ~1 ms). The delay holds one HTTP worker thread (--threads).
+  int latency_ms = 0;
 };
 
 struct SimConfig {

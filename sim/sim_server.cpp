@@ -21,7 +21,8 @@ Result<std::unique_ptr<SimServer>> SimServer::create(SimConfig config, Clock& cl
 }
 
 SimServer::SimServer(SimConfig config, Clock& clock, Random& random, TenantDirectory tenants)
-    : config_(std::move(config)),
+    : clock_(clock),
+      config_(std::move(config)),
       random_(random),
       tenants_(std::move(tenants)),
       state_(config_, clock),
@@ -50,6 +51,11 @@ std::string SimServer::routeOf(const httplib::Request& req) const {
   return "other";
 }
 
+void SimServer::delayAnswer() {
+  const int ms = state_.global().faults.latency_ms;
+  if (ms > 0) clock_.sleepFor(std::chrono::milliseconds(ms), std::stop_token());
+}
+
 void SimServer::routes(int threads) {
   server_.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
@@ -61,6 +67,7 @@ void SimServer::routes(int threads) {
 
   auto token = [this](bool v2) {
     return [this, v2](const httplib::Request& req, httplib::Response& res) {
+      delayAnswer();
       TokenRequest t;
       t.tenant_segment = req.matches[1].str();
       t.v2 = v2;
@@ -79,6 +86,7 @@ void SimServer::routes(int threads) {
   server_.Post(R"(/([^/]+)/oauth2/v2\.0/token)", token(true));
 
   auto api = [this](const httplib::Request& req, httplib::Response& res) {
+    delayAnswer();
     api_->handle(req, res, req.matches[1].str(), req.matches[2].str(), req.matches[3].str());
   };
   const char* kApi = R"(/api/(v1\.0|v1)/([^/]+)/activity/feed/(.+))";
@@ -96,7 +104,8 @@ void SimServer::routes(int threads) {
       auto q = req.target.find('?');
       request_log_.write(req.method, req.path,
                          q == std::string::npos ? "" : req.target.substr(q + 1), res.status,
-                         req.has_header("Authorization"), publisherIdentifier(req).value_or(""));
+                         req.has_header("Authorization"), publisherIdentifier(req).value_or(""),
+                         state_.nowMs());
     }
   });
 }

@@ -59,6 +59,9 @@ class SimServer {
   void routes(int threads);
   void adminRoutes();
   std::string routeOf(const httplib::Request& req) const;
+  void delayAnswer();  // faults.latency_ms, on the HTTP worker thread
+
+  Clock& clock_;
 
   SimConfig config_;
   Random& random_;

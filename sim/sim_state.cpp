@@ -118,6 +118,9 @@ Status SimState::applyUpdate(std::string_view json, const std::vector<TenantConf
                                 std::string(v.GetString()) == "AF20030"),
                "AF20055 or AF20030");
       if (s.ok()) g.faults.window_error_code = v.GetString();
+    } else if (key == "latency_ms") {
+      s = need(v.IsInt() && v.GetInt() >= 0 && v.GetInt() <= 60000, "0 to 60000 (milliseconds)");
+      if (s.ok()) g.faults.latency_ms = v.GetInt();
     } else if (key == "echo_credentials") {
       s = need(v.IsBool(), "true or false");
       if (s.ok()) g.faults.echo_credentials = v.GetBool();
@@ -191,6 +194,7 @@ std::string SimState::describe(const std::vector<TenantConfig>& tenants) const {
   out += ",\"window_error_code\":" + jsonString(global_.faults.window_error_code);
   out +=
       std::string(",\"echo_credentials\":") + (global_.faults.echo_credentials ? "true" : "false");
+  out += ",\"latency_ms\":" + std::to_string(global_.faults.latency_ms);
   out += ",\"tenants\":[";
   for (size_t i = 0; i < tenants_.size(); ++i) {
     const auto& t = tenants_[i];
