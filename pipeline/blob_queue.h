@@ -1,7 +1,12 @@
 #pragma once
-// Bounded queue of blobs waiting for a download worker, fair across streams: pop() takes from the
-// streams in turn, so a stream with a 7-day backlog cannot starve the others. push() blocks while
-// the queue is full (backpressure reaches the listers). Thread-safe.
+// Bounded queue of blobs waiting for a download worker, fair across tenants (issue 11 part 4):
+// - pop() serves the tenants in turn (round robin by tenant name), and within a tenant its
+//   streams in turn, so a tenant with a 7-day backlog on five content types gets one turn per
+//   round like a tenant with one new blob, and cannot starve the others.
+// - push() blocks while the queue is full (backpressure reaches the listers) or while the
+//   pushing tenant already holds its share (half the capacity, at least 1): a backlog never
+//   fills the queue, so another tenant's blob waits at most for a free place, not behind it.
+// Thread-safe; every wait ends on the stop token or close().
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -9,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
+#include <string>
 
 #include "pipeline/blob_task.h"
 
@@ -27,13 +33,22 @@ class BlobQueue {
   std::deque<BlobTaskPtr> drain();
   std::size_t size() const;
   std::size_t sizeOf(const StreamKey& stream) const;
+  std::size_t sizeOfTenant(const std::string& tenant) const;
+  std::size_t tenantShare() const { return tenant_share_; }
 
  private:
+  struct TenantQueue {
+    std::map<StreamKey, std::deque<BlobTaskPtr>> streams;
+    std::optional<StreamKey> last_served;
+    std::size_t size = 0;
+  };
+
   const std::size_t capacity_;
+  const std::size_t tenant_share_;  // most blobs one tenant may have queued
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::map<StreamKey, std::deque<BlobTaskPtr>> per_stream_;
-  std::optional<StreamKey> last_served_;
+  std::map<std::string, TenantQueue> tenants_;
+  std::optional<std::string> last_tenant_;
   std::size_t size_ = 0;
   bool closed_ = false;
 };

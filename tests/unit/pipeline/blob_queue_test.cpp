@@ -1,0 +1,117 @@
+// BlobQueue: fair across tenants (round robin by tenant, then by stream), bounded, and a tenant
+// never holds more than its share, so a backlog cannot keep another tenant's blob out.
+#include "pipeline/blob_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+namespace o365fwd {
+namespace {
+
+BlobTaskPtr task(const std::string& tenant, const std::string& content_type, int n) {
+  auto t = std::make_shared<BlobTask>();
+  t->content.stream = StreamKey{tenant, content_type};
+  t->content.content_id = tenant + "/" + content_type + "/" + std::to_string(n);
+  return t;
+}
+
+std::string popId(BlobQueue& q) {
+  auto t = q.pop({});
+  return t ? (*t)->content.content_id : "(none)";
+}
+
+TEST(BlobQueue, ServesTenantsInTurnNotStreams) {
+  BlobQueue q(100);
+  // The big tenant has four streams with a backlog; the small ones one blob each.
+  for (int i = 0; i < 5; ++i)
+    for (const char* ct : {"Audit.Exchange", "Audit.General", "Audit.SharePoint", "DLP.All"})
+      ASSERT_TRUE(q.push(task("big", ct, i), {}));
+  ASSERT_TRUE(q.push(task("small1", "Audit.Exchange", 0), {}));
+  ASSERT_TRUE(q.push(task("small2", "Audit.Exchange", 0), {}));
+  // Round robin over tenants: the small tenants are served within the first three pops, though
+  // the big tenant queued 20 blobs before them (per stream, they would wait behind four turns).
+  std::vector<std::string> first{popId(q), popId(q), popId(q)};
+  EXPECT_EQ(first[0], "big/Audit.Exchange/0");
+  EXPECT_EQ(first[1], "small1/Audit.Exchange/0");
+  EXPECT_EQ(first[2], "small2/Audit.Exchange/0");
+  // Then the big tenant alone, its streams in turn.
+  EXPECT_EQ(popId(q), "big/Audit.General/0");
+  EXPECT_EQ(popId(q), "big/Audit.SharePoint/0");
+  EXPECT_EQ(popId(q), "big/DLP.All/0");
+  EXPECT_EQ(popId(q), "big/Audit.Exchange/1");
+  EXPECT_EQ(q.size(), 15u);
+  EXPECT_EQ(q.sizeOfTenant("big"), 15u);
+  EXPECT_EQ(q.sizeOf(StreamKey{"big", "DLP.All"}), 4u);
+}
+
+TEST(BlobQueue, ATenantHoldsAtMostItsShareSoOthersFindRoom) {
+  BlobQueue q(8);
+  ASSERT_EQ(q.tenantShare(), 4u);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(q.push(task("big", "Audit.Exchange", i), {}));
+  // The big tenant's fifth blob waits although the queue has room ...
+  std::stop_source give_up;
+  std::atomic<bool> pushed{false};
+  std::jthread big([&] { pushed = q.push(task("big", "Audit.Exchange", 4), give_up.get_token()); });
+  // ... while small tenants still get in.
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(q.push(task("small" + std::to_string(i), "DLP.All", 0), {}));
+  EXPECT_EQ(q.size(), 8u);
+  EXPECT_FALSE(pushed.load());
+  EXPECT_EQ(q.sizeOfTenant("big"), 4u);
+  // A pop of the big tenant's blob makes room for its next one.
+  EXPECT_EQ(popId(q), "big/Audit.Exchange/0");
+  big.join();
+  EXPECT_TRUE(pushed.load());
+  EXPECT_EQ(q.sizeOfTenant("big"), 4u);
+}
+
+TEST(BlobQueue, PushWaitsWhileFullAndGivesUpOnStop) {
+  BlobQueue q(2);
+  ASSERT_TRUE(q.push(task("a", "DLP.All", 0), {}));
+  ASSERT_TRUE(q.push(task("b", "DLP.All", 0), {}));
+  std::stop_source stop;
+  std::atomic<int> result{-1};
+  std::jthread pusher([&] { result = q.push(task("c", "DLP.All", 0), stop.get_token()) ? 1 : 0; });
+  stop.request_stop();
+  pusher.join();
+  EXPECT_EQ(result.load(), 0);
+  EXPECT_EQ(q.size(), 2u);
+}
+
+TEST(BlobQueue, CloseFailsPushesAndDrainReturnsEverything) {
+  BlobQueue q(10);
+  ASSERT_TRUE(q.push(task("a", "DLP.All", 0), {}));
+  ASSERT_TRUE(q.push(task("b", "DLP.All", 0), {}));
+  ASSERT_TRUE(q.push(task("b", "Audit.General", 0), {}));
+  q.close();
+  EXPECT_FALSE(q.push(task("c", "DLP.All", 0), {}));
+  auto left = q.drain();
+  EXPECT_EQ(left.size(), 3u);
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_FALSE(q.pop({}).has_value());  // closed and empty
+}
+
+TEST(BlobQueue, EveryTenantGetsAnEqualShareOfPopsUnderContention) {
+  BlobQueue q(64);
+  // One tenant with 30 blobs, three with 10: the first 40 pops serve all four tenants 10 times
+  // each (while they have blobs), whatever order the blobs were pushed in.
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(q.push(task("big", "Audit.Exchange", i), {}));
+  for (const char* t : {"x", "y", "z"})
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(q.push(task(t, "DLP.All", i), {}));
+  std::map<std::string, int> served;
+  for (int i = 0; i < 40; ++i) {
+    auto t = q.pop({});
+    ASSERT_TRUE(t);
+    ++served[(*t)->content.stream.tenant];
+  }
+  EXPECT_EQ(served["big"], 10);
+  EXPECT_EQ(served["x"], 10);
+  EXPECT_EQ(served["y"], 10);
+  EXPECT_EQ(served["z"], 10);
+}
+
+}  // namespace
+}  // namespace o365fwd
