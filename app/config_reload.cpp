@@ -16,7 +16,8 @@ auto collectionFields(const CollectionConfig& c) {
   return std::tie(c.poll_interval, c.initial_lookback, c.overlap, c.max_concurrent_downloads,
                   c.max_requests_per_minute, c.dedup_window, c.request_timeout, c.max_blob_size,
                   c.max_inflight_bytes, c.max_blob_attempts, c.drain_timeout, c.lag_warning,
-                  c.lag_error, c.stall_timeout);
+                  c.lag_error, c.stall_timeout, c.max_concurrent_listings,
+                  c.max_concurrent_setup_requests, c.startup_spread);
 }
 
 bool sameSink(const SinkConfig& a, const SinkConfig& b) {

@@ -15,6 +15,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
   auto transport = CurlMultiTransport::create(transport_options);
   if (!transport.ok()) return transport.error();
   rt->transport_ = std::move(*transport);
+  rt->token_gate_ =
+      std::make_unique<RequestGate>(config.collection.max_concurrent_setup_requests, clock);
+  rt->subscription_gate_ =
+      std::make_unique<RequestGate>(config.collection.max_concurrent_setup_requests, clock);
 
   for (const TenantConfig& tc : config.tenants) {
     auto t = std::make_unique<TenantRuntime>();
@@ -30,6 +34,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
     token_options.endpoint = tc.token_endpoint;
     token_options.request_timeout = config.collection.request_timeout;
     token_options.stall_timeout = config.collection.stall_timeout;
+    token_options.gate = rt->token_gate_.get();
     if (tc.certificate_file) {
       token_options.certificate = [&tc, &clock]() -> Result<CertificateCredential> {
         auto loaded = loadCertificate(tc, clock.wallNow());
@@ -57,7 +62,11 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
     api_options.low_speed_time = config.collection.stall_timeout;
     t->api = std::make_unique<ApiClientImpl>(api_options, *rt->transport_, *t->tokens, *t->limiter, clock, random,
                                              *t->stats);
-    t->subscriptions = std::make_unique<SubscriptionManager>(*t->api, clock, tc.name);
+    SubscriptionManager::Options subscription_options;
+    subscription_options.gate = rt->subscription_gate_.get();
+    subscription_options.gate_wait = config.collection.request_timeout;
+    t->subscriptions =
+        std::make_unique<SubscriptionManager>(*t->api, clock, tc.name, subscription_options);
     t->lister = std::make_unique<ContentLister>(*t->api, *t->subscriptions, clock);
     t->source = std::make_unique<ConnectorContentSource>(*t->api, *t->subscriptions, *t->lister);
     rt->tenants_.push_back(std::move(t));

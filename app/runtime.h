@@ -14,6 +14,7 @@
 #include "connector/content_lister.h"
 #include "connector/curl_multi_transport.h"
 #include "connector/rate_limiter.h"
+#include "connector/request_gate.h"
 #include "connector/subscription_manager.h"
 #include "connector/token_provider.h"
 #include "core/clock.h"
@@ -49,6 +50,11 @@ class Runtime {
   Runtime() = default;
 
   std::unique_ptr<CurlMultiTransport> transport_;
+  // collection.max_concurrent_setup_requests, for every tenant together: one gate for token
+  // requests, one for subscription requests (a subscription request may need a token, so one
+  // shared gate could be filled by subscription requests waiting for tokens).
+  std::unique_ptr<RequestGate> token_gate_;
+  std::unique_ptr<RequestGate> subscription_gate_;
   std::vector<std::unique_ptr<TenantRuntime>> tenants_;
 };
 

@@ -163,7 +163,9 @@ Result<WindowListing> ContentLister::listWindow(const StreamKey& stream, Listing
       }
 
       if (!next) {
-        log->info(
+        // DEBUG: one line per stream per poll would be ~1 MB a minute for 1,000 tenants; the
+        // collector logs a polling summary instead.
+        log->debug(
             "Listed window. stream={} window={} pages={} blobs={} repeats={} restarts={} "
             "bad_items={} elapsed_ms={}",
             stream.str(), windowText(window), stats.pages, stats.blobs_listed,

@@ -103,6 +103,16 @@ SubscriptionManager::SubscriptionManager(ApiClient& api, Clock& clock, std::stri
                                          Options options)
     : api_(api), clock_(clock), tenant_name_(std::move(tenant_name)), options_(options) {}
 
+Result<HttpResponse> SubscriptionManager::gatedCall(ApiCall call, const std::string& method,
+                                                    const std::string& url, std::stop_token stop) {
+  std::optional<RequestGate::Permit> permit;
+  if (options_.gate != nullptr) {
+    permit = options_.gate->enter(stop, clock_.steadyNow() + options_.gate_wait);
+    if (!permit) return setupGateError(stop);
+  }
+  return api_.call(call, method, url, std::move(stop));
+}
+
 std::optional<bool> SubscriptionManager::knownEnabled(const std::string& content_type) const {
   const SteadyTime now = clock_.steadyNow();
   auto it = known_.find(content_type);
@@ -129,7 +139,7 @@ Result<std::vector<SubscriptionInfo>> SubscriptionManager::list(std::stop_token 
 
 Result<std::vector<SubscriptionInfo>> SubscriptionManager::listLocked(std::stop_token stop) {
   const std::string what = "Listing the subscriptions of tenant " + tenant_name_;
-  auto response = api_.call(ApiCall::kSubscriptionList, "GET", "subscriptions/list", stop);
+  auto response = gatedCall(ApiCall::kSubscriptionList, "GET", "subscriptions/list", stop);
   if (!response) {
     return annotateSubscriptionError(std::move(response).takeError(), what, tenant_name_, "");
   }
@@ -269,7 +279,7 @@ Status SubscriptionManager::startLocked(const std::string& content_type, std::st
   }
 
   auto log = getLogger("connector.subscriptions");
-  auto response = api_.call(ApiCall::kSubscriptionStart, "POST",
+  auto response = gatedCall(ApiCall::kSubscriptionStart, "POST",
                             "subscriptions/start?contentType=" + encodeQueryValue(content_type),
                             std::move(stop));
   if (!response) {
@@ -301,7 +311,7 @@ Status SubscriptionManager::stop(const std::string& content_type, std::stop_toke
   std::lock_guard op(op_mu_);
   const std::string what =
       "Stopping the " + content_type + " subscription of tenant " + tenant_name_;
-  auto response = api_.call(ApiCall::kSubscriptionStop, "POST",
+  auto response = gatedCall(ApiCall::kSubscriptionStop, "POST",
                             "subscriptions/stop?contentType=" + encodeQueryValue(content_type),
                             std::move(stop));
   if (!response) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "connector/api_client.h"
+#include "connector/request_gate.h"
 #include "core/clock.h"
 #include "core/result.h"
 
@@ -44,6 +45,10 @@ class SubscriptionManager {
   struct Options {
     std::chrono::seconds list_cache_ttl{std::chrono::minutes(5)};   // ensureEnabled trusts a list
     std::chrono::seconds start_interval{std::chrono::minutes(15)};  // the API's start throttle
+    // Caps list/start/stop requests together with every other tenant's subscription requests
+    // (nullptr: no cap); waits at most gate_wait for a place.
+    RequestGate* gate = nullptr;
+    std::chrono::milliseconds gate_wait{std::chrono::seconds(300)};
   };
 
   SubscriptionManager(ApiClient& api, Clock& clock, std::string tenant_name);
@@ -84,6 +89,9 @@ class SubscriptionManager {
   Status startLocked(const std::string& content_type, std::stop_token stop);
   std::optional<bool> knownEnabled(const std::string& content_type) const;  // needs mu_
   void remember(const std::string& content_type, bool enabled);             // needs mu_
+  // api_.call behind options_.gate.
+  Result<HttpResponse> gatedCall(ApiCall call, const std::string& method, const std::string& url,
+                                 std::stop_token stop);
 
   ApiClient& api_;
   Clock& clock_;

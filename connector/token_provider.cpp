@@ -325,6 +325,11 @@ Result<TokenProvider::Fetched> TokenProvider::requestOnce(std::stop_token stop) 
   request.low_speed_time = options_.stall_timeout;
   request.max_response_bytes = options_.max_response_bytes;
   request.stop = stop;
+  std::optional<RequestGate::Permit> permit;
+  if (options_.gate != nullptr) {
+    permit = options_.gate->enter(stop, clock_.steadyNow() + options_.request_timeout);
+    if (!permit) return setupGateError(stop);
+  }
   auto result = executeBlocking(transport_, std::move(request));
   if (!result) {
     Error e = result.error();

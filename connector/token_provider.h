@@ -25,6 +25,7 @@
 
 #include "connector/api_stats.h"
 #include "connector/http_transport.h"
+#include "connector/request_gate.h"
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -60,6 +61,10 @@ struct TokenProviderOptions {
                         std::chrono::milliseconds(250)};
   std::chrono::milliseconds permanent_failure_hold{std::chrono::seconds(30)};
   std::chrono::milliseconds retryable_failure_hold{std::chrono::seconds(5)};
+
+  // Shared by every tenant's token requests (nullptr: no cap). A request that finds no place
+  // within request_timeout fails retryable with code "setup_gate_timeout".
+  RequestGate* gate = nullptr;
 };
 
 // What the current token says about itself (decoded from the JWT payload without verifying it;

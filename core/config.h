@@ -60,6 +60,15 @@ struct CollectionConfig {
   // Deep sweep (late content): every sweep_interval each stream re-lists the whole retention
   // older than its live listing; 0 disables it.
   std::chrono::milliseconds sweep_interval{std::chrono::hours(1)};
+
+  // Fleet scheduling (issue 11 part 3). Listing runs on a pool sized from the stream count
+  // (one thread per 50 streams, at least 8) up to max_concurrent_listings; token and
+  // subscription requests of all tenants together are capped at max_concurrent_setup_requests;
+  // the daemon's first poll of each tenant is spread over up to startup_spread (4 ms per tenant,
+  // at most this), with jitter.
+  int max_concurrent_listings = 64;
+  int max_concurrent_setup_requests = 32;
+  std::chrono::milliseconds startup_spread{std::chrono::seconds(5)};
 };
 
 enum class SinkType { kFile, kKafka, kSyslog };

@@ -237,6 +237,11 @@ void checkCollection(Checker& c, const CollectionConfig& k) {
   atLeast("stall_timeout", k.stall_timeout, seconds(1));
   atLeast("drain_timeout", k.drain_timeout, seconds(1));
   range("max_blob_attempts", k.max_blob_attempts, 1, 1000);
+  range("max_concurrent_listings", k.max_concurrent_listings, 1, 1024);
+  range("max_concurrent_setup_requests", k.max_concurrent_setup_requests, 1, 256);
+  if (k.startup_spread > std::chrono::minutes(10))
+    c.error("collection.startup_spread",
+            formatDuration(k.startup_spread) + " is too long; use 0s..10m");
   if (k.sweep_interval != milliseconds(0)) {  // 0 disables the deep sweep
     atLeast("sweep_interval", k.sweep_interval, seconds(1));
     tooLong("sweep_interval", k.sweep_interval);

@@ -37,7 +37,10 @@ const std::vector<std::string_view> kCollectionKeys = {"poll_interval",
                                                        "lag_warning",
                                                        "lag_error",
                                                        "stall_timeout",
-                                                       "sweep_interval"};
+                                                       "sweep_interval",
+                                                       "max_concurrent_listings",
+                                                       "max_concurrent_setup_requests",
+                                                       "startup_spread"};
 const std::vector<std::string_view> kFileSinkKeys = {"name", "type", "path", "max_size",
                                                      "max_files"};
 const std::vector<std::string_view> kKafkaSinkKeys = {"name",
@@ -135,6 +138,9 @@ void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionCon
   r.getDuration("lag_error", c.lag_error);
   r.getDuration("stall_timeout", c.stall_timeout);
   r.getDuration("sweep_interval", c.sweep_interval);
+  r.getInt("max_concurrent_listings", c.max_concurrent_listings);
+  r.getInt("max_concurrent_setup_requests", c.max_concurrent_setup_requests);
+  r.getDuration("startup_spread", c.startup_spread);
 }
 
 const std::vector<std::string_view>& keysOf(SinkType type) {

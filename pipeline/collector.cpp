@@ -76,14 +76,11 @@ bool Collector::allStreamsFinished() const {
 CollectorResult Collector::run(std::stop_token stop) {
   status_.markStarted();
   committer_->start();
-  SteadyTime now = clock_.steadyNow();
   {
     std::lock_guard lock(mu_);
-    for (auto& [key, rt] : streams_) rt.next_due = now;
+    spreadFirstPolls(clock_.steadyNow());
   }
-  std::size_t listers = std::min<std::size_t>(std::max<std::size_t>(1, options_.lister_threads), streams_.size());
-  for (std::size_t i = 0; i < listers; ++i)
-    listers_.emplace_back([this](std::stop_token) { listerLoop(listing_stop_.get_token()); });
+  dispatcher_ = std::jthread([this](std::stop_token) { dispatchLoop(listing_stop_.get_token()); });
   int workers = std::max(1, options_.collection.max_concurrent_downloads);
   for (int i = 0; i < workers; ++i)
     workers_.emplace_back([this](std::stop_token) { workerLoop(listing_stop_.get_token()); });
@@ -123,6 +120,7 @@ void Collector::shutdown() {
     std::lock_guard lock(mu_);
     wakeAll();
   }
+  if (dispatcher_.joinable()) dispatcher_.join();  // listers_ no longer grows
   for (auto& t : listers_)
     if (t.joinable()) t.join();
   if (sweeper_.joinable()) sweeper_.join();
@@ -157,34 +155,6 @@ void Collector::shutdown() {
       log()->warn("Sink did not flush in time. sink={} error={}", sink->name(), s.error().describe());
   // 4. Commit everything settled so far.
   committer_->stop(std::chrono::seconds(10));
-}
-
-void Collector::listerLoop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    StreamRuntime* picked = nullptr;
-    {
-      std::unique_lock lock(mu_);
-      SteadyTime now = clock_.steadyNow();
-      SteadyTime earliest = SteadyTime::max();
-      for (auto& [key, rt] : streams_) {
-        if (rt.busy || rt.finished) continue;
-        if (rt.next_due <= now && (!picked || rt.next_due < picked->next_due)) picked = &rt;
-        earliest = std::min(earliest, rt.next_due);
-      }
-      if (!picked) {
-        // Poll the clock at least every 200 ms so FakeClock and SystemClock both work.
-        auto wait = earliest == SteadyTime::max() ? std::chrono::milliseconds(200)
-                                                  : std::min<std::chrono::milliseconds>(
-                                                        std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now),
-                                                        std::chrono::milliseconds(200));
-        std::uint64_t seen = wakeups_;
-        cv_.wait_for(lock, stop, std::max(wait, std::chrono::milliseconds(1)), [&] { return wakeups_ != seen; });
-        continue;
-      }
-      picked->busy = true;
-    }
-    runCycle(*picked, stop);
-  }
 }
 
 std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
@@ -249,6 +219,11 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
     std::lock_guard lock(mu_);
     rt.cycle = cycle;
     ++rt.cycles_run;
+    ++polls_;
+    if (rt.last_started)
+      rt.max_gap = std::max(rt.max_gap, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            cycle->started() - *rt.last_started));
+    rt.last_started = cycle->started();
   }
   status_.update(key, [&](StreamStatus& s) { s.last_poll = clock_.wallNow(); });
   auto fail_listing = [&](const Error& error) {
@@ -325,6 +300,10 @@ Status Collector::queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracke
     done = std::move(*d);
   }
   WallTime server_now = clock_.wallNow() + rt.spec.source->clockSkew();
+  {
+    std::lock_guard lock(mu_);
+    blobs_queued_ += static_cast<std::uint64_t>(std::count(done.begin(), done.end(), false));
+  }
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (done[i]) continue;
     auto task = std::make_shared<BlobTask>();
@@ -595,6 +574,7 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   StreamRuntime& rt = it->second;
   rt.busy = false;
   rt.last_cycle_ok = ok;
+  if (!ok) ++failed_polls_;
   if (cycle->listingComplete() && !rt.listed_once) {
     rt.listed_once = true;
     if (std::all_of(streams_.begin(), streams_.end(), [](const auto& s) { return s.second.listed_once; }))

@@ -4,8 +4,10 @@
 // are not done — and for every queued blob: download, parse, drop duplicates, deliver to every
 // sink, and hand the settled blob to the Committer.
 //
-// Threads (all owned here, all stopped and joined by run()): lister threads (one cycle of one
-// stream at a time each), download workers (max_concurrent_downloads), one retry thread for
+// Threads (all owned here, all stopped and joined by run()): one dispatcher that hands due
+// streams to a pool of lister threads (one cycle of one stream at a time each; the pool grows with
+// the stream count, pipeline/collector_dispatch.cpp), download workers
+// (max_concurrent_downloads), one retry thread for
 // deliveries a sink could not take yet, the Committer's thread, and one sweeper thread (the deep
 // sweep, collection.sweep_interval: one window at a time, only while no live listing of the
 // same tenant runs; pipeline/collector_sweep.cpp).
@@ -59,7 +61,8 @@ struct CollectorOptions {
                                  std::chrono::milliseconds(200)};  // a sink did not take a blob
   BackoffPolicy cycle_backoff{std::chrono::seconds(1), std::chrono::seconds(20),
                               std::chrono::milliseconds(500)};  // once/replay: retry a failed cycle
-  std::size_t lister_threads = 8;
+  // Daemon: one INFO line per interval summing up the polls (instead of a line per poll).
+  std::chrono::milliseconds summary_interval{std::chrono::minutes(10)};
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds retention_margin{std::chrono::minutes(10)};
   CommitterOptions committer;
@@ -122,9 +125,20 @@ class Collector {
     int sweep_attempts = 0;
     SteadyTime sweep_retry_at{};
     std::string sweep_problem;
+
+    // Listing schedule (pipeline/collector_dispatch.cpp). Guarded by mu_.
+    std::optional<SteadyTime> last_started;  // start of the latest cycle
+    std::chrono::milliseconds max_gap{0};    // longest gap between two cycle starts this summary
   };
 
+  // Listing schedule (pipeline/collector_dispatch.cpp).
+  void dispatchLoop(std::stop_token stop);
   void listerLoop(std::stop_token stop);
+  // Lister threads wanted for the current stream count (caller holds mu_).
+  std::size_t listerTarget() const;
+  // The first poll of each tenant at a random moment within the start-up spread (daemon).
+  void spreadFirstPolls(SteadyTime now);  // caller holds mu_
+  void logPollSummary(std::chrono::milliseconds interval);  // caller holds mu_
   void runCycle(StreamRuntime& rt, std::stop_token stop);
   std::vector<ListingWindow> planCycleWindows(StreamRuntime& rt);
   void workerLoop(std::stop_token stop);
@@ -181,7 +195,13 @@ class Collector {
   std::stop_source listing_stop_;  // stop listing and taking new blobs
   std::stop_source hard_stop_;     // abort in-flight transfers and deliveries (drain deadline)
   std::atomic<bool> draining_{false};
-  std::vector<std::jthread> listers_;
+  std::vector<std::jthread> listers_;  // grown by the dispatcher only; joined after it
+  std::jthread dispatcher_;
+  std::deque<StreamKey> due_;  // streams picked for a cycle, waiting for a lister (mu_)
+  std::condition_variable_any due_cv_;
+  std::size_t idle_listers_ = 0;  // guarded by mu_
+  // Poll summary since the last summary line (guarded by mu_).
+  std::uint64_t polls_ = 0, failed_polls_ = 0, blobs_queued_ = 0, records_at_summary_ = 0;
   std::vector<std::jthread> workers_;
   std::jthread retry_thread_;
   std::jthread sweeper_;  // the deep sweep of every stream, one window at a time

@@ -129,7 +129,9 @@ void Collector::startSweep(StreamRuntime& rt, std::stop_token stop) {
   input.retention_margin = options_.retention_margin;
   std::vector<ListingWindow> windows = planSweep(input);
   auto cycle = std::make_shared<CycleTracker>(key, clock_.steadyNow());
-  log()->info("Deep sweep started. stream={} windows={} from={} to={}", key.str(), windows.size(),
+  // DEBUG: every stream sweeps every sweep_interval; a fleet would log thousands of lines an
+  // hour. A sweep that found something says so at INFO when it completes.
+  log()->debug("Deep sweep started. stream={} windows={} from={} to={}", key.str(), windows.size(),
               windows.empty() ? "-" : formatIsoMillis(windows.front().start),
               windows.empty() ? "-" : formatIsoMillis(windows.back().end));
   {
@@ -219,7 +221,9 @@ void Collector::onSweepFinished(StreamRuntime& rt, const std::shared_ptr<CycleTr
       st.last_sweep = started;
       ++st.sweeps_completed;
     });
-    log()->info(
+    const bool quiet = options_.mode == CollectorMode::kDaemon && cycle->listed() == 0;
+    log()->log(
+        quiet ? spdlog::level::debug : spdlog::level::info,
         "Deep sweep complete. stream={} windows={} blobs_queued={} elapsed_ms={}", key.str(),
         windows, cycle->listed(),
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steadyNow() - cycle->started())

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Benchmark: start-up and listing of a fleet (issue 11 part 3). Starts o365fwd-sim with N tenants
+# (5 content types each, a few small blobs), then the o365fwd daemon against it, and prints:
+#   - seconds until /readyz answers 200 (every stream polled once, every sink up);
+#   - the busiest second of token requests at start-up (how well start-up is spread);
+#   - after RUN_S seconds of polling: the interval between two listings of the same stream
+#     (median, p90, max; from the simulator's request log) and how many streams were listed at
+#     least twice;
+#   - the daemon's log bytes written after ready, scaled to one hour.
+# Usage: bench/fleet_startup_bench.sh [TENANTS] [LATENCY_MS] [POLL_S] [RUN_S] [EXTRA_COLLECTION_YAML]
+#   e.g. bench/fleet_startup_bench.sh 1000 0 60 0        (time to ready only)
+#        bench/fleet_startup_bench.sh 1000 300 60 200    (poll intervals at 300 ms latency)
+# O365FWD=path overrides the forwarder binary (to compare builds); KEEP=1 keeps the work
+# directory (logs, request log). Release build in build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+TENANTS=${1:-1000}
+LATENCY_MS=${2:-0}
+POLL_S=${3:-60}
+RUN_S=${4:-0}
+EXTRA=${5:-}
+O365FWD=${O365FWD:-$BUILD_DIR/app/o365fwd}
+SIM=$BUILD_DIR/sim/o365fwd-sim
+[ -x "$O365FWD" ] && [ -x "$SIM" ] || { echo "build first: scripts/build.sh (Release)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/o365fwd-fleet-bench.XXXXXX)
+sim=""
+fwd=""
+cleanup() {
+  [ -n "$fwd" ] && kill "$fwd" 2>/dev/null && wait "$fwd" 2>/dev/null || true
+  [ -n "$sim" ] && kill "$sim" 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+# Enough simulator threads that its own pool is not the bottleneck at LATENCY_MS.
+"$SIM" --listen 127.0.0.1:0 --port-file "$work/port" --seed 7 --tenants "$TENANTS" \
+  --credentials-out "$work/credentials.json" --request-log "$work/requests.ndjson" \
+  --blobs 2 --records-per-blob 5 --span 1h --latency-ms "$LATENCY_MS" --threads 512 \
+  --throttle-per-minute 100000 --log-level warn >"$work/sim.log" 2>&1 &
+sim=$!
+for _ in $(seq 600); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
+port=$(cat "$work/port")
+mkdir -p "$work/secrets"
+python3 - "$work" "$port" "$POLL_S" "$EXTRA" <<'PY'
+import json, os, sys
+work, port, poll, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+creds = json.load(open(os.path.join(work, "credentials.json")))
+tenants = creds["tenants"] if isinstance(creds, dict) else creds
+out = ["tenants:"]
+for t in tenants:
+    secret = os.path.join(work, "secrets", t["name"])
+    with open(secret, "w") as f:
+        f.write(t["client_secret"] + "\n")
+    os.chmod(secret, 0o600)
+    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
+            f"    client_id: {t['client_id']}", f"    client_secret_file: {secret}",
+            f"    login_url: http://127.0.0.1:{port}", f"    api_url: http://127.0.0.1:{port}"]
+out += ["collection:", f"  poll_interval: {poll}s", "  initial_lookback: 2h"]
+out += ["  " + line for line in extra.split(";") if line]
+out += [f"state_dir: {work}/state", "sinks:", "  - type: file",
+        f"    path: {work}/out/audit.ndjson", "health:", "  listen: 127.0.0.1:0",
+        "log:", "  level: info"]
+open(os.path.join(work, "connector.yaml"), "w").write("\n".join(out) + "\n")
+PY
+
+echo "fleet start-up benchmark: $(nproc) cores, $TENANTS tenants x 5 content types," \
+  "latency ${LATENCY_MS} ms, poll ${POLL_S}s, forwarder $O365FWD"
+start=$(date +%s.%N)
+"$O365FWD" run -c "$work/connector.yaml" >"$work/fwd.out" 2>"$work/fwd.log" &
+fwd=$!
+url=""
+for _ in $(seq 600); do
+  url=$(sed -n 's/.*Health endpoint listening. url=\([^ ]*\).*/\1/p' "$work/fwd.log" | head -n 1)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "no health endpoint" >&2; tail "$work/fwd.log" >&2; exit 1; }
+ready=""
+for _ in $(seq 6000); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz" || true)
+  if [ "$code" = 200 ]; then ready=$(date +%s.%N); break; fi
+  kill -0 "$fwd" 2>/dev/null || { echo "forwarder exited" >&2; tail "$work/fwd.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$ready" ] || { echo "not ready within 600 s" >&2; exit 1; }
+log_at_ready=$(stat -c %s "$work/fwd.log")
+echo "time_to_ready_s=$(awk -v a="$start" -v b="$ready" 'BEGIN{printf "%.1f", b-a}')"
+echo "log_bytes_until_ready=$log_at_ready"
+threads=$(ls "/proc/$fwd/task" | wc -l)
+rss=$(awk '/VmRSS/{print $2}' "/proc/$fwd/status")
+echo "threads=$threads rss_mib=$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')"
+
+if [ "$RUN_S" -gt 0 ]; then
+  sleep "$RUN_S"
+  log_now=$(stat -c %s "$work/fwd.log")
+  echo "log_bytes_per_hour_after_ready=$(awk -v a="$log_at_ready" -v b="$log_now" -v s="$RUN_S" \
+    'BEGIN{printf "%.0f", (b-a)*3600/s}')"
+fi
+kill "$fwd" 2>/dev/null; wait "$fwd" 2>/dev/null || true
+fwd=""
+
+python3 - "$work/requests.ndjson" "$TENANTS" <<'PY'
+import json, sys, collections
+path, tenants = sys.argv[1], int(sys.argv[2])
+tokens = collections.Counter()
+listings = collections.defaultdict(list)
+for line in open(path):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    sec = r.get("at_ms", 0) // 1000
+    if r["path"].endswith("/oauth2/token") or r["path"].endswith("/oauth2/v2.0/token"):
+        tokens[sec] += 1
+    elif r["path"].endswith("/subscriptions/content") and "nextPage=" not in r["query"]:
+        q = dict(p.split("=", 1) for p in r["query"].split("&") if "=" in p)
+        listings[(r["path"].split("/")[3], q.get("contentType"))].append(r["at_ms"])
+print("token_requests=%d busiest_second_token_requests=%d seconds_with_token_requests=%d"
+      % (sum(tokens.values()), max(tokens.values() or [0]), len(tokens)))
+gaps = []
+for key, times in listings.items():
+    # One cycle may list several windows: a new cycle starts more than 2 s after the last listing.
+    times.sort()
+    starts = [t for i, t in enumerate(times) if i == 0 or t - times[i - 1] > 2000]
+    gaps += [(b - a) / 1000 for a, b in zip(starts, starts[1:])]
+gaps.sort()
+def pct(p):
+    return gaps[min(len(gaps) - 1, int(p * len(gaps)))] if gaps else float("nan")
+twice = sum(1 for times in listings.values()
+            if len([t for i, t in enumerate(sorted(times)) if i == 0 or t - sorted(times)[i-1] > 2000]) >= 2)
+print("streams_listed=%d streams_listed_twice_or_more=%d poll_interval_s median=%.1f p90=%.1f max=%.1f"
+      % (len(listings), twice, pct(0.5), pct(0.9), gaps[-1] if gaps else float("nan")))
+PY
