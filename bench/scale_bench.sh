@@ -14,6 +14,8 @@
 #                 time), for Accept-Encoding absent (plain), "gzip", and a browser's
 #                 "gzip, deflate, br"; Content-Encoding as answered
 #   state.db      size of the state database at the end
+#   validate      `o365fwd validate` of the same configuration before the daemon starts: seconds,
+#                 output lines, its last line
 # Goals at 1,000 tenants (docs/BENCHMARKS.md): ready <= 10 s, idle < 5 % of a core,
 # RSS <= 150 MiB, a /status answer <= 50 ms of CPU whatever the encoding.
 # Usage: bench/scale_bench.sh [TENANTS...]     env: IDLE_S (60) REQUESTS (20) SIM_BLOBS (2)
@@ -90,6 +92,13 @@ out += ["collection:", "  poll_interval: 60s", "  initial_lookback: 24h",
 open(os.path.join(d, "connector.yaml"), "w").write("\n".join(out) + "\n")
 PY
   expected=$(grep -c '"fate":"deliver"' "$dir/ledger.ndjson" || true)
+  # `validate` first (every network check of every tenant), then the daemon.
+  v0=$(now_s)
+  vrc=0
+  "$BUILD_DIR/app/o365fwd" validate -c "$dir/connector.yaml" >"$dir/validate.out" 2>&1 || vrc=$?
+  echo "t$n: validate exit=$vrc seconds=$(awk -v a="$v0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }')" \
+    "lines=$(wc -l <"$dir/validate.out") last: $(tail -n 1 "$dir/validate.out")"
+  rm -rf "$dir/state"
   start=$(now_s)
   "$BUILD_DIR/app/o365fwd" run -c "$dir/connector.yaml" >"$dir/daemon.out" 2>"$dir/daemon.err" &
   daemon=$!
