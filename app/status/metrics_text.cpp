@@ -160,34 +160,40 @@ void restMetrics(std::string& out, const Groups& groups) {
     Family f(out, "o365fwd_content_blobs_pending", "gauge", "Content blobs queued or in flight.");
     for (const StreamGroup& g : groups) f.add(g.labels, g.blobs_pending);
   }
-  groupCounter(out, groups, "o365fwd_content_blobs_listed_total",
-               "Content blobs listed by this process.", &StreamGroup::blobs_listed);
-  groupCounter(out, groups, "o365fwd_content_blobs_done_total",
-               "Content blobs forwarded and committed (persisted total).",
-               &StreamGroup::blobs_done);
-  groupCounter(out, groups, "o365fwd_content_blobs_failed_total",
-               "Content blob attempts that failed and will be retried (this process).",
-               &StreamGroup::blobs_failed);
-  groupCounter(
-      out, groups, "o365fwd_content_blobs_lost_total",
-      "Content blobs that expired at the API before they could be fetched (persisted total).",
-      &StreamGroup::blobs_lost);
-  groupCounter(out, groups, "o365fwd_forwarded_bytes_total",
-               "Bytes of audit records forwarded by this process.", &StreamGroup::bytes_forwarded);
-  groupCounter(out, groups, "o365fwd_duplicates_dropped_total",
-               "Audit records dropped because they were already forwarded (persisted total).",
-               &StreamGroup::duplicates_dropped);
-  groupCounter(out, groups, "o365fwd_dead_letters_total",
-               "Audit records or blobs written to the dead-letter files (persisted total).",
-               &StreamGroup::dead_letters);
-  groupCounter(out, groups, "o365fwd_records_without_id_total",
-               "Audit records forwarded without an Id (missing, empty or not a string; never "
-               "de-duplicated) by this process.",
-               &StreamGroup::records_without_id);
-  groupCounter(out, groups, "o365fwd_records_invalid_utf8_total",
-               "Audit records forwarded with bytes that are not well-formed UTF-8 (as they "
-               "came) by this process.",
-               &StreamGroup::records_invalid_utf8);
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::uint64_t StreamGroup::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"o365fwd_content_blobs_listed_total", "Content blobs listed by this process.",
+       &StreamGroup::blobs_listed},
+      {"o365fwd_content_blobs_done_total",
+       "Content blobs forwarded and committed (persisted total).", &StreamGroup::blobs_done},
+      {"o365fwd_content_blobs_failed_total",
+       "Content blob attempts that failed and will be retried (this process).",
+       &StreamGroup::blobs_failed},
+      {"o365fwd_content_blobs_lost_total",
+       "Content blobs that expired at the API before they could be fetched (persisted total).",
+       &StreamGroup::blobs_lost},
+      {"o365fwd_forwarded_bytes_total", "Bytes of audit records forwarded by this process.",
+       &StreamGroup::bytes_forwarded},
+      {"o365fwd_duplicates_dropped_total",
+       "Audit records dropped because they were already forwarded (persisted total).",
+       &StreamGroup::duplicates_dropped},
+      {"o365fwd_dead_letters_total",
+       "Audit records or blobs written to the dead-letter files (persisted total).",
+       &StreamGroup::dead_letters},
+      {"o365fwd_records_without_id_total",
+       "Audit records forwarded without an Id (missing, empty or not a string; never "
+       "de-duplicated) by this process.",
+       &StreamGroup::records_without_id},
+      {"o365fwd_records_invalid_utf8_total",
+       "Audit records forwarded with bytes that are not well-formed UTF-8 (as they came) by this "
+       "process.",
+       &StreamGroup::records_invalid_utf8},
+  };
+  for (const Counter& c : kCounters) groupCounter(out, groups, c.name, c.help, c.field);
 }
 
 void apiMetrics(std::string& out, const StatusReport& r, MetricsDetail detail) {
