@@ -12,7 +12,8 @@
 #   per answer of /status, /metrics and / (the page): the body bytes on the wire and the daemon's
 #                 CPU per answer (ms; /proc/<pid>/stat before and after REQUESTS answers, one at a
 #                 time), for Accept-Encoding absent (plain), "gzip", and a browser's
-#                 "gzip, deflate, br"; Content-Encoding as answered
+#                 "gzip, deflate, br"; Content-Encoding as answered; also net of the CPU the idle
+#                 daemon spends in the same time (its idle rate from the idle window)
 #   state.db      size of the state database at the end
 #   validate      `o365fwd validate` of the same configuration before the daemon starts: seconds,
 #                 output lines, its last line
@@ -45,22 +46,27 @@ trap cleanup EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 now_s() { date +%s.%N; }
 
-# measure URL_PATH LABEL ACCEPT_ENCODING: "<bytes> <ms CPU per answer> <encoding>"
+# measure URL_PATH ACCEPT_ENCODING: "<bytes> <ms CPU per answer> <net ms> <encoding>"; net: less
+# the CPU the idle daemon spends in the same time (idle_ticks_per_s, from the idle window)
 measure() {
-  local path=$1 enc=$2 before after bytes ctype i
+  local path=$1 enc=$2 before after bytes ctype i t0 t1
   local -a hdr=()
   [ -n "$enc" ] && hdr=(-H "Accept-Encoding: $enc")
   before=$(cpu_ticks "$daemon")
+  t0=$(now_s)
   for ((i = 0; i < REQUESTS; i++)); do
     curl -sS -o /dev/null "${hdr[@]}" "$url$path"
   done
+  t1=$(now_s)
   after=$(cpu_ticks "$daemon")
   read -r bytes ctype < <(curl -sS -o /dev/null -D "$dir/headers" "${hdr[@]}" \
     -w '%{size_download} %{content_type}\n' "$url$path")
   local ce
   ce=$(tr -d '\r' <"$dir/headers" | awk -F': ' 'tolower($1)=="content-encoding"{print $2}')
   awk -v b="$bytes" -v t=$((after - before)) -v n="$REQUESTS" -v hz="$TCK" -v ce="${ce:-identity}" \
-    'BEGIN { printf "%d %.1f %s\n", b, t * 1000 / hz / n, ce }'
+    -v idle="$idle_ticks_per_s" -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+    'BEGIN { net = (t - idle * s) * 1000 / hz / n; if (net < 0) net = 0
+             printf "%d %.1f %.1f %s\n", b, t * 1000 / hz / n, net, ce }'
 }
 
 echo "scale benchmark: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), idle window ${IDLE_S}s," \
@@ -131,6 +137,7 @@ PY
   c1=$(cpu_ticks "$daemon")
   log1=$(stat -c %s "$dir/daemon.err")
   idle=$(awk -v t=$((c1 - c0)) -v hz="$TCK" -v s="$IDLE_S" 'BEGIN { printf "%.1f", t / hz / s * 100 }')
+  idle_ticks_per_s=$(awk -v t=$((c1 - c0)) -v s="$IDLE_S" 'BEGIN { print t / s }')
   lograte=$(awk -v b=$((log1 - log0)) -v s="$IDLE_S" 'BEGIN { printf "%d", b * 3600 / s }')
   rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$daemon/status")
   threads=$(awk '/^Threads/ { print $2 }' "/proc/$daemon/status")
@@ -139,9 +146,9 @@ PY
     "rss_MiB=$rss threads=$threads"
   for path in /status /metrics /; do
     for enc in "" "gzip" "gzip, deflate, br"; do
-      read -r bytes ms ce < <(measure "$path" "$enc")
-      printf 't%s:   %-8s accept=%-18s bytes=%-9s cpu_ms_per_answer=%-7s encoding=%s\n' \
-        "$n" "$path" "\"${enc:-}\"" "$bytes" "$ms" "$ce"
+      read -r bytes ms net ce < <(measure "$path" "$enc")
+      printf 't%s:   %-8s accept=%-20s bytes=%-9s cpu_ms_per_answer=%-7s net_of_idle=%-7s encoding=%s\n' \
+        "$n" "$path" "\"${enc:-}\"" "$bytes" "$ms" "$net" "$ce"
     done
   done
   kill -TERM "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""
