@@ -53,8 +53,10 @@ std::string jsonEscaped(std::string_view value, bool slash) {
   return out;
 }
 
-void addSpellings(const std::string& value, std::vector<std::string>& out) {
-  out.push_back(value);
+}  // namespace
+
+SensitiveEntry::SensitiveEntry(std::string_view v) : value(v) {
+  std::vector<std::string> out;
   for (std::string_view keep : {"-_.~", "-_.", ""}) {
     out.push_back(urlEncoded(value, keep, false));
     out.push_back(lowerHex(urlEncoded(value, keep, false)));
@@ -62,38 +64,38 @@ void addSpellings(const std::string& value, std::vector<std::string>& out) {
   out.push_back(urlEncoded(value, "-_.", true));
   out.push_back(jsonEscaped(value, false));
   out.push_back(jsonEscaped(value, true));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  spellings.push_back(value);
+  for (std::string& s : out)
+    if (s != value) spellings.push_back(std::move(s));
 }
 
-}  // namespace
-
-SensitiveIndex::SensitiveIndex(std::vector<std::string> spellings) {
-  std::sort(spellings.begin(), spellings.end());
-  spellings.erase(std::unique(spellings.begin(), spellings.end()), spellings.end());
-  spellings_ = std::move(spellings);
-  for (size_t i = 0; i < spellings_.size(); ++i) {
-    const std::string& s = spellings_[i];
-    first_byte_[static_cast<unsigned char>(s[0])] = true;
-    by_prefix_[prefixKey(s.data())].push_back(i);
-  }
+SensitiveIndex::SensitiveIndex(std::vector<std::shared_ptr<const SensitiveEntry>> entries)
+    : entries_(std::move(entries)) {
+  for (const auto& entry : entries_)
+    for (const std::string& s : entry->spellings) {
+      first_byte_[static_cast<unsigned char>(s[0])] = true;
+      by_prefix_[prefixKey(s.data())].push_back(&s);
+    }
 }
 
 void SensitiveIndex::findAll(std::string_view text,
                              std::vector<std::pair<size_t, size_t>>& spans) const {
-  if (spellings_.empty() || text.size() < SensitiveValues::kMinLength) return;
+  if (entries_.empty() || text.size() < SensitiveValues::kMinLength) return;
   const size_t last = text.size() - SensitiveValues::kMinLength;
   for (size_t i = 0; i <= last; ++i) {
     if (!first_byte_[static_cast<unsigned char>(text[i])]) continue;
     auto it = by_prefix_.find(prefixKey(text.data() + i));
     if (it == by_prefix_.end()) continue;
-    for (size_t idx : it->second) {
-      const std::string& s = spellings_[idx];
-      if (text.compare(i, s.size(), s) == 0) spans.emplace_back(i, i + s.size());
-    }
+    for (const std::string* s : it->second)
+      if (text.compare(i, s->size(), *s) == 0) spans.emplace_back(i, i + s->size());
   }
 }
 
 SensitiveValues::SensitiveValues()
-    : index_(std::make_shared<SensitiveIndex>(std::vector<std::string>{})) {}
+    : index_(
+          std::make_shared<SensitiveIndex>(std::vector<std::shared_ptr<const SensitiveEntry>>{})) {}
 
 SensitiveValues::SensitiveValues(size_t max_secrets, size_t max_tokens) : SensitiveValues() {
   max_secrets_ = max_secrets;
@@ -103,20 +105,19 @@ SensitiveValues::SensitiveValues(size_t max_secrets, size_t max_tokens) : Sensit
 void SensitiveValues::add(std::string_view value, SensitiveKind kind) {
   if (value.size() < kMinLength) return;
   std::lock_guard lock(mu_);
-  std::deque<std::string>& list = kind == SensitiveKind::kSecret ? secrets_ : tokens_;
-  if (std::find(list.begin(), list.end(), value) != list.end()) return;
-  list.emplace_back(value);
+  auto& list = kind == SensitiveKind::kSecret ? secrets_ : tokens_;
+  for (const auto& entry : list)
+    if (entry->value == value) return;
+  list.push_back(std::make_shared<const SensitiveEntry>(value));
   const size_t cap = kind == SensitiveKind::kSecret ? max_secrets_ : max_tokens_;
   while (list.size() > cap) list.pop_front();
   rebuildLocked();
 }
 
 void SensitiveValues::rebuildLocked() {
-  std::vector<std::string> spellings;
-  spellings.reserve((secrets_.size() + tokens_.size()) * 10);
-  for (const std::string& v : secrets_) addSpellings(v, spellings);
-  for (const std::string& v : tokens_) addSpellings(v, spellings);
-  index_ = std::make_shared<const SensitiveIndex>(std::move(spellings));
+  std::vector<std::shared_ptr<const SensitiveEntry>> entries(secrets_.begin(), secrets_.end());
+  entries.insert(entries.end(), tokens_.begin(), tokens_.end());
+  index_ = std::make_shared<const SensitiveIndex>(std::move(entries));
 }
 
 std::shared_ptr<const SensitiveIndex> SensitiveValues::index() const {

@@ -4,9 +4,12 @@
 // API that echoes one back bare (no "Bearer", no "client_secret=") cannot carry it into a log
 // line, /status, a summary or the state database.
 //
-// Owns copies of the values (plus their URL-encoded and JSON-escaped spellings) in an immutable
-// index that is swapped on every change. Any thread may call add() (the secret loader, the token
-// provider, the client-assertion code) and index() (every redactSecrets() call) concurrently.
+// Owns copies of the values (plus their URL-encoded and JSON-escaped spellings, computed once per
+// value when it is added) in an immutable index that is swapped on every change; a new index
+// shares the entries of the one before (adding a value costs O(values) pointer copies, not a
+// re-encoding of every value: 1,000 tenants acquiring tokens at start-up). Any thread may call
+// add() (the secret loader, the token provider, the client-assertion code) and index() (every
+// redactSecrets() call) concurrently.
 //
 // Promises:
 // - Values shorter than kMinLength are ignored (masking "kafka" everywhere would garble text).
@@ -30,19 +33,27 @@ namespace o365fwd {
 
 enum class SensitiveKind { kSecret, kToken, kAssertion };
 
+// One registered value and its distinct spellings (the value itself first); immutable.
+struct SensitiveEntry {
+  explicit SensitiveEntry(std::string_view value);
+  std::string value;
+  std::vector<std::string> spellings;
+};
+
 // An immutable lookup structure over every spelling of every registered value.
 class SensitiveIndex {
  public:
-  explicit SensitiveIndex(std::vector<std::string> spellings);
-  // Appends [begin, end) of every occurrence of a registered spelling in `text`.
+  explicit SensitiveIndex(std::vector<std::shared_ptr<const SensitiveEntry>> entries);
+  // Appends [begin, end) of every occurrence of a registered spelling in `text` (a spelling two
+  // values share may be reported twice).
   void findAll(std::string_view text, std::vector<std::pair<size_t, size_t>>& spans) const;
-  bool empty() const { return spellings_.empty(); }
+  bool empty() const { return entries_.empty(); }
 
  private:
-  std::vector<std::string> spellings_;
+  std::vector<std::shared_ptr<const SensitiveEntry>> entries_;  // owns what by_prefix_ points to
   std::array<bool, 256> first_byte_{};
-  // First kMinLength bytes of a spelling (as a 64-bit key) -> indexes into spellings_.
-  std::unordered_map<uint64_t, std::vector<size_t>> by_prefix_;
+  // First kMinLength bytes of a spelling (as a 64-bit key) -> the spellings.
+  std::unordered_map<uint64_t, std::vector<const std::string*>> by_prefix_;
 };
 
 class SensitiveValues {
@@ -63,8 +74,8 @@ class SensitiveValues {
   void rebuildLocked();
 
   mutable std::mutex mu_;
-  std::deque<std::string> secrets_;
-  std::deque<std::string> tokens_;
+  std::deque<std::shared_ptr<const SensitiveEntry>> secrets_;
+  std::deque<std::shared_ptr<const SensitiveEntry>> tokens_;
   std::shared_ptr<const SensitiveIndex> index_;
   size_t max_secrets_ = kMaxSecrets;
   size_t max_tokens_ = kMaxTokens;
