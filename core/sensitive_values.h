@@ -59,8 +59,10 @@ class SensitiveIndex {
 class SensitiveValues {
  public:
   static constexpr size_t kMinLength = 8;
-  static constexpr size_t kMaxSecrets = 256;
-  static constexpr size_t kMaxTokens = 1024;
+  // A fleet of a few thousand tenants has a secret and a live token per tenant: all are kept
+  // (with 256 secrets, 744 of 1,000 tenants' secrets were no longer masked by value).
+  static constexpr size_t kMaxSecrets = 4096;
+  static constexpr size_t kMaxTokens = 4096;
 
   SensitiveValues();
   SensitiveValues(size_t max_secrets, size_t max_tokens);

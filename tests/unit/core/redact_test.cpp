@@ -113,6 +113,24 @@ TEST_F(RedactTest, RegistryIsBounded) {
   EXPECT_EQ(redactSecrets("a the-client-secret b"), "a *** b");
 }
 
+TEST_F(RedactTest, AFleetsSecretsAndTokensAreAllMaskedAcrossIndexRebuilds) {
+  // 1,000 tenants: a secret and a token each, registered interleaved (the index is rebuilt
+  // every SensitiveValues::kRecentValues values; the values between rebuilds sit in a small
+  // index over the last full one).
+  for (int i = 0; i < 1000; ++i) {
+    registerSensitive("fleet-secret-" + std::to_string(i), SensitiveKind::kSecret);
+    registerSensitive("fleet-token-" + std::to_string(i), SensitiveKind::kToken);
+    if (i % 97 == 0) {
+      EXPECT_EQ(redactSecrets("s=fleet-secret-" + std::to_string(i)), "s=***");
+    }
+  }
+  EXPECT_EQ(sensitiveValues().size(), 2000u);
+  for (int i = 0; i < 1000; i += 7) {
+    EXPECT_EQ(redactSecrets("[fleet-secret-" + std::to_string(i) + "]"), "[***]") << i;
+    EXPECT_EQ(redactSecrets("[fleet-token-" + std::to_string(i) + "]"), "[***]") << i;
+  }
+}
+
 TEST_F(RedactTest, ConcurrentRegistrationAndRedaction) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
