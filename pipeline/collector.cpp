@@ -251,6 +251,7 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
     }
     std::lock_guard lock(mu_);
     rt.subscription_ok = true;
+    wakeAll();  // the tenant's other streams may be dispatched now
   }
 
   std::optional<WallTime> listed_before;  // blobs created before it are late (queueRefs)

@@ -5,6 +5,7 @@
 // thread count. The daemon's first poll of each tenant is spread over the start-up spread, and
 // one INFO line per summary_interval sums up the polls instead of a line per poll.
 #include <algorithm>
+#include <set>
 
 #include "core/logging.h"
 #include "pipeline/collector.h"
@@ -55,6 +56,7 @@ void Collector::dispatchLoop(std::stop_token stop) {
   SteadyTime next_summary = clock_.steadyNow() + options_.summary_interval;
   SteadyTime last_summary = clock_.steadyNow();
   std::vector<StreamRuntime*> due;
+  std::set<std::string> setting_up;  // tenants with a stream in ensureSubscription
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     // Grow the pool to the stream count (streams may be added while running).
@@ -64,8 +66,17 @@ void Collector::dispatchLoop(std::stop_token stop) {
     const SteadyTime now = clock_.steadyNow();
     SteadyTime earliest = SteadyTime::max();
     due.clear();
+    // A tenant's subscription requests are serialised (SubscriptionManager): while one of its
+    // streams sets up (token, list, start), its other streams that need a start wait here
+    // rather than hold a lister each, so the listers go to other tenants. (Replay never
+    // touches subscriptions.)
+    setting_up.clear();
+    if (options_.mode != CollectorMode::kReplay)
+      for (const auto& [key, rt] : streams_)
+        if (rt.busy && !rt.subscription_ok) setting_up.insert(key.tenant);
     for (auto& [key, rt] : streams_) {
       if (rt.busy || rt.finished) continue;
+      if (!rt.subscription_ok && !setting_up.empty() && setting_up.count(key.tenant) > 0) continue;
       if (rt.next_due <= now)
         due.push_back(&rt);
       else
