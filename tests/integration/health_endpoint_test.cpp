@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "core/time_format.h"
@@ -273,6 +274,46 @@ TEST(StatusCommand, JudgesLagFromTheStateDatabase) {
   EXPECT_EQ(levels["Audit.General"], "warning");
   EXPECT_EQ(levels["DLP.All"], "ok");
   EXPECT_EQ(levels.size(), 5u);  // streams never collected are listed too
+}
+
+// health.metrics_detail reaches /metrics of the running daemon: `tenant` sums each tenant's
+// streams, no series is per stream.
+TEST(HealthEndpoint, MetricsDetailTenantSumsPerTenant) {
+  TempDir dir;
+  auto sim = SimProcess::start({"--tenants", "2", "--blobs", "2", "--records-per-blob", "5"}, dir);
+  ASSERT_TRUE(sim);
+  const std::size_t expected = deliverable(*sim);
+  ForwarderOptions o = daemonOptions();
+  o.health_yaml = "  listen: 127.0.0.1:0\n  metrics_detail: tenant\n";
+  ForwarderHarness fwd(*sim, dir, o);
+  auto daemon = fwd.startDaemon();
+  const std::string url = waitForHealthUrl(*daemon, 30s);
+  ASSERT_FALSE(url.empty()) << daemon->stderrText();
+  ASSERT_TRUE(fwd.waitForLines(expected, 60s)) << daemon->stderrText();
+  ASSERT_TRUE(waitForStatus(
+      url, [](const rapidjson::Document& d) { return d["ready"].GetBool(); }, 60s));
+  std::string metrics;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(200ms)) {
+    metrics = httpRequest("GET", url + "/metrics").body;
+    if (metricSum(metrics, "o365fwd_records_forwarded_total") == static_cast<double>(expected))
+      break;
+  }
+  EXPECT_EQ(metricSum(metrics, "o365fwd_records_forwarded_total"), static_cast<double>(expected));
+  for (const char* tenant : {"tenant1", "tenant2"}) {
+    const std::string t = std::string("tenant=\"") + tenant + "\"";
+    EXPECT_GT(metricSum(metrics, "o365fwd_records_forwarded_total", {t}), 0.0) << tenant;
+    EXPECT_GE(metricSum(metrics, "o365fwd_api_requests_total", {t}), 1.0) << tenant;
+    EXPECT_EQ(metricSum(metrics, "o365fwd_content_blobs_done_total", {t}), 10.0) << tenant;
+  }
+  // Tenant detail: no series names a content type except the lateness histogram's.
+  std::istringstream in(metrics);
+  for (std::string line; std::getline(in, line);) {
+    if (line[0] == '#' || line.rfind("o365fwd_blob_lateness_seconds", 0) == 0) continue;
+    EXPECT_EQ(line.find("content_type="), std::string::npos) << line;
+  }
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(60s), 0);
 }
 
 }  // namespace
