@@ -5,10 +5,13 @@
 // rows, in natural order, the first answer holds one page of tenants (not 1,000), the filter
 // links narrow the list, and a browser's Accept-Encoding gets brotli. The first render time the
 // page records (data-load-ms, data-paint-ms) is printed, not asserted. A screenshot of the first
-// screen is written to build/test-artifacts/fleet_status_page.png. Skipped without Chromium.
+// screen is written to build/test-artifacts/fleet_status_page.png. `o365fwd status` prints the
+// health first and only the problems, `--tenant` one tenant, `--all` every stream. Skipped without
+// Chromium.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -140,6 +143,31 @@ TEST(FleetStatusPageTest, ErrorTenantsOpenTheFirstScreenOfAThousand) {
   std::string error;
   ASSERT_TRUE(screenshot(url + "/", png, 1280, 720, &error)) << error;
   EXPECT_GT(std::filesystem::file_size(png), 10u * 1024u);
+
+  // `o365fwd status` (part 7): the health first, then only the problems and a hint — not 1,000
+  // lines; --tenant and --all.
+  auto command_started = std::chrono::steady_clock::now();
+  RunOutcome status = fwd.runCommand({"status"}, 60s);
+  std::printf("[ figures ] o365fwd status: %.1f s\n", secondsSince(command_started));
+  EXPECT_EQ(status.exit_code, 1) << status.stderr_text;
+  const std::string& text = status.stdout_text;
+  EXPECT_EQ(text.rfind("Health: Degraded: 5 streams in error", 0), 0u) << text;
+  EXPECT_LT(std::count(text.begin(), text.end(), '\n'), 30) << text;
+  std::size_t last = 0;
+  for (const std::string& t : kBroken) {  // problems, in natural order
+    const std::size_t at = text.find(t + "  ");
+    EXPECT_NE(at, std::string::npos) << t << "\n" << text;
+    EXPECT_GT(at, last) << t;
+    last = at;
+  }
+  EXPECT_NE(text.find("995 healthy streams not shown"), std::string::npos) << text;
+  RunOutcome one = fwd.runCommand({"status", "--tenant", "tenant64"}, 60s);
+  EXPECT_EQ(one.exit_code, 1);
+  EXPECT_NE(one.stdout_text.find("tenant64  Audit.Exchange  Error"), std::string::npos)
+      << one.stdout_text;
+  EXPECT_EQ(fwd.runCommand({"status", "--tenant", "tenant1"}, 60s).exit_code, 0);
+  RunOutcome all = fwd.runCommand({"status", "--all"}, 60s);
+  EXPECT_GT(std::count(all.stdout_text.begin(), all.stdout_text.end(), '\n'), kTenants);
 
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait(60s), 0);
