@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -18,26 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// GET `path` with Connection: close; the bytes received (0 on failure), 10 s at most.
-std::size_t fetch(int port, const std::string& path) {
-  int fd = testing::connectLoopback(port);
-  if (fd < 0) return 0;
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  testing::sendText(fd, req);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::size_t total = 0;
-  char buf[65536];
-  bool ok = false;
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
-    if (total == 0)
-      ok = std::string(buf, static_cast<std::size_t>(std::min<ssize_t>(n, 12))) == "HTTP/1.1 200";
-    total += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  return ok ? total : 0;
-}
 
 struct Latency {
   double p50_ms, p99_ms, max_ms;
@@ -118,6 +99,39 @@ void reportHealthUnderLoad(const std::string& url, int held) {
         "  abuser reconnects (the server closed a held connection): %ld; /status answers: %d\n",
         abuser.reopened(), statuses.load());
   }
+}
+
+std::unique_ptr<HealthServer> serveSnapshots(const StatusSnapshotter& snapshotter) {
+  HealthHandlers handlers;
+  handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
+  HealthServerOptions options;
+  options.port = 0;
+  auto server = HealthServer::start(options, handlers);
+  if (!server.ok()) {
+    std::fprintf(stderr, "health server: %s\n", server.error().message.c_str());
+    std::exit(1);
+  }
+  return std::move(*server);
+}
+
+std::size_t fetch(int port, const std::string& path, const std::string& extra_headers) {
+  int fd = testing::connectLoopback(port);
+  if (fd < 0) return 0;
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers +
+                    "Connection: close\r\n\r\n";
+  testing::sendText(fd, req);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::size_t total = 0;
+  char buf[65536];
+  bool ok = false;
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+    if (total == 0)
+      ok = std::string(buf, static_cast<std::size_t>(std::min<ssize_t>(n, 12))) == "HTTP/1.1 200";
+    total += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return ok ? total : 0;
 }
 
 }  // namespace o365fwd::bench

@@ -10,8 +10,6 @@
 // With serve_seconds, the server stays up that long afterwards (its URL is printed) so a browser
 // can load the page of this deployment.
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -27,8 +25,8 @@
 #include "app/status/status_json.h"
 #include "app/status/status_page.h"
 #include "app/status/status_snapshotter.h"
+#include "bench/health_load.h"
 #include "tests/fakes/memory_sink.h"
-#include "tests/support/raw_socket.h"
 
 namespace {
 
@@ -70,21 +68,6 @@ void encodings(const char* view, const std::string& body, int rounds) {
                       rounds, [&] { return brotli(body, 4); }, bytes));
   row("brotli 11", msPerCall(
                        1, [&] { return brotli(body, 11); }, bytes));
-}
-
-// GET `path` with the given extra header; the bytes received (the body is not decoded).
-std::size_t fetch(int port, const std::string& path, const std::string& header) {
-  int fd = testing::connectLoopback(port);
-  if (fd < 0) return 0;
-  testing::sendText(fd, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header +
-                            "Connection: close\r\n\r\n");
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::size_t total = 0;
-  char buf[65536];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) total += static_cast<std::size_t>(n);
-  ::close(fd);
-  return total;
 }
 
 }  // namespace
@@ -152,27 +135,19 @@ int main(int argc, char** argv) {
   encodings("/ (first page)", page, rounds);
   encodings("/metrics", metrics, rounds);
 
-  HealthHandlers handlers;
-  handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
-  HealthServerOptions options;
-  options.port = 0;
-  auto server = HealthServer::start(options, handlers);
-  if (!server.ok()) {
-    std::fprintf(stderr, "health server: %s\n", server.error().message.c_str());
-    return 1;
-  }
-  const std::string url = (*server)->url();
+  auto server = bench::serveSnapshots(snapshotter);
+  const std::string url = server->url();
   const int port = std::atoi(url.substr(url.rfind(':') + 1).c_str());
   std::printf(
       "  served on loopback, process CPU per answer (snapshot + render + encode + send):\n");
   for (const char* path : {"/status", "/", "/metrics"})
     for (const char* header :
          {"", "Accept-Encoding: deflate, gzip\r\n", "Accept-Encoding: gzip, deflate, br\r\n"}) {
-      fetch(port, path, header);  // warm up
+      bench::fetch(port, path, header);  // warm up
       const double cpu0 = cpuMs();
       const auto wall0 = Steady::now();
       std::size_t got = 0;
-      for (int i = 0; i < rounds; ++i) got = fetch(port, path, header);
+      for (int i = 0; i < rounds; ++i) got = bench::fetch(port, path, header);
       const double wall = std::chrono::duration<double, std::milli>(Steady::now() - wall0).count();
       const char* what = !*header                               ? "plain"
                          : std::strstr(header, "br") != nullptr ? "br (browser)"
@@ -185,6 +160,6 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::seconds(std::atoi(argv[3])));
   }
-  (*server)->stop();
+  server->stop();
   return 0;
 }

@@ -92,17 +92,9 @@ int main(int argc, char** argv) {
   row("/metrics", metrics, metrics_bytes);
   row("/ (HTML page)", page, page_bytes);
 
-  HealthHandlers handlers;
-  handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
-  HealthServerOptions options;
-  options.port = 0;
-  auto server = HealthServer::start(options, handlers);
-  if (!server.ok()) {
-    std::fprintf(stderr, "health server: %s\n", server.error().message.c_str());
-    return 1;
-  }
+  auto server = bench::serveSnapshots(snapshotter);
   int held = argc > 3 ? std::atoi(argv[3]) : 500;
-  bench::reportHealthUnderLoad((*server)->url(), held);
-  (*server)->stop();
+  bench::reportHealthUnderLoad(server->url(), held);
+  server->stop();
   return 0;
 }
