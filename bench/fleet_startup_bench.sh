@@ -79,7 +79,7 @@ done
 ready=""
 for _ in $(seq 6000); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz" || true)
-  if [ "$code" = 200 ]; then ready=$(date +%s.%N); break; fi
+  if [ "$code" = 200 ]; then ready=$(date +%s.%N); ready_ms=$(date +%s%3N); break; fi
   kill -0 "$fwd" 2>/dev/null || { echo "forwarder exited" >&2; tail "$work/fwd.log" >&2; exit 1; }
   sleep 0.1
 done
@@ -100,9 +100,9 @@ fi
 kill "$fwd" 2>/dev/null; wait "$fwd" 2>/dev/null || true
 fwd=""
 
-python3 - "$work/requests.ndjson" "$TENANTS" <<'PY'
+python3 - "$work/requests.ndjson" "$TENANTS" "$ready_ms" <<'PY'
 import json, sys, collections
-path, tenants = sys.argv[1], int(sys.argv[2])
+path, tenants, ready_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 tokens = collections.Counter()
 listings = collections.defaultdict(list)
 for line in open(path):
@@ -123,12 +123,14 @@ for key, times in listings.items():
     # One cycle may list several windows: a new cycle starts more than 2 s after the last listing.
     times.sort()
     starts = [t for i, t in enumerate(times) if i == 0 or t - times[i - 1] > 2000]
-    gaps += [(b - a) / 1000 for a, b in zip(starts, starts[1:])]
+    # Steady state only: intervals that begin after the daemon was ready.
+    gaps += [(b - a) / 1000 for a, b in zip(starts, starts[1:]) if a >= ready_ms]
 gaps.sort()
 def pct(p):
     return gaps[min(len(gaps) - 1, int(p * len(gaps)))] if gaps else float("nan")
 twice = sum(1 for times in listings.values()
             if len([t for i, t in enumerate(sorted(times)) if i == 0 or t - sorted(times)[i-1] > 2000]) >= 2)
-print("streams_listed=%d streams_listed_twice_or_more=%d poll_interval_s median=%.1f p90=%.1f max=%.1f"
-      % (len(listings), twice, pct(0.5), pct(0.9), gaps[-1] if gaps else float("nan")))
+print("streams_listed=%d streams_listed_twice_or_more=%d" % (len(listings), twice))
+print("poll_interval_after_ready_s intervals=%d median=%.1f p90=%.1f max=%.1f"
+      % (len(gaps), pct(0.5), pct(0.9), gaps[-1] if gaps else float("nan")))
 PY
