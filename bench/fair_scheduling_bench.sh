@@ -132,4 +132,19 @@ over = sum(1 for v in per_tenant.values() if v >= 2 * poll)
 print("small_stream_lag_s samples=%d p50=%d p90=%d p99=%d max=%d goal_below=%d"
       % (len(lags), pct(0.5), pct(0.9), pct(0.99), lags[-1] if lags else -1, 2 * poll))
 print("small_tenants_sampled=%d small_tenants_ever_at_or_over_goal=%d" % (len(per_tenant), over))
+# The same after start-up (every small tenant set up and polled once, here: after 3 polls).
+late = collections.defaultdict(int)
+for line in open(path):
+    t, tenant, lag = line.split()
+    if int(t) >= 3 * poll:
+        late[tenant] = max(late[tenant], int(lag))
+vals = sorted(late.values())
+print("after_3_polls: small_tenants=%d max_lag_s=%d at_or_over_goal=%d"
+      % (len(vals), vals[-1] if vals else -1, sum(1 for v in vals if v >= 2 * poll)))
+# Lag over time: the worst small stream in each 10 s of the run.
+worst = collections.defaultdict(int)
+for line in open(path):
+    t, tenant, lag = line.split()
+    worst[int(t) // 10 * 10] = max(worst[int(t) // 10 * 10], int(lag))
+print("worst_small_lag_by_time " + " ".join("%ds:%d" % (k, worst[k]) for k in sorted(worst)))
 PY
