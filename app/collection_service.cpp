@@ -16,6 +16,7 @@
 #include "app/runtime.h"
 #include "app/health/sd_notify.h"
 #include "app/signal_watcher.h"
+#include "app/tenant_fleet.h"
 #include "app/status/status_command.h"
 #include "app/status/status_snapshotter.h"
 #include "app/health/watchdog.h"
@@ -130,16 +131,45 @@ void publishHealthUrl(const std::string& state_dir, const std::string& url) {
   std::filesystem::rename(tmp, file, ec);
 }
 
-// SIGHUP: secrets and certificates are re-read at the next token refresh and the log level
-// applies at once; every other change is named, with the restart it needs. An invalid file
-// changes nothing else and says why.
-void reloadConfiguration(const std::string& path, const Config& running, Runtime& runtime) {
+// The errors of a configuration, one line each, for the log and /status (config_problems).
+std::vector<std::string> configErrors(const LoadedConfig& loaded) {
+  constexpr std::size_t kMaxProblems = 100;
+  std::vector<std::string> out;
+  for (const ConfigIssue& issue : loaded.issues) {
+    if (issue.warning) continue;
+    if (out.size() == kMaxProblems) {
+      out.push_back("... and more; run `o365fwd validate` for all of them");
+      break;
+    }
+    out.push_back(redactSecrets(issue.describe()));
+  }
+  return out;
+}
+
+void logBrokenTenantFiles(const LoadedConfig& loaded, const char* consequence) {
+  auto log = getLogger("app");
+  for (const std::string& file : loaded.brokenTenantFiles()) {
+    std::string problems;
+    for (const ConfigIssue& issue : loaded.issues)
+      if (!issue.warning && issue.file == file) problems += "\n  " + issue.describe();
+    log->error("Tenant file {} is invalid; {}. Fix it, check it with `o365fwd validate "
+               "--tenants-file {}`, and reload:{}",
+               file, consequence, file, problems);
+  }
+}
+
+// SIGHUP: secrets and certificates are re-read at the next token refresh, the log level applies
+// at once and (daemon) tenants are added, changed and removed live by the TenantFleet; every
+// other change is named, with the restart it needs. An invalid main file changes nothing else
+// and says why; a broken tenants_dir file changes nothing for the tenants it holds.
+void reloadConfiguration(const std::string& path, const Config& running, Runtime& runtime,
+                         TenantFleet* fleet) {
   auto log = getLogger("app");
   // Secret files are named by the running configuration: rotating one never depends on the rest
   // of the file being valid.
   runtime.reloadCredentials();
   LoadedConfig again = loadConfigFile(path);
-  if (!again.valid()) {
+  if (!(fleet ? again.validExceptTenantFiles() : again.valid())) {
     std::string problems;
     for (const ConfigIssue& issue : again.issues)
       if (!issue.warning) problems += "\n  " + issue.describe();
@@ -147,14 +177,25 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
                "files is re-read and the running configuration stays in effect. Fix the file, check it "
                "with `o365fwd validate`, and reload again:{}",
                path, problems);
+    if (fleet) fleet->setConfigProblems(configErrors(again));
     return;
   }
   setLogLevel(again.config.log.level);
   std::vector<std::string> pending = changesNeedingRestart(running, again.config);
+  if (fleet) {
+    logBrokenTenantFiles(again, "the tenants it holds stay as they run (or are not added)");
+    fleet->setConfigProblems(configErrors(again));
+    // Tenants are applied live: only the other sections need a restart.
+    pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                 [](const std::string& p) { return p.rfind("tenants[", 0) == 0; }),
+                  pending.end());
+    fleet->apply(again.config.tenants, again.brokenTenantFiles());
+  }
   std::string names;
   for (const std::string& p : pending) names += (names.empty() ? "" : ", ") + p;
-  log->info("Reloaded: client secrets and certificates are re-read at the next token refresh; log.level={}",
-            again.config.log.level);
+  log->info("Reloaded: client secrets and certificates are re-read at the next token refresh; log.level={}{}",
+            again.config.log.level,
+            fleet ? "; tenant changes are applied in the background (app.fleet)" : "");
   if (!pending.empty())
     log->warn("Changed settings that a reload cannot apply: {}. They take effect after "
               "`systemctl restart o365fwd` (collection resumes from the saved state)",
@@ -184,7 +225,8 @@ int runCollection(const CollectionRequest& request) {
   // Before any thread exists, so every thread inherits the blocked signal mask.
   blockSignals();
   LoadedConfig loaded = loadConfigFile(request.config_path);
-  if (!loaded.valid()) {
+  // A broken tenants_dir file leaves its tenants out (reported, in /status too); the rest runs.
+  if (!loaded.validExceptTenantFiles() || loaded.config.tenants.empty()) {
     std::cerr << "o365fwd: the configuration " << request.config_path << " is invalid:\n";
     for (const ConfigIssue& issue : loaded.issues)
       std::cerr << "  " << redactSecrets(issue.describe()) << "\n";
@@ -199,6 +241,7 @@ int runCollection(const CollectionRequest& request) {
   auto log = getLogger("app");
   for (const ConfigIssue& issue : loaded.issues)
     if (issue.warning) log->warn("Configuration: {}", issue.describe());
+  logBrokenTenantFiles(loaded, "its tenants are not collected");
   if (::geteuid() == 0)
     log->warn(
         "Running as root: state files become root-owned and the o365fwd service user cannot "
@@ -261,11 +304,33 @@ int runCollection(const CollectionRequest& request) {
   options.replay_window = request.replay_window;
   Collector collector(options, *streams, sink_ptrs, **store, status, dead_letters, clock, random);
   StatusHistory history;  // the status page's charts: one point a minute, six hours
+  // Daemon: tenants are added, changed and removed live on SIGHUP (app/tenant_fleet.h).
+  std::unique_ptr<TenantFleet> fleet;
   StatusSources status_sources = statusSources(config, status, sink_ptrs, **runtime, collector);
   status_sources.history = &history;
+  std::vector<std::string> start_problems = configErrors(loaded);
+  status_sources.config_problems = [&fleet, &start_problems] {
+    return fleet ? fleet->configProblems() : start_problems;
+  };
   StatusSnapshotter snapshotter(std::move(status_sources), clock);
   HistorySampler history_sampler(
       history, [&snapshotter] { return snapshotter.snapshot(); }, std::chrono::minutes(1), clock);
+  if (request.mode == CollectorMode::kDaemon && request.tenants.empty() &&
+      request.content_types.empty()) {
+    TenantFleetParts parts;
+    parts.runtime = runtime->get();
+    parts.collector = &collector;
+    parts.store = store->get();
+    parts.status = &status;
+    parts.snapshotter = &snapshotter;
+    parts.clock = &clock;
+    parts.drain_timeout = config.collection.drain_timeout;
+    std::vector<TenantConfig> started_tenants;
+    for (const auto& t : (*runtime)->tenants()) started_tenants.push_back(*t->config);
+    fleet = std::make_unique<TenantFleet>(parts, std::move(started_tenants));
+    fleet->setConfigProblems(start_problems);
+    fleet->start();
+  }
 
   // The health endpoint belongs to the service; `run --once` and `replay` show progress instead
   // (and must not collide with a running service's port).
@@ -295,7 +360,7 @@ int runCollection(const CollectionRequest& request) {
         snapshotter.markShuttingDown();
         stop.request_stop();
       },
-      [&] { reloadConfiguration(request.config_path, config, **runtime); },
+      [&] { reloadConfiguration(request.config_path, config, **runtime, fleet.get()); },
       [&] { collector.syncNow(); },
   });
 
@@ -318,6 +383,7 @@ int runCollection(const CollectionRequest& request) {
   if (health) history_sampler.start();
   if (watchdog) watchdog->start();
   CollectorResult result = collector.run(stop.get_token());
+  if (fleet) fleet->stop();
   if (watchdog) watchdog->stop();
   history_sampler.stop();
   progress.stop();

@@ -52,6 +52,15 @@ const TenantConfig* findTenant(const Config& config, const std::string& name) {
 
 }  // namespace
 
+bool sameTenantSettings(const TenantConfig& a, const TenantConfig& b) {
+  auto inlineSecret = [](const TenantConfig& t) {
+    return t.client_secret ? t.client_secret->reveal() : std::string();
+  };
+  return tenantFields(a) == tenantFields(b) && a.content_types == b.content_types &&
+         a.client_secret.has_value() == b.client_secret.has_value() &&
+         inlineSecret(a) == inlineSecret(b);
+}
+
 std::vector<std::string> changesNeedingRestart(const Config& running, const Config& reloaded) {
   std::vector<std::string> changes;
   for (const TenantConfig& t : reloaded.tenants) {

@@ -15,4 +15,8 @@ namespace o365fwd {
 // "sinks", "collection.poll_interval", "state_dir", "health", "log.format"), in file order.
 std::vector<std::string> changesNeedingRestart(const Config& running, const Config& reloaded);
 
+// Same connector settings (ids, secret source, endpoints, content types): a running tenant whose
+// settings differ is re-created by a live reload (app/tenant_fleet.h).
+bool sameTenantSettings(const TenantConfig& a, const TenantConfig& b);
+
 }  // namespace o365fwd

@@ -6,7 +6,7 @@
 namespace o365fwd {
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock, Random& random) {
-  std::unique_ptr<Runtime> rt(new Runtime());
+  std::unique_ptr<Runtime> rt(new Runtime(config.collection, clock, random));
   CurlTransportOptions transport_options;
   // Downloads plus listing and token requests of every tenant share the transport.
   transport_options.max_concurrent =
@@ -20,58 +20,80 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
   rt->subscription_gate_ =
       std::make_unique<RequestGate>(config.collection.max_concurrent_setup_requests, clock);
 
-  for (const TenantConfig& tc : config.tenants) {
-    auto t = std::make_unique<TenantRuntime>();
-    t->config = &tc;
-    t->stats = std::make_unique<ApiStats>();
-    t->limiter = std::make_unique<RateLimiter>(config.collection.max_requests_per_minute, clock);
-
-    TokenProviderOptions token_options;
-    token_options.login_url = tc.login_url;
-    token_options.tenant = tc.tenant_id;
-    token_options.client_id = tc.client_id;
-    token_options.api_url = tc.api_url;
-    token_options.endpoint = tc.token_endpoint;
-    token_options.request_timeout = config.collection.request_timeout;
-    token_options.stall_timeout = config.collection.stall_timeout;
-    token_options.gate = rt->token_gate_.get();
-    if (tc.certificate_file) {
-      token_options.certificate = [&tc, &clock]() -> Result<CertificateCredential> {
-        auto loaded = loadCertificate(tc, clock.wallNow());
-        if (!loaded.ok()) return loaded.error();
-        CertificateCredential credential;
-        credential.certificate = std::move(loaded->certificate);
-        credential.key = std::move(loaded->key);
-        return credential;
-      };
-    } else {
-      token_options.client_secret = [&tc]() -> Result<Secret> {
-        auto loaded = loadClientSecret(tc);
-        if (!loaded.ok()) return loaded.error();
-        return std::move(loaded->secret);
-      };
-    }
-    t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *rt->transport_, clock, random,
-                                                t->stats.get());
-
-    ApiClientOptions api_options;
-    api_options.api_url = tc.api_url;
-    api_options.publisher_id = tc.publisher_id;
-    api_options.request_timeout = config.collection.request_timeout;
-    api_options.max_blob_bytes = config.collection.max_blob_size;
-    api_options.low_speed_time = config.collection.stall_timeout;
-    t->api = std::make_unique<ApiClientImpl>(api_options, *rt->transport_, *t->tokens, *t->limiter, clock, random,
-                                             *t->stats);
-    SubscriptionManager::Options subscription_options;
-    subscription_options.gate = rt->subscription_gate_.get();
-    subscription_options.gate_wait = config.collection.request_timeout;
-    t->subscriptions =
-        std::make_unique<SubscriptionManager>(*t->api, clock, tc.name, subscription_options);
-    t->lister = std::make_unique<ContentLister>(*t->api, *t->subscriptions, clock);
-    t->source = std::make_unique<ConnectorContentSource>(*t->api, *t->subscriptions, *t->lister);
-    rt->tenants_.push_back(std::move(t));
-  }
+  for (const TenantConfig& tc : config.tenants) rt->tenants_.push_back(rt->buildTenant(tc));
   return rt;
+}
+
+std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) {
+  auto t = std::make_unique<TenantRuntime>();
+  t->own_config = config;
+  t->config = &t->own_config;
+  const TenantConfig& tc = t->own_config;
+  Clock& clock = clock_;
+  t->stats = std::make_unique<ApiStats>();
+  t->limiter = std::make_unique<RateLimiter>(collection_.max_requests_per_minute, clock);
+
+  TokenProviderOptions token_options;
+  token_options.login_url = tc.login_url;
+  token_options.tenant = tc.tenant_id;
+  token_options.client_id = tc.client_id;
+  token_options.api_url = tc.api_url;
+  token_options.endpoint = tc.token_endpoint;
+  token_options.request_timeout = collection_.request_timeout;
+  token_options.stall_timeout = collection_.stall_timeout;
+  token_options.gate = token_gate_.get();
+  if (tc.certificate_file) {
+    token_options.certificate = [&tc, &clock]() -> Result<CertificateCredential> {
+      auto loaded = loadCertificate(tc, clock.wallNow());
+      if (!loaded.ok()) return loaded.error();
+      CertificateCredential credential;
+      credential.certificate = std::move(loaded->certificate);
+      credential.key = std::move(loaded->key);
+      return credential;
+    };
+  } else {
+    token_options.client_secret = [&tc]() -> Result<Secret> {
+      auto loaded = loadClientSecret(tc);
+      if (!loaded.ok()) return loaded.error();
+      return std::move(loaded->secret);
+    };
+  }
+  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock,
+                                              random_, t->stats.get());
+
+  ApiClientOptions api_options;
+  api_options.api_url = tc.api_url;
+  api_options.publisher_id = tc.publisher_id;
+  api_options.request_timeout = collection_.request_timeout;
+  api_options.max_blob_bytes = collection_.max_blob_size;
+  api_options.low_speed_time = collection_.stall_timeout;
+  t->api = std::make_unique<ApiClientImpl>(api_options, *transport_, *t->tokens, *t->limiter,
+                                           clock, random_, *t->stats);
+  SubscriptionManager::Options subscription_options;
+  subscription_options.gate = subscription_gate_.get();
+  subscription_options.gate_wait = collection_.request_timeout;
+  t->subscriptions =
+      std::make_unique<SubscriptionManager>(*t->api, clock, tc.name, subscription_options);
+  t->lister = std::make_unique<ContentLister>(*t->api, *t->subscriptions, clock);
+  t->source = std::make_unique<ConnectorContentSource>(*t->api, *t->subscriptions, *t->lister);
+  return t;
+}
+
+TenantRuntime* Runtime::adoptTenant(std::unique_ptr<TenantRuntime> tenant) {
+  std::lock_guard lock(mu_);
+  tenants_.push_back(std::move(tenant));
+  return tenants_.back().get();
+}
+
+std::unique_ptr<TenantRuntime> Runtime::releaseTenant(const std::string& name) {
+  std::lock_guard lock(mu_);
+  for (auto it = tenants_.begin(); it != tenants_.end(); ++it) {
+    if ((*it)->config->name != name) continue;
+    std::unique_ptr<TenantRuntime> out = std::move(*it);
+    tenants_.erase(it);
+    return out;
+  }
+  return nullptr;
 }
 
 Runtime::~Runtime() {
@@ -79,12 +101,14 @@ Runtime::~Runtime() {
 }
 
 TenantRuntime* Runtime::tenant(const std::string& name) const {
+  std::lock_guard lock(mu_);
   for (const auto& t : tenants_)
     if (t->config->name == name) return t.get();
   return nullptr;
 }
 
 void Runtime::reloadCredentials() {
+  std::lock_guard lock(mu_);
   for (const auto& t : tenants_) t->tokens->reload();
 }
 

@@ -5,6 +5,7 @@
 // Owns everything it builds; the destructor shuts the transport down (cancelling transfers)
 // before the objects that use it go away. Thread-safe after create().
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,7 @@
 namespace o365fwd {
 
 struct TenantRuntime {
-  const TenantConfig* config = nullptr;
+  const TenantConfig* config = nullptr;  // points at own_config
   std::unique_ptr<ApiStats> stats;  // this tenant's traffic with Microsoft, for /metrics
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<TokenProvider> tokens;
@@ -32,29 +33,42 @@ struct TenantRuntime {
   std::unique_ptr<SubscriptionManager> subscriptions;
   std::unique_ptr<ContentLister> lister;
   std::unique_ptr<ConnectorContentSource> source;
+  TenantConfig own_config;  // a copy: the tenant may outlive the configuration it came from
 };
 
 class Runtime {
  public:
-  // `config` must outlive the Runtime.
   static Result<std::unique_ptr<Runtime>> create(const Config& config, Clock& clock, Random& random);
   ~Runtime();
 
+  // Start-up only (before any tenant is added or released live).
   const std::vector<std::unique_ptr<TenantRuntime>>& tenants() const { return tenants_; }
   TenantRuntime* tenant(const std::string& name) const;
+
+  // Live tenant changes (app/tenant_fleet.h), from any thread: one tenant's connector objects
+  // are built on the shared transport, adopted, or released (the caller destroys them once no
+  // stream uses them any more).
+  std::unique_ptr<TenantRuntime> buildTenant(const TenantConfig& config);
+  TenantRuntime* adoptTenant(std::unique_ptr<TenantRuntime> tenant);
+  std::unique_ptr<TenantRuntime> releaseTenant(const std::string& name);
   HttpTransport& transport() { return *transport_; }
   // SIGHUP: the next token refresh reads the secret or certificate again.
   void reloadCredentials();
 
  private:
-  Runtime() = default;
+  Runtime(const CollectionConfig& collection, Clock& clock, Random& random)
+      : collection_(collection), clock_(clock), random_(random) {}
 
+  CollectionConfig collection_;
+  Clock& clock_;
+  Random& random_;
   std::unique_ptr<CurlMultiTransport> transport_;
   // collection.max_concurrent_setup_requests, for every tenant together: one gate for token
   // requests, one for subscription requests (a subscription request may need a token, so one
   // shared gate could be filled by subscription requests waiting for tokens).
   std::unique_ptr<RequestGate> token_gate_;
   std::unique_ptr<RequestGate> subscription_gate_;
+  mutable std::mutex mu_;  // guards tenants_ against live changes
   std::vector<std::unique_ptr<TenantRuntime>> tenants_;
 };
 

@@ -36,6 +36,25 @@ struct TenantConfig {
   std::string api_url;                     // resolved from `cloud` when not given
   TokenEndpoint token_endpoint = TokenEndpoint::kV2;
   int line = 0;  // YAML line of this tenant's entry, for messages
+
+  // Fleet configuration (tenants_dir, shared credentials).
+  std::string credential;   // name of a top-level `credentials:` entry; its source was copied in
+  std::string source_file;  // the tenants_dir file it came from; empty: the main file
+};
+
+// A named application credential shared by tenants (`credentials:`; `credential: NAME` in a
+// tenant): one multi-tenant app consented in every customer tenant. Exactly one secret source,
+// the same keys and loading rules as a tenant's own. Tokens stay per tenant.
+struct CredentialConfig {
+  std::string name;
+  std::string client_id;  // used by referencing tenants that do not set their own
+  std::optional<std::string> client_secret_file;
+  std::optional<std::string> client_secret_env;
+  std::optional<std::string> client_secret_credential;
+  std::optional<Secret> client_secret;
+  std::optional<std::string> certificate_file;
+  std::optional<std::string> private_key_file;
+  int line = 0;
 };
 
 struct CollectionConfig {
@@ -144,6 +163,10 @@ struct Config {
   HealthConfig health;
   LogConfig log;
   std::string source_path;  // the file it was read from
+
+  // Fleet configuration.
+  std::vector<CredentialConfig> credentials;
+  std::string tenants_dir;  // a directory (every *.yaml in it) or a glob; tenants merged in
 };
 
 const char* toString(Cloud cloud);

@@ -101,7 +101,8 @@ void checkCredential(Checker& c, const TenantConfig& t, const std::string& p) {
   if (t.certificate_file || t.private_key_file) sources.push_back("certificate_file");
   if (sources.empty()) {
     c.error(p,
-            "no credential; set one of client_secret_file, client_secret_env, "
+            "no credential; set `credential: NAME` (a shared credential) or one of "
+            "client_secret_file, client_secret_env, "
             "client_secret_credential (a systemd credential), or certificate_file + "
             "private_key_file");
     return;
@@ -147,14 +148,14 @@ void checkCredential(Checker& c, const TenantConfig& t, const std::string& p) {
            "systemd credential");
 }
 
-void checkTenants(Checker& c, const Config& config) {
-  if (config.tenants.empty() && !c.reported("tenants"))
+void checkTenants(Checker& c, const std::vector<TenantConfig>& tenants, bool required) {
+  if (required && tenants.empty() && !c.reported("tenants"))
     c.error("tenants",
             "no tenant configured; add one under `tenants:` with name, tenant_id, "
             "client_id and a credential");
   std::map<std::string, size_t> names, tenant_ids;
-  for (size_t i = 0; i < config.tenants.size(); ++i) {
-    const TenantConfig& t = config.tenants[i];
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    const TenantConfig& t = tenants[i];
     std::string p = "tenants[" + std::to_string(i) + "]";
     if (t.name.empty())
       c.error(p + ".name",
@@ -181,7 +182,7 @@ void checkTenants(Checker& c, const Config& config) {
       c.error(p + ".client_id", std::string("is required; ") + client);
     else if (!isGuid(t.client_id))
       c.error(p + ".client_id", showValue(t.client_id) + " is not a GUID; " + client);
-    checkCredential(c, t, p);
+    if (t.credential.empty()) checkCredential(c, t, p);  // else checked at credentials[]
     if (!t.publisher_id.empty() && !isGuid(t.publisher_id))
       c.error(p + ".publisher_id", showValue(t.publisher_id) +
                                        " is not a GUID; use your tenant "
@@ -208,6 +209,34 @@ void checkTenants(Checker& c, const Config& config) {
     }
     if (auto problem = urlProblem(t.login_url)) c.error(p + ".login_url", *problem);
     if (auto problem = urlProblem(t.api_url)) c.error(p + ".api_url", *problem);
+  }
+}
+
+// `credentials:` entries: a name, an optional client_id, exactly one secret source.
+void checkSharedCredentials(Checker& c, const std::vector<CredentialConfig>& credentials) {
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < credentials.size(); ++i) {
+    const CredentialConfig& k = credentials[i];
+    std::string p = "credentials[" + std::to_string(i) + "]";
+    if (k.name.empty())
+      c.error(p + ".name", "is required; tenants refer to it with `credential: NAME`");
+    else if (!isName(k.name))
+      c.error(p + ".name", showValue(k.name) + " may use only a-z, 0-9, '_' and '-'");
+    else if (auto [it, fresh] = names.emplace(k.name, i); !fresh)
+      c.error(p + ".name", showValue(k.name) + " is already the name of credentials[" +
+                               std::to_string(it->second) + "]; names must be unique");
+    if (!k.client_id.empty() && !isGuid(k.client_id))
+      c.error(p + ".client_id", showValue(k.client_id) +
+                                    " is not a GUID; use the Application (client) ID of the "
+                                    "multi-tenant app registration");
+    TenantConfig as_tenant;
+    as_tenant.client_secret_file = k.client_secret_file;
+    as_tenant.client_secret_env = k.client_secret_env;
+    as_tenant.client_secret_credential = k.client_secret_credential;
+    as_tenant.client_secret = k.client_secret;
+    as_tenant.certificate_file = k.certificate_file;
+    as_tenant.private_key_file = k.private_key_file;
+    checkCredential(c, as_tenant, p);
   }
 }
 
@@ -427,10 +456,17 @@ void checkHealthAndLog(Checker& c, const Config& config) {
 
 }  // namespace
 
+void checkTenantList(const std::vector<TenantConfig>& tenants, const std::string& file,
+                     const KeyLines& lines, std::vector<ConfigIssue>& issues) {
+  Checker c(file, lines, issues);
+  checkTenants(c, tenants, /*required=*/false);
+}
+
 void checkConfig(const Config& config, const std::string& file, const KeyLines& lines,
                  std::vector<ConfigIssue>& issues) {
   Checker c(file, lines, issues);
-  checkTenants(c, config);
+  checkTenants(c, config.tenants, config.tenants_dir.empty());
+  checkSharedCredentials(c, config.credentials);
   checkCollection(c, config.collection);
   if (config.state_dir.empty() && !c.reported("state_dir"))
     c.error("state_dir",

@@ -15,4 +15,8 @@ namespace o365fwd {
 void checkConfig(const Config& config, const std::string& file, const KeyLines& lines,
                  std::vector<ConfigIssue>& issues);
 
+// The tenant rules alone, for the tenants of one tenants_dir file (paths "tenants[i]...").
+void checkTenantList(const std::vector<TenantConfig>& tenants, const std::string& file,
+                     const KeyLines& lines, std::vector<ConfigIssue>& issues);
+
 }  // namespace o365fwd

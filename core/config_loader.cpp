@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/config_check.h"
+#include "core/config_fleet.h"
 #include "core/config_parse.h"
 #include "core/config_tree.h"
 
@@ -93,6 +94,20 @@ int LoadedConfig::warningCount() const {
   return static_cast<int>(issues.size()) - errorCount();
 }
 
+std::vector<std::string> LoadedConfig::brokenTenantFiles() const {
+  std::vector<std::string> out;
+  for (const TenantFile& f : tenant_files)
+    if (!f.valid) out.push_back(f.path);
+  return out;
+}
+
+bool LoadedConfig::validExceptTenantFiles() const {
+  std::vector<std::string> broken = brokenTenantFiles();
+  return std::none_of(issues.begin(), issues.end(), [&](const ConfigIssue& i) {
+    return !i.warning && std::find(broken.begin(), broken.end(), i.file) == broken.end();
+  });
+}
+
 int LoadedConfig::lineOf(const std::string& path) const {
   return lineOfPath(lines, path);
 }
@@ -148,9 +163,9 @@ class DocumentCounter final : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
-void loadInto(std::string_view yaml, const std::string& source_name, LoadedConfig& out) {
-  ConfigIssues issues(source_name, out.issues, out.lines);
-  ConfigNode root;
+// Parses one YAML text into `root`. Reports syntax errors, more than one document, an empty
+// document and the size bound; false when there is nothing to read further.
+bool parseYaml(std::string_view yaml, ConfigIssues& issues, ConfigNode& root) {
   try {
     const std::string text(yaml);
     YAML::Node first = YAML::Load(text);  // the first document only
@@ -158,7 +173,7 @@ void loadInto(std::string_view yaml, const std::string& source_name, LoadedConfi
       issues.error("", 0,
                    "the configuration is empty; start from the commented example "
                    "/etc/o365fwd/connector.yaml (conf/connector.yaml in the sources)");
-      return;
+      return false;
     }
     {
       std::istringstream stream(text);
@@ -175,15 +190,22 @@ void loadInto(std::string_view yaml, const std::string& source_name, LoadedConfi
       issues.error("", 0,
                    "the document is too large or too deeply nested (aliases expanded to "
                    "more than 100000 values); a configuration is a few hundred values");
-      return;
+      return false;
     }
   } catch (const YAML::Exception& e) {
     std::string where = e.mark.is_null() ? "" : " at column " + std::to_string(e.mark.column + 1);
     issues.error("", lineOfMark(e.mark),
                  "YAML syntax error" + where + ": " + e.msg +
                      "; check the indentation (spaces, not tabs) and quoting");
-    return;
+    return false;
   }
+  return true;
+}
+
+void loadInto(std::string_view yaml, const std::string& source_name, LoadedConfig& out) {
+  ConfigIssues issues(source_name, out.issues, out.lines);
+  ConfigNode root;
+  if (!parseYaml(yaml, issues, root)) return;
   if (!root.isMap()) {
     issues.error("", root.line,
                  "expected a mapping with keys tenants, collection, state_dir, "
@@ -194,6 +216,12 @@ void loadInto(std::string_view yaml, const std::string& source_name, LoadedConfi
   checkConfig(out.config, source_name, out.lines, out.issues);
 }
 
+void sortByLine(std::vector<ConfigIssue>& issues) {
+  std::stable_sort(issues.begin(), issues.end(), [](const auto& a, const auto& b) {
+    return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
+  });
+}
+
 }  // namespace
 
 LoadedConfig loadConfigString(std::string_view yaml, const std::string& source_name) {
@@ -201,34 +229,31 @@ LoadedConfig loadConfigString(std::string_view yaml, const std::string& source_n
   out.config.source_path = source_name;
   loadInto(yaml, source_name, out);
   // Every path, the early returns included, lists the problems in file order.
-  std::stable_sort(out.issues.begin(), out.issues.end(), [](const auto& a, const auto& b) {
-    return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
-  });
+  sortByLine(out.issues);
+  // tenants_dir files follow, each with its own problems in its own line order.
+  if (!out.config.tenants_dir.empty()) mergeTenantFiles(out);
   return out;
 }
 
-LoadedConfig loadConfigFile(const std::string& path) {
-  auto fail = [&](std::string message) {
-    LoadedConfig out;
-    out.config.source_path = path;
-    out.issues.push_back(ConfigIssue{path, "", 0, std::move(message), false});
-    return out;
-  };
+bool parseYamlDocument(std::string_view yaml, const std::string& source_name,
+                       std::vector<ConfigIssue>& issues, KeyLines& lines, ConfigNode& root) {
+  ConfigIssues reporter(source_name, issues, lines);
+  return parseYaml(yaml, reporter, root);
+}
+
+std::optional<std::string> readConfigText(const std::string& path, std::string& text,
+                                          struct stat& st) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT)
-      return fail(
-          "the configuration file does not exist; copy the commented example from "
-          "conf/connector.yaml, or name the file with -c FILE or $O365FWD_CONFIG");
+      return "the configuration file does not exist; copy the commented example from "
+             "conf/connector.yaml, or name the file with -c FILE or $O365FWD_CONFIG";
     if (err == EACCES)
-      return fail(
-          "cannot read the configuration file (permission denied); run as root or the "
-          "service user (chown root:o365fwd, chmod 0640)");
-    return fail(std::string("cannot open the configuration file: ") + std::strerror(err));
+      return "cannot read the configuration file (permission denied); run as root or the "
+             "service user (chown root:o365fwd, chmod 0640)";
+    return std::string("cannot open the configuration file: ") + std::strerror(err);
   }
-  struct stat st {};
-  std::string text;
   bool read_ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
                  static_cast<size_t>(st.st_size) <= kMaxConfigBytes;
   if (read_ok) {
@@ -239,9 +264,22 @@ LoadedConfig loadConfigFile(const std::string& path) {
     read_ok = n == 0;
   }
   ::close(fd);
-  if (!S_ISREG(st.st_mode)) return fail("is not a regular file; name the YAML file itself");
+  if (!S_ISREG(st.st_mode)) return "is not a regular file; name the YAML file itself";
   if (!read_ok || text.size() > kMaxConfigBytes)
-    return fail("cannot be read, or is larger than 1 MiB; a configuration is a few KiB of YAML");
+    return "cannot be read, or is larger than 1 MiB; a configuration is a few KiB of YAML";
+  return std::nullopt;
+}
+
+LoadedConfig loadConfigFile(const std::string& path) {
+  auto fail = [&](std::string message) {
+    LoadedConfig out;
+    out.config.source_path = path;
+    out.issues.push_back(ConfigIssue{path, "", 0, std::move(message), false});
+    return out;
+  };
+  struct stat st {};
+  std::string text;
+  if (auto problem = readConfigText(path, text, st)) return fail(std::move(*problem));
 
   LoadedConfig out = loadConfigString(text, path);
   if (st.st_mode & (S_IWGRP | S_IWOTH))
@@ -261,7 +299,8 @@ LoadedConfig loadConfigFile(const std::string& path) {
                                   false});
   if (st.st_mode & S_IROTH) {
     for (size_t i = 0; i < out.config.tenants.size(); ++i) {
-      if (!out.config.tenants[i].client_secret) continue;
+      if (!out.config.tenants[i].client_secret || !out.config.tenants[i].source_file.empty())
+        continue;
       std::string key = "tenants[" + std::to_string(i) + "].client_secret";
       out.issues.push_back(ConfigIssue{path, key, out.lineOf(key),
                                        "an inline secret in a world-readable file; chmod 0640 "

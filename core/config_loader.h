@@ -45,6 +45,18 @@ struct LoadedConfig {
   int warningCount() const;
   // Line of `path`, or of its nearest enclosing key that has one; 0 when none.
   int lineOf(const std::string& path) const;
+
+  // tenants_dir: every file read, in order. The tenants of a broken file (any error in it) are
+  // left out of config.tenants; its problems are in `issues`, naming the file.
+  struct TenantFile {
+    std::string path;
+    bool valid = true;
+    int tenants = 0;  // entries in the file (valid or not)
+  };
+  std::vector<TenantFile> tenant_files;
+  std::vector<std::string> brokenTenantFiles() const;
+  // No error outside the broken tenant files: the daemon can run without them.
+  bool validExceptTenantFiles() const;
 };
 
 LoadedConfig loadConfigFile(const std::string& path);

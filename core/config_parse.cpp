@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "core/config_fleet.h"
+
 namespace o365fwd {
 namespace {
 
 // Keys of each mapping: the YAML names are the field names of core/config.h.
-const std::vector<std::string_view> kTopKeys = {"tenants", "collection", "state_dir",
-                                                "sinks",   "health",     "log"};
+const std::vector<std::string_view> kTopKeys = {"tenants", "collection", "state_dir", "sinks",
+                                                "health",  "log",        "credentials", "tenants_dir"};
 const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "tenant_id",
                                                    "client_id",
@@ -22,7 +24,8 @@ const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "content_types",
                                                    "login_url",
                                                    "api_url",
-                                                   "token_endpoint"};
+                                                   "token_endpoint",
+                                                   "credential"};
 const std::vector<std::string_view> kCollectionKeys = {"poll_interval",
                                                        "initial_lookback",
                                                        "overlap",
@@ -119,6 +122,7 @@ void parseTenant(ConfigIssues& issues, const ConfigNode& node, const std::string
   else
     t.api_url = defaultApiUrl(t.cloud);
   r.getEnum("token_endpoint", kTokenEndpoints, t.token_endpoint, "token endpoint version");
+  r.getString("credential", t.credential);
 }
 
 void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionConfig& c) {
@@ -252,6 +256,9 @@ void parseRoot(ConfigIssues& issues, const ConfigNode& root, Config& config) {
     r.getString("token_file", config.health.token_file);
     r.getEnum("metrics_detail", kMetricsDetails, config.health.metrics_detail, "metrics detail");
   }
+  if (const ConfigNode* creds = top.find("credentials"))
+    parseCredentials(issues, *creds, config.credentials);
+  top.getString("tenants_dir", config.tenants_dir);
   if (const ConfigNode* l = top.find("log")) {
     MapReader r(issues, *l, "log", "log", kLogKeys);
     r.getString("level", config.log.level);
@@ -294,6 +301,12 @@ void resolvePaths(const std::filesystem::path& base, Config& config) {
       if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) resolvePath(base, value);
   }
   resolvePath(base, config.health.token_file);
+  for (CredentialConfig& c : config.credentials) {
+    resolvePath(base, c.client_secret_file);
+    resolvePath(base, c.certificate_file);
+    resolvePath(base, c.private_key_file);
+  }
+  resolvePath(base, config.tenants_dir);
 }
 
 }  // namespace
@@ -303,6 +316,15 @@ void parseConfig(const ConfigNode& root, const std::filesystem::path& base_dir,
   parseRoot(issues, root, config);
   nameSinks(config.sinks);
   resolvePaths(base_dir, config);
+  resolveCredentialRefs(config.credentials, config.tenants, "tenants", issues);
+}
+
+void parseTenantEntry(ConfigIssues& issues, const ConfigNode& node, const std::string& path,
+                      const std::filesystem::path& base_dir, TenantConfig& tenant) {
+  parseTenant(issues, node, path, tenant);
+  resolvePath(base_dir, tenant.client_secret_file);
+  resolvePath(base_dir, tenant.certificate_file);
+  resolvePath(base_dir, tenant.private_key_file);
 }
 
 }  // namespace o365fwd

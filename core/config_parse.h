@@ -15,4 +15,9 @@ namespace o365fwd {
 void parseConfig(const ConfigNode& root, const std::filesystem::path& base_dir,
                  ConfigIssues& issues, Config& config);
 
+// One tenant mapping at YAML `path` (a tenants_dir file's entries); relative paths resolve
+// against `base_dir`. Credential references are resolved by the caller.
+void parseTenantEntry(ConfigIssues& issues, const ConfigNode& node, const std::string& path,
+                      const std::filesystem::path& base_dir, TenantConfig& tenant);
+
 }  // namespace o365fwd

@@ -91,6 +91,20 @@ class Collector {
   // Makes every idle stream poll now ("Sync Now").
   void syncNow();
 
+  // Live tenant changes (daemon mode; pipeline/collector_streams.cpp). Callable from any thread,
+  // before or during run().
+  // Adds streams; they poll at once. Error when a stream of the same key is still present (a
+  // removed tenant not yet drained) or the collector is stopping.
+  Status addStreams(std::vector<StreamSpec> specs);
+  // Stops new cycles and sweeps of the tenant's streams; what is in flight continues.
+  void retireTenant(const std::string& tenant);
+  // Retires the tenant, then waits until its in-flight cycles and sweep have drained (every
+  // listed blob settled and committed), and forgets its streams (their state stays in the
+  // store; the StatusBoard rows go). True when drained; false at `deadline` or on `stop` (the
+  // streams stay retired; call again). A tenant without streams is drained at once.
+  bool removeTenant(const std::string& tenant, SteadyTime deadline, std::stop_token stop);
+  bool hasTenant(const std::string& tenant) const;
+
   std::uint64_t queuedBlobs() const { return queue_.size(); }
   const InflightBudget& budget() const { return budget_; }
   const Committer& committer() const { return *committer_; }
@@ -129,6 +143,8 @@ class Collector {
     // Listing schedule (pipeline/collector_dispatch.cpp). Guarded by mu_.
     std::optional<SteadyTime> last_started;  // start of the latest cycle
     std::chrono::milliseconds max_gap{0};    // longest gap between two cycle starts this summary
+
+    bool retiring = false;  // the tenant is being removed: no new cycle or sweep (guarded by mu_)
   };
 
   // Listing schedule (pipeline/collector_dispatch.cpp).
@@ -169,6 +185,9 @@ class Collector {
   void startSweep(StreamRuntime& rt, std::stop_token stop);
   void listSweepWindow(StreamRuntime& rt, std::stop_token stop);
   void onSweepFinished(StreamRuntime& rt, const std::shared_ptr<CycleTracker>& cycle);
+  // Live tenant changes (pipeline/collector_streams.cpp); caller holds mu_.
+  bool tenantDrained(const std::string& tenant,
+                     std::vector<std::shared_ptr<CycleTracker>>& end_sweeps);
 
   CollectorOptions options_;
   StateStore& store_;

@@ -26,11 +26,19 @@ void applyStoredCounters(StreamStatus& s, const StreamCounters& c) {
 
 void StatusBoard::addStream(const StreamKey& stream) {
   std::lock_guard lock(mu_);
+  removed_.erase(stream);
   streams_[stream].stream = stream;
+}
+
+void StatusBoard::removeStream(const StreamKey& stream) {
+  std::lock_guard lock(mu_);
+  streams_.erase(stream);
+  removed_.insert(stream);
 }
 
 void StatusBoard::update(const StreamKey& stream, const std::function<void(StreamStatus&)>& change) {
   std::lock_guard lock(mu_);
+  if (!removed_.empty() && removed_.count(stream)) return;
   StreamStatus& s = streams_[stream];
   s.stream = stream;
   change(s);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,9 @@ class StatusBoard {
  public:
   explicit StatusBoard(Clock& clock) : clock_(clock) {}
   void addStream(const StreamKey& stream);
+  // Forgets a stream (its tenant was removed live); later updates of it are ignored until it is
+  // added again.
+  void removeStream(const StreamKey& stream);
   // Applies `change` to the stream's entry under the lock.
   void update(const StreamKey& stream, const std::function<void(StreamStatus&)>& change);
   void recordError(const StreamKey& stream, const Error& error, StreamState state);
@@ -89,6 +93,7 @@ class StatusBoard {
   WallTime started_at_{};
   mutable std::mutex mu_;
   std::map<StreamKey, StreamStatus> streams_;
+  std::set<StreamKey> removed_;
 };
 
 }  // namespace o365fwd

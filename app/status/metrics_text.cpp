@@ -336,6 +336,9 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
          "Bytes of downloaded blobs not yet committed.")
       .add({}, r.inflight_bytes);
   lateMetrics(out, r, rest_groups);
+  Family(out, "o365fwd_config_problems", "gauge",
+         "Problems the last start or reload could not apply (e.g. a broken tenants_dir file).")
+      .add({}, static_cast<std::uint64_t>(r.config_problems.size()));
   return redactSecrets(out);  // label values carry API and sink names
 }
 

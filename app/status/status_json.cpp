@@ -201,6 +201,10 @@ void document(W& w, const StatusReport& r) {
   count(w, "inflight_bytes", r.inflight_bytes);
   w.EndObject();
   fleet(w, r);
+  w.Key("config_problems");
+  w.StartArray();
+  for (const std::string& p : r.config_problems) w.String(p);
+  w.EndArray();
   w.EndObject();
 }
 
@@ -432,6 +436,13 @@ Result<StatusReport> statusFromJson(std::string_view json) {
     report.inflight_bytes = r.u64(c->value, "inflight_bytes", "collector");
   }
   readFleet(doc, r, report);
+  // Fleet configuration: absent in documents of older versions.
+  if (auto c = doc.FindMember("config_problems"); c != doc.MemberEnd()) {
+    if (!c->value.IsArray()) r.problem = "config_problems is not an array";
+    else
+      for (const auto& v : c->value.GetArray())
+        if (v.IsString()) report.config_problems.emplace_back(v.GetString());
+  }
   if (!r.problem.empty())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
   return report;

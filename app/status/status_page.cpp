@@ -364,6 +364,11 @@ std::string renderStatusPage(const StatusReport& report, const PageQuery& query)
   page += "<div id=\"live\">\n" + summarySection(report.health);
   const std::vector<HistoryPoint> series = withNow(report);
   page += "<div class=\"charts\">" + throughputChart(series) + lagChart(series) + "</div>\n";
+  if (!report.config_problems.empty()) {
+    page += "<h2>Configuration problems</h2>\n<ul id=\"config-problems\">\n";
+    for (const std::string& p : report.config_problems) page += "<li>" + htmlEscape(p) + "</li>\n";
+    page += "</ul>\n";
+  }
   page +=
       "<h2>Tenants</h2>\n<div class=\"search\">Search <input id=\"q\" type=\"search\" value=\"" +
       htmlEscape(query.q) + "\" placeholder=\"tenant name, then Enter\"></div>\n";

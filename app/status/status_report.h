@@ -122,6 +122,10 @@ struct StatusReport {
   // Fleet view (issue 11, fleet-status): the health headline and the last hours' time series.
   HealthSummary health;               // summarizeHealth(); read back from JSON when present
   std::vector<HistoryPoint> history;  // live only, oldest first, one a minute for at most 6 h
+
+  // Fleet configuration: what the last start or reload could not apply (a broken tenants_dir
+  // file, an invalid main file), one "<file>:<line>: <path>: <message>" each; live only.
+  std::vector<std::string> config_problems;
 };
 
 }  // namespace o365fwd

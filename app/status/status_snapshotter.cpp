@@ -98,6 +98,7 @@ StatusReport StatusSnapshotter::snapshot() const {
   r.source = "live";
   r.generated_at = clock_.wallNow();
   r.shutting_down = shutting_down_.load();
+  std::shared_lock tenants_lock(tenants_mu_);
   if (sources_.board) {
     WallTime started = sources_.board->startedAt();
     if (started != WallTime{}) r.started_at = started;
@@ -113,6 +114,8 @@ StatusReport StatusSnapshotter::snapshot() const {
     r.queued_blobs = sources_.collector->queuedBlobs();
     r.inflight_bytes = sources_.collector->budget().bytes();
   }
+  tenants_lock.unlock();
+  if (sources_.config_problems) r.config_problems = sources_.config_problems();
   r.ready = isReady(r);
   r.health = summarizeHealth(r);
   if (sources_.history) {
@@ -121,6 +124,13 @@ StatusReport StatusSnapshotter::snapshot() const {
         sources_.history->perMinute(r.generated_at, recordsForwardedThisRun(r));
   }
   return r;
+}
+
+void StatusSnapshotter::setTenants(std::map<std::string, std::string> tenant_ids,
+                                   std::vector<std::pair<std::string, const ApiStats*>> api) {
+  std::unique_lock lock(tenants_mu_);
+  sources_.tenant_ids = std::move(tenant_ids);
+  sources_.api = std::move(api);
 }
 
 }  // namespace o365fwd

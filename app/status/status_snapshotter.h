@@ -7,6 +7,8 @@
 // sources.
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <shared_mutex>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,6 +46,9 @@ struct StatusSources {
   const Collector* collector = nullptr;                      // optional
   LagThresholds lag;
   const StatusHistory* history = nullptr;  // optional: the charts' series and records/minute
+
+  // Fleet configuration (optional): what the last start or reload could not apply.
+  std::function<std::vector<std::string>()> config_problems;
 };
 
 class StatusSnapshotter {
@@ -52,8 +57,13 @@ class StatusSnapshotter {
       : sources_(std::move(sources)), clock_(clock) {}
   StatusReport snapshot() const;
   void markShuttingDown() { shutting_down_.store(true); }
+  // Live tenant changes: replaces the tenant ids and API counters (the snapshots that use the
+  // old ones have finished when it returns, so their ApiStats may then be destroyed).
+  void setTenants(std::map<std::string, std::string> tenant_ids,
+                  std::vector<std::pair<std::string, const ApiStats*>> api);
 
  private:
+  mutable std::shared_mutex tenants_mu_;  // guards sources_.tenant_ids and sources_.api
   StatusSources sources_;
   Clock& clock_;
   std::atomic<bool> shutting_down_{false};

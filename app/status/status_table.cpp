@@ -124,6 +124,10 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
   } else {
     out += "o365fwd is not running; figures from the state database (as of the last commit)\n";
   }
+  if (!r.config_problems.empty()) {
+    out += "\nConfiguration problems (not applied; fix the files and reload):\n";
+    for (const std::string& p : r.config_problems) out += "  " + p + "\n";
+  }
   // Which streams: one tenant, the problems, or every stream (problems first, natural order).
   const bool short_list =
       options.problems || (!options.all && options.tenant.empty() &&

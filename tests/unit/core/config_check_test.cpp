@@ -80,9 +80,9 @@ TEST(ConfigCheck, ExactlyOneCredential) {
       replaced(std::string(kTenant) + kRest, "    client_secret_env: O365FWD_TEST_SECRET\n", "");
   LoadedConfig c = loadConfigString(none, "connector.yaml");
   EXPECT_EQ(messageAt(c, "tenants[0]"),
-            "no credential; set one of client_secret_file, client_secret_env, "
-            "client_secret_credential (a systemd credential), or certificate_file + "
-            "private_key_file");
+            "no credential; set `credential: NAME` (a shared credential) or one of "
+            "client_secret_file, client_secret_env, client_secret_credential (a systemd "
+            "credential), or certificate_file + private_key_file");
   LoadedConfig two = load("    client_secret_file: /etc/o365fwd/x.secret\n");
   EXPECT_EQ(messageAt(two, "tenants[0].client_secret_env"),
             "more than one credential (client_secret_file, client_secret_env); keep exactly one");

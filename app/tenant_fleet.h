@@ -1,0 +1,94 @@
+#pragma once
+// Live tenant changes of a running daemon (SIGHUP, `systemctl reload`): the configuration's
+// tenants (tenants: and tenants_dir files) are compared with the running ones; removed tenants
+// drain and go, changed ones (content types, credential, endpoints, ids) are re-created, added
+// ones start. Owns one thread that applies the changes, so the signal thread never waits for a
+// drain; a newer reload replaces one not yet started (one pending request at most).
+//
+// Promises: a removed tenant's in-flight blobs are delivered and committed before its connector
+// objects are destroyed (Collector::removeTenant), and its state stays in the store (adding it
+// again resumes from its watermark). The tenants of a broken tenants_dir file keep running as
+// they are. apply() and setConfigProblems() are called from the signal thread, configProblems()
+// from the status snapshotter's callers; everything else runs on the fleet's own thread.
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/runtime.h"
+#include "app/status/status_snapshotter.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "pipeline/collector.h"
+#include "pipeline/state_store.h"
+#include "pipeline/status_board.h"
+
+namespace o365fwd {
+
+struct TenantFleetParts {
+  Runtime* runtime = nullptr;
+  Collector* collector = nullptr;
+  StateStore* store = nullptr;
+  StatusBoard* status = nullptr;
+  StatusSnapshotter* snapshotter = nullptr;
+  Clock* clock = nullptr;
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(60)};  // per wait, then a warning
+};
+
+// What one reload asks for.
+struct TenantChanges {
+  std::vector<std::string> added, changed, removed;
+  bool empty() const { return added.empty() && changed.empty() && removed.empty(); }
+};
+
+// `wanted` against `running`, by name; pure (unit-tested).
+TenantChanges diffTenants(const std::vector<TenantConfig>& running,
+                          const std::vector<TenantConfig>& wanted);
+// The tenants a reload should run: those of the valid configuration, plus the running tenants of
+// each broken tenants_dir file (a broken file changes nothing for the tenants it holds).
+std::vector<TenantConfig> wantedTenants(const std::vector<TenantConfig>& loaded,
+                                        const std::vector<std::string>& broken_files,
+                                        const std::vector<TenantConfig>& running);
+
+class TenantFleet {
+ public:
+  // `running`: the tenants the daemon started with (already in `parts.runtime` and collecting).
+  TenantFleet(TenantFleetParts parts, std::vector<TenantConfig> running);
+  ~TenantFleet();
+  TenantFleet(const TenantFleet&) = delete;
+  TenantFleet& operator=(const TenantFleet&) = delete;
+
+  void start();
+  // Stops waiting for drains and joins the thread; changes not applied yet are dropped.
+  void stop();
+  // Asks for `loaded` (the reloaded configuration's tenants) with the tenants of `broken_files`
+  // kept as they run. Returns at once.
+  void apply(std::vector<TenantConfig> loaded, std::vector<std::string> broken_files);
+  void setConfigProblems(std::vector<std::string> problems);
+  std::vector<std::string> configProblems() const;
+
+ private:
+  struct Request {
+    std::vector<TenantConfig> loaded;
+    std::vector<std::string> broken_files;
+  };
+  void loop(std::stop_token stop);
+  void reconcile(const Request& request, std::stop_token stop);
+  bool drainAndRelease(const std::string& name, std::stop_token stop);
+  bool startTenant(const TenantConfig& config);
+  void publishTenants();
+
+  TenantFleetParts parts_;
+  std::map<std::string, TenantConfig> running_;  // fleet thread only (after start())
+  mutable std::mutex mu_;
+  std::condition_variable_any cv_;
+  std::optional<Request> pending_;
+  std::vector<std::string> problems_;
+  std::jthread thread_;
+};
+
+}  // namespace o365fwd
