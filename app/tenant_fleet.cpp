@@ -51,9 +51,8 @@ std::vector<TenantConfig> wantedTenants(const std::vector<TenantConfig>& loaded,
   std::set<std::string> names;
   for (const TenantConfig& t : loaded) names.insert(t.name);
   for (const TenantConfig& t : running) {
-    bool kept = !t.source_file.empty() &&
-                std::find(broken_files.begin(), broken_files.end(), t.source_file) !=
-                    broken_files.end();
+    bool kept = !t.source_file.empty() && std::find(broken_files.begin(), broken_files.end(),
+                                                    t.source_file) != broken_files.end();
     if (kept && names.insert(t.name).second) wanted.push_back(t);
   }
   return wanted;
@@ -157,20 +156,20 @@ bool TenantFleet::drainAndRelease(const std::string& name, std::stop_token stop)
   while (!parts_.collector->removeTenant(name, parts_.clock->steadyNow() + parts_.drain_timeout,
                                          stop)) {
     if (stop.stop_requested()) return false;
-    log()->warn("Tenant still draining: its in-flight blobs are delivered and committed before it "
-                "goes. tenant={} waited_s={}",
-                name,
-                std::chrono::duration_cast<std::chrono::seconds>(parts_.clock->steadyNow() -
-                                                                 started)
-                    .count());
+    log()->warn(
+        "Tenant still draining: its in-flight blobs are delivered and committed before it "
+        "goes. tenant={} waited_s={}",
+        name,
+        std::chrono::duration_cast<std::chrono::seconds>(parts_.clock->steadyNow() - started)
+            .count());
   }
   running_.erase(name);
   publishTenants();  // the snapshotter lets go of its counters before they are destroyed
   std::unique_ptr<TenantRuntime> gone = parts_.runtime->releaseTenant(name);
-  log()->debug("Tenant removed; its state stays in the store. tenant={} drain_ms={}", name,
-               std::chrono::duration_cast<std::chrono::milliseconds>(parts_.clock->steadyNow() -
-                                                                     started)
-                   .count());
+  log()->debug(
+      "Tenant removed; its state stays in the store. tenant={} drain_ms={}", name,
+      std::chrono::duration_cast<std::chrono::milliseconds>(parts_.clock->steadyNow() - started)
+          .count());
   return true;
 }
 

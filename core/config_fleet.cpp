@@ -88,8 +88,9 @@ TenantFileLoad loadTenantFile(const std::string& path, const Config& main) {
     parseTenantEntry(issues, *nodes[i], p, base, t);
     t.source_file = path;
     if (t.client_secret && (st.st_mode & S_IROTH))
-      issues.error(p + ".client_secret", nodes[i]->line, "an inline secret in a world-readable file; chmod 0640 "
-                                         "the file or use a shared `credential:`");
+      issues.error(p + ".client_secret", nodes[i]->line,
+                   "an inline secret in a world-readable file; chmod 0640 "
+                   "the file or use a shared `credential:`");
     out.tenants.push_back(std::move(t));
   }
   if (nodes.empty() && out.issues.empty())
@@ -187,42 +188,44 @@ std::vector<std::string> tenantFilePaths(const std::string& tenants_dir, std::st
   return paths;
 }
 
+void mergeTenantFile(LoadedConfig& out, const std::string& path) {
+  Config& config = out.config;
+  std::map<std::string, std::string> owner;  // tenant name -> file that defines it
+  for (const TenantConfig& t : config.tenants)
+    owner.emplace(t.name, t.source_file.empty() ? config.source_path : t.source_file);
+  TenantFileLoad file = loadTenantFile(path, config);
+  ConfigIssues issues(path, file.issues, file.lines);
+  for (size_t i = 0; i < file.tenants.size(); ++i) {
+    const std::string& name = file.tenants[i].name;
+    if (name.empty()) continue;
+    auto [it, fresh] = owner.emplace(name, path);
+    if (!fresh) {
+      std::string p = "tenants[" + std::to_string(i) + "].name";
+      issues.error(p, lineOfPath(file.lines, p),
+                   "tenant `" + name + "` is already defined in " + it->second +
+                       "; tenant names must be unique across the configuration and "
+                       "tenants_dir (" +
+                       path + ")");
+    }
+  }
+  std::stable_sort(file.issues.begin(), file.issues.end(), [](const auto& a, const auto& b) {
+    return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
+  });
+  bool valid = std::none_of(file.issues.begin(), file.issues.end(),
+                            [](const ConfigIssue& i) { return !i.warning; });
+  out.tenant_files.push_back({path, valid, static_cast<int>(file.tenants.size())});
+  if (valid)  // a broken file's names are not taken: a later valid file may hold them
+    for (TenantConfig& t : file.tenants) config.tenants.push_back(std::move(t));
+  for (ConfigIssue& i : file.issues) out.issues.push_back(std::move(i));
+}
+
 void mergeTenantFiles(LoadedConfig& out) {
   Config& config = out.config;
   ConfigIssues main_issues(config.source_path, out.issues, out.lines);
   std::string error;
   std::vector<std::string> paths = tenantFilePaths(config.tenants_dir, error);
   if (!error.empty()) main_issues.error("tenants_dir", out.lineOf("tenants_dir"), error);
-  std::map<std::string, std::string> owner;  // tenant name -> file that defines it
-  for (const TenantConfig& t : config.tenants) owner.emplace(t.name, config.source_path);
-  for (const std::string& path : paths) {
-    TenantFileLoad file = loadTenantFile(path, config);
-    ConfigIssues issues(path, file.issues, file.lines);
-    for (size_t i = 0; i < file.tenants.size(); ++i) {
-      const std::string& name = file.tenants[i].name;
-      if (name.empty()) continue;
-      auto [it, fresh] = owner.emplace(name, path);
-      if (!fresh) {
-        std::string p = "tenants[" + std::to_string(i) + "].name";
-        issues.error(p, lineOfPath(file.lines, p),
-                     "tenant `" + name + "` is already defined in " + it->second +
-                         "; tenant names must be unique across the configuration and "
-                         "tenants_dir (" + path + ")");
-      }
-    }
-    std::stable_sort(file.issues.begin(), file.issues.end(), [](const auto& a, const auto& b) {
-      return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
-    });
-    bool valid = std::none_of(file.issues.begin(), file.issues.end(),
-                              [](const ConfigIssue& i) { return !i.warning; });
-    out.tenant_files.push_back({path, valid, static_cast<int>(file.tenants.size())});
-    if (valid)
-      for (TenantConfig& t : file.tenants) config.tenants.push_back(std::move(t));
-    else  // its names are not taken: a later valid file may hold them
-      for (const TenantConfig& t : file.tenants)
-        if (auto it = owner.find(t.name); it != owner.end() && it->second == path) owner.erase(it);
-    for (ConfigIssue& i : file.issues) out.issues.push_back(std::move(i));
-  }
+  for (const std::string& path : paths) mergeTenantFile(out, path);
   if (config.tenants.empty() && out.brokenTenantFiles().empty() && error.empty())
     main_issues.error("tenants_dir", out.lineOf("tenants_dir"),
                       "no tenant configured: neither `tenants:` nor the files of tenants_dir (" +

@@ -40,6 +40,9 @@ std::vector<std::string> tenantFilePaths(const std::string& tenants_dir, std::st
 
 // Reads every tenants_dir file into `out` (called by loadConfigString after the main file).
 void mergeTenantFiles(LoadedConfig& out);
+// Reads one tenants file into `out` as if tenants_dir held it (`validate --tenants-file` of a
+// file not yet in tenants_dir): its names must not clash with the tenants already loaded.
+void mergeTenantFile(LoadedConfig& out, const std::string& path);
 
 // Implemented in core/config_loader.cpp (the yaml-cpp user): one YAML text into a tree, and the
 // bounded, regular-file-only read of a configuration file (nullopt, or what is wrong).

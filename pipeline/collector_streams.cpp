@@ -64,8 +64,7 @@ bool Collector::tenantDrained(const std::string& tenant,
   return drained;
 }
 
-bool Collector::removeTenant(const std::string& tenant, SteadyTime deadline,
-                             std::stop_token stop) {
+bool Collector::removeTenant(const std::string& tenant, SteadyTime deadline, std::stop_token stop) {
   retireTenant(tenant);
   std::unique_lock lock(mu_);
   for (;;) {

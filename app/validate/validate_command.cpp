@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/validate/validate_checks.h"
+#include "app/validate/validate_scope.h"
 #include "core/crypto.h"
 #include "core/logging.h"
 #include "core/redact.h"
@@ -37,9 +38,11 @@ std::string credentialKey(const TenantConfig& t) {
 }
 
 // True when the configuration already reports a problem with this tenant's credential settings.
-bool credentialSettingsInvalid(const LoadedConfig& loaded, const std::string& tenant_path) {
+bool credentialSettingsInvalid(const LoadedConfig& loaded, const std::string& tenant_path,
+                               const TenantConfig& t) {
+  if (!t.source_file.empty()) return false;  // a tenants_dir file: left out when invalid
   for (const ConfigIssue& issue : loaded.issues) {
-    if (issue.warning) continue;
+    if (issue.warning || issue.file != loaded.config.source_path) continue;
     if (issue.path == tenant_path) return true;
     for (const char* key : {".client_secret", ".certificate_file", ".private_key_file"})
       if (issue.path.rfind(tenant_path + key, 0) == 0) return true;
@@ -74,7 +77,7 @@ void checkTenantCredential(ValidationContext& ctx, size_t index) {
                                          ctx.loaded.lineOf(key_path), std::move(message), warning});
   };
   std::vector<std::string> warnings;
-  if (credentialSettingsInvalid(ctx.loaded, tenant_path)) {
+  if (credentialSettingsInvalid(ctx.loaded, tenant_path, t)) {
     check.status = CheckResult::kSkip;
     check.detail = "not loaded: the credential settings are invalid (see configuration)";
   } else if (t.certificate_file) {
@@ -135,6 +138,7 @@ std::string summaryOf(const ValidationContext& ctx) {
 void checkConfiguration(ValidationContext& ctx) {
   Stopwatch watch(ctx.clock);
   ctx.loaded = loadConfigFile(ctx.options.config_path);
+  narrowToScope(ctx.loaded, ctx.options.tenant, ctx.options.tenants_file);
   CheckResult check;
   check.name = "configuration";
   check.target = ctx.options.config_path;
@@ -203,6 +207,11 @@ void registerValidateCommand(CLI::App& app, const GlobalOptions& global, Command
   sub->add_option("--parallel", options->parallel, "Tenants checked at the same time")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  sub->add_option("--tenant", options->tenant,
+                  "Check only this tenant (onboarding one customer)");
+  sub->add_option("--tenants-file", options->tenants_file,
+                  "Check only the tenants of this file (in tenants_dir, or one to be copied "
+                  "there)");
   sub->callback([&global, &result, options] {
     options->config_path = global.config_path;
     LogOptions log_options;  // the report is the output; library logs only when they matter

@@ -33,6 +33,11 @@ struct ValidateOptions {
 
   int parallel = 16;     // tenants checked at the same time (network checks)
   bool verbose = false;  // text: every check, also with more than kBriefAboveTenants tenants
+
+  // Onboarding one customer (app/validate/validate_scope.h): only this tenant, or only the
+  // tenants of this file (in tenants_dir or not yet).
+  std::string tenant;
+  std::string tenants_file;
 };
 
 struct ValidationContext {

@@ -20,9 +20,10 @@ constexpr const char* kTenantId = "11111111-2222-3333-4444-555555555555";
 constexpr const char* kClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 
 std::string mainWith(const std::string& extra) {
-  return std::string("credentials:\n"
-                     "  - name: mssp-app\n"
-                     "    client_id: ") +
+  return std::string(
+             "credentials:\n"
+             "  - name: mssp-app\n"
+             "    client_id: ") +
          kClientId +
          "\n"
          "    client_secret_file: secrets/mssp.secret\n"
@@ -57,8 +58,8 @@ std::string errorsOf(const LoadedConfig& c) {
 }
 
 TEST(ConfigFleet, SharedCredentialIsCopiedIntoEachTenant) {
-  LoadedConfig c = loadConfigString(
-      mainWith("tenants:\n" + tenant("contoso") + tenant("fabrikam")), "/etc/o365fwd/c.yaml");
+  LoadedConfig c = loadConfigString(mainWith("tenants:\n" + tenant("contoso") + tenant("fabrikam")),
+                                    "/etc/o365fwd/c.yaml");
   ASSERT_TRUE(c.valid()) << errorsOf(c);
   ASSERT_EQ(c.config.tenants.size(), 2u);
   for (const TenantConfig& t : c.config.tenants) {
@@ -70,10 +71,9 @@ TEST(ConfigFleet, SharedCredentialIsCopiedIntoEachTenant) {
 }
 
 TEST(ConfigFleet, UnknownCredentialNamesTenantAndName) {
-  LoadedConfig c = loadConfigString(
-      mainWith("tenants:\n  - name: contoso\n    tenant_id: " + std::string(kTenantId) +
-               "\n    credential: nope\n"),
-      "/etc/o365fwd/c.yaml");
+  LoadedConfig c = loadConfigString(mainWith("tenants:\n  - name: contoso\n    tenant_id: " +
+                                             std::string(kTenantId) + "\n    credential: nope\n"),
+                                    "/etc/o365fwd/c.yaml");
   EXPECT_FALSE(c.valid());
   std::string errors = errorsOf(c);
   EXPECT_NE(errors.find("tenant `contoso` refers to credential `nope`"), std::string::npos)
@@ -123,11 +123,11 @@ TEST(ConfigFleet, TenantsDirFilesMergeWithTenants) {
   write(dir.file("tenants.d/c.yaml"),
         std::string("name: delta\ntenant_id: ") + kTenantId + "\ncredential: mssp-app\n");
   write(dir.file("tenants.d/ignored.txt"), "not yaml");
-  write(dir.file("connector.yaml"), mainWith("tenants_dir: tenants.d\ntenants:\n" + tenant("main")));
+  write(dir.file("connector.yaml"),
+        mainWith("tenants_dir: tenants.d\ntenants:\n" + tenant("main")));
   LoadedConfig c = loadConfigFile(dir.file("connector.yaml"));
   ASSERT_TRUE(c.valid()) << errorsOf(c);
-  EXPECT_EQ(names(c.config),
-            (std::vector<std::string>{"main", "alpha", "beta", "gamma", "delta"}));
+  EXPECT_EQ(names(c.config), (std::vector<std::string>{"main", "alpha", "beta", "gamma", "delta"}));
   EXPECT_EQ(c.config.tenants[1].source_file, dir.file("tenants.d/a.yaml"));
   EXPECT_TRUE(c.config.tenants[0].source_file.empty());
   ASSERT_EQ(c.tenant_files.size(), 3u);
@@ -157,8 +157,7 @@ TEST(ConfigFleet, DuplicateAcrossFilesNamesBothFiles) {
   EXPECT_EQ(c.brokenTenantFiles(), (std::vector<std::string>{dir.file("t/b.yaml")}));
   std::string errors = errorsOf(c);
   EXPECT_NE(errors.find(dir.file("t/b.yaml") + ":"), std::string::npos) << errors;
-  EXPECT_NE(errors.find("already defined in " + dir.file("t/a.yaml")), std::string::npos)
-      << errors;
+  EXPECT_NE(errors.find("already defined in " + dir.file("t/a.yaml")), std::string::npos) << errors;
   // The broken file's tenants are left out, beta included.
   EXPECT_EQ(names(c.config), (std::vector<std::string>{"alpha"}));
 }
@@ -167,7 +166,8 @@ TEST(ConfigFleet, BrokenFileIsLeftOutAndNamedOthersApply) {
   TempDir dir("fleet-config");
   std::filesystem::create_directory(dir.path() / "t");
   write(dir.file("t/a.yaml"), tenant("alpha"));
-  write(dir.file("t/b.yaml"), "- name: beta\n  tenant_id: nope\n  credential: mssp-app\n  colud: gcc\n");
+  write(dir.file("t/b.yaml"),
+        "- name: beta\n  tenant_id: nope\n  credential: mssp-app\n  colud: gcc\n");
   write(dir.file("t/c.yaml"), "- name: [unclosed\n");
   write(dir.file("t/d.yaml"), tenant("delta"));
   write(dir.file("connector.yaml"), mainWith("tenants_dir: t\n"));
@@ -186,8 +186,8 @@ TEST(ConfigFleet, BrokenFileIsLeftOutAndNamedOthersApply) {
 }
 
 TEST(ConfigFleet, MissingDirectoryIsAMainFileError) {
-  LoadedConfig c = loadConfigString(mainWith("tenants_dir: /nonexistent/tenants.d\n"),
-                                    "/etc/o365fwd/c.yaml");
+  LoadedConfig c =
+      loadConfigString(mainWith("tenants_dir: /nonexistent/tenants.d\n"), "/etc/o365fwd/c.yaml");
   EXPECT_FALSE(c.validExceptTenantFiles());
   EXPECT_NE(errorsOf(c).find("tenants_dir"), std::string::npos);
 }
