@@ -81,6 +81,8 @@ TEST(StatusJson, CarriesTheHealthSummaryAndHistoryLast) {
   ASSERT_FALSE(doc.HasParseError());
   auto last = doc.MemberEnd();
   --last;
+  EXPECT_STREQ(last->name.GetString(), "config_problems");  // fleet-config's, added after
+  --last;
   EXPECT_STREQ(last->name.GetString(), "history");
   --last;
   EXPECT_STREQ(last->name.GetString(), "health");
