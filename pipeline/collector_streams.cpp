@@ -32,14 +32,23 @@ Status Collector::addStreams(std::vector<StreamSpec> specs) {
 }
 
 void Collector::retireTenant(const std::string& tenant) {
-  std::lock_guard lock(mu_);
-  for (auto& [key, rt] : streams_) {
-    if (key.tenant != tenant) continue;
-    rt.retiring = true;
-    rt.finished = true;  // listers and syncNow() skip finished streams
-    rt.ever_ok = false;  // the sweeper starts and lists nothing for it
+  std::vector<std::shared_ptr<CycleTracker>> end_sweeps;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [key, rt] : streams_) {
+      if (key.tenant != tenant) continue;
+      rt.retiring = true;
+      rt.finished = true;  // listers and syncNow() skip finished streams
+      rt.ever_ok = false;  // the sweeper starts and lists nothing for it
+    }
+    // Sweeps between windows end now, so many tenants retired together drain together.
+    (void)tenantDrained(tenant, end_sweeps);
+    wakeAll();
   }
-  wakeAll();
+  for (const auto& cycle : end_sweeps) {
+    cycle->listingFinished(false);
+    committer_->touch(cycle);
+  }
 }
 
 bool Collector::hasTenant(const std::string& tenant) const {
