@@ -202,10 +202,12 @@ int main(int argc, char** argv) {
       options.merge_threshold_keys = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--mmap" && i + 1 < argc) {
       options.mmap_bytes = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--cache-kib" && i + 1 < argc) {
+      options.cache_kib = std::strtoull(argv[++i], nullptr, 10);
     } else {
       std::fprintf(stderr,
                    "usage: state_store_bench [--sizes N,N] [--dir DIR] [--merge-threshold N] "
-                   "[--mmap BYTES]\n");
+                   "[--mmap BYTES] [--cache-kib KIB]\n");
       return 2;
     }
   }

@@ -17,8 +17,9 @@ class BodyBuffer {
  public:
   // Bodies up to this size stay in one ordinary string.
   static constexpr std::size_t kSmallBytes = 1u << 20;
-  // Above 32 MiB (glibc's largest mmap threshold), so every chunk is unmapped when freed.
-  static constexpr std::size_t kChunkBytes = 40u << 20;
+  // Above the mmap threshold of core/memory_policy.h, so every chunk is unmapped when freed;
+  // small enough that joining (take()) costs little more than the body.
+  static constexpr std::size_t kChunkBytes = 8u << 20;
 
   // A size announced by the server (Content-Length of an unencoded body): reserved at once.
   void reserve(std::uint64_t bytes);

@@ -5,10 +5,15 @@
 #include "core/backoff.h"
 #include "core/logging.h"
 #include "core/time_format.h"
+#include "core/units.h"
 #include "pipeline/blob_parser.h"
 
 namespace o365fwd {
 namespace {
+
+// Charged on top of each downloaded body byte for its parse tables: the decoded-field arena
+// (body/12), record offsets (56 bytes per ~1 KiB record) and keys (16 per record) come to ~15 %.
+constexpr std::uint64_t kParseReservePercent = 16;
 
 std::shared_ptr<spdlog::logger> log() { return getLogger("pipeline.collector"); }
 
@@ -36,7 +41,8 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, 
       random_(random),
       dedup_(store),
       budget_(options_.collection.max_inflight_bytes,
-              static_cast<std::uint64_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4),
+              static_cast<std::uint64_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4,
+              kParseReservePercent),
       queue_(static_cast<std::size_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4),
       delivery_(std::move(sinks)) {
   options_.committer.dedup_window = options_.collection.dedup_window;
@@ -155,6 +161,8 @@ void Collector::shutdown() {
       log()->warn("Sink did not flush in time. sink={} error={}", sink->name(), s.error().describe());
   // 4. Commit everything settled so far.
   committer_->stop(std::chrono::seconds(10));
+  log()->info("In-flight memory: peak {} of max_inflight_bytes {}; downloads preempted: {}",
+              formatSize(budget_.peakBytes()), formatSize(budget_.maxBytes()), budget_.preemptions());
 }
 
 std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
@@ -451,6 +459,16 @@ void Collector::processBlob(const BlobTaskPtr& task) {
     return;
   }
   task->keys = std::move(dedup->kept_keys);
+  // The parse's tables and the keys live as long as the body: the download was charged a reserve
+  // for them; now the charge becomes what the blob really holds.
+  const std::uint64_t holds =
+      batch->body.size() + batch->parseOverheadBytes() + task->keys.capacity() * sizeof(RecordKey);
+  if (holds > task->held_bytes) {
+    budget_.addBytes(holds - task->held_bytes);
+  } else {
+    budget_.giveBack(task->held_bytes - holds);
+  }
+  task->held_bytes = holds;
   task->duplicates_dropped = dedup->duplicates_dropped;
   task->without_id = dedup->without_id;
   task->invalid_utf8 = batch->invalidUtf8Count();

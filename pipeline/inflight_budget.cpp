@@ -4,8 +4,11 @@
 
 namespace o365fwd {
 
-InflightBudget::InflightBudget(std::uint64_t max_bytes, std::uint64_t max_blobs)
-    : max_bytes_(max_bytes), max_blobs_(std::max<std::uint64_t>(max_blobs, 1)) {}
+InflightBudget::InflightBudget(std::uint64_t max_bytes, std::uint64_t max_blobs,
+                               std::uint64_t parse_reserve_percent)
+    : max_bytes_(max_bytes),
+      max_blobs_(std::max<std::uint64_t>(max_blobs, 1)),
+      parse_reserve_percent_(parse_reserve_percent) {}
 
 bool InflightBudget::acquireSlot(std::stop_token stop) {
   std::unique_lock lock(mu_);
@@ -19,6 +22,14 @@ void InflightBudget::addBytes(std::uint64_t bytes) {
   std::lock_guard lock(mu_);
   bytes_ += bytes;
   peak_bytes_ = std::max(peak_bytes_, bytes_);
+}
+
+void InflightBudget::giveBack(std::uint64_t bytes) {
+  {
+    std::lock_guard lock(mu_);
+    bytes_ -= std::min(bytes, bytes_);
+  }
+  cv_.notify_all();
 }
 
 void InflightBudget::release(std::uint64_t bytes) {
@@ -74,8 +85,9 @@ InflightBudget::Download::~Download() {
   budget_.cv_.notify_all();
 }
 
-BodyBudget::Grant InflightBudget::Download::grow(std::uint64_t n) {
+BodyBudget::Grant InflightBudget::Download::grow(std::uint64_t body_bytes) {
   InflightBudget& b = budget_;
+  const std::uint64_t n = body_bytes + body_bytes * b.parse_reserve_percent_ / 100;
   std::lock_guard lock(b.mu_);
   if (bytes_ + n > b.max_bytes_) return Grant::kNever;
   if (preempted_) return Grant::kWait;  // the transport aborts it next

@@ -10,6 +10,10 @@
 // downloads (blobs already downloaded hold too little to ever make room), the youngest paused
 // download is preempted: its transfer is aborted, its bytes given back, and it is fetched again.
 // A body that alone would exceed the whole budget is refused (kNever) at once.
+// Parse reserve: a downloaded body is parsed into tables (decoded fields, record offsets, keys)
+// that live as long as it does. With parse_reserve_percent > 0 every body byte is charged that
+// much more while it arrives, so the budget holds room for the parse before the body is whole;
+// the owner trues the charge up to the real figure afterwards (addBytes / giveBack).
 // Thread-safe: workers call acquireSlot/startDownload/keep, the transport's I/O thread calls
 // Download::grow/preempted/discard, the committer calls release.
 #include <condition_variable>
@@ -25,11 +29,14 @@ namespace o365fwd {
 
 class InflightBudget {
  public:
-  InflightBudget(std::uint64_t max_bytes, std::uint64_t max_blobs);
+  InflightBudget(std::uint64_t max_bytes, std::uint64_t max_blobs,
+                 std::uint64_t parse_reserve_percent = 0);
   // Blocks until the byte total is below max_bytes and fewer than max_blobs are held, then takes
   // one blob slot. Returns false when `stop` was requested first.
   bool acquireSlot(std::stop_token stop);
   void addBytes(std::uint64_t bytes);
+  // Gives back bytes of a held blob without its slot (a charge trued up to the real figure).
+  void giveBack(std::uint64_t bytes);
   // Gives back a slot and its bytes.
   void release(std::uint64_t bytes);
   std::uint64_t bytes() const;
@@ -45,8 +52,8 @@ class InflightBudget {
     Grant grow(std::uint64_t bytes) override;
     bool preempted() const override;
     void discard() override;
-    // The body arrived whole: its bytes stay counted as a held blob (given back by release());
-    // returns them.
+    // The body arrived whole: its bytes (with the parse reserve) stay counted as a held blob
+    // (given back by release()); returns them.
     std::uint64_t keep();
 
    private:
@@ -67,6 +74,7 @@ class InflightBudget {
 
   const std::uint64_t max_bytes_;
   const std::uint64_t max_blobs_;
+  const std::uint64_t parse_reserve_percent_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
   std::uint64_t bytes_ = 0;              // held blobs plus downloading bodies

@@ -47,6 +47,11 @@ struct RecordBatch {
     for (const RecordMeta& r : records) n += r.invalid_utf8 ? 1 : 0;
     return n;
   }
+  // Memory the parse added to the body: the decoded-field arena and the record table (counted
+  // against the in-flight budget with the body).
+  std::uint64_t parseOverheadBytes() const {
+    return arena.capacity() + records.capacity() * sizeof(RecordMeta);
+  }
   // Sum of the forwarded records' byte lengths.
   std::uint64_t recordBytes() const {
     std::uint64_t n = 0;

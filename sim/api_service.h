@@ -77,6 +77,9 @@ class ApiService {
   void blob(Call& c, const std::string& content_id);
   void serveBody(Call& c, size_t content_type, size_t index, bool broken);
   void serveBomb(Call& c, std::uint64_t decoded_bytes);
+  // The large_blob_mb blob: rendered while it is sent (chunked, identity-encoded, never cached),
+  // so concurrent 1 GiB blobs cost the simulator a few MiB each instead of their size.
+  void serveLargeBody(Call& c, const BlobStream& stream, size_t index);
 
   ApiDeps d_;
   std::string fallback_base_;

@@ -225,17 +225,24 @@ BlobStream::Identity BlobStream::identity(size_t blob, std::uint32_t slot) const
 
 void BlobStream::renderBody(size_t i, std::string& out) const {
   const BlobMeta& m = blobs_[i];
-  std::string scratch;
   out.reserve(out.size() + m.count * static_cast<size_t>(std::max(params_.knobs.record_size, 900)));
-  out.push_back('[');
-  for (std::uint32_t j = 0; j < m.count; ++j) {
+  renderBodyPart(i, 0, m.count, out);
+}
+
+void BlobStream::renderBodyPart(size_t i, std::uint32_t from, std::uint32_t to,
+                                std::string& out) const {
+  const BlobMeta& m = blobs_[i];
+  to = std::min(to, m.count);
+  std::string scratch;
+  if (from == 0) out.push_back('[');
+  for (std::uint32_t j = from; j < to; ++j) {
     if (j > 0) out.push_back(',');
     bool dup = isDuplicate(i, j);
     RecordSpec s = spec(dup ? origin(i, j) : Origin{i, j});
     s.reorder = dup;
     renderRecord(s, out, scratch);
   }
-  out.push_back(']');
+  if (to == m.count) out.push_back(']');
 }
 
 void BlobStream::renderBrokenBody(size_t i, std::string& out) const {

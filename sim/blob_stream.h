@@ -61,6 +61,9 @@ class BlobStream {
 
   // Appends the JSON array body of blob i (always valid JSON).
   void renderBody(size_t i, std::string& out) const;
+  // Appends records [from, to) of blob i's body, with the opening bracket when from is 0 and
+  // the closing one when `to` reaches the end: consecutive parts make the whole body.
+  void renderBodyPart(size_t i, std::uint32_t from, std::uint32_t to, std::string& out) const;
   // Appends a deliberately truncated body of blob i (for the invalid-JSON knob).
   void renderBrokenBody(size_t i, std::string& out) const;
 

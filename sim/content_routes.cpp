@@ -147,7 +147,28 @@ void ApiService::blob(Call& c, const std::string& content_id) {
     broken = limit == 0 || n <= limit;
   }
   if (m.bomb) return serveBomb(c, static_cast<std::uint64_t>(stream->knobs().bomb_mb) << 20);
+  if (m.large && !broken) return serveLargeBody(c, *stream, index);
   serveBody(c, parts->content_type, index, broken);
+}
+
+void ApiService::serveLargeBody(Call& c, const BlobStream& stream, size_t index) {
+  constexpr std::uint32_t kRecordsPerPart = 4096;  // about 4 MiB of JSON
+  auto next = std::make_shared<std::uint32_t>(0);
+  const std::uint32_t count = stream.blob(index).count;
+  d_.stats.blobServed(0);
+  c.res.status = 200;
+  c.res.set_header("Vary", "Accept-Encoding");
+  c.res.set_chunked_content_provider(
+      kJsonType, [this, &stream, index, next, count](size_t, httplib::DataSink& sink) {
+        std::string part;
+        const std::uint32_t to = std::min<std::uint32_t>(count, *next + kRecordsPerPart);
+        stream.renderBodyPart(index, *next, to, part);
+        *next = to;
+        d_.stats.blobBytesServed(part.size());
+        if (!sink.write(part.data(), part.size())) return false;
+        if (to == count) sink.done();
+        return true;
+      });
 }
 
 void ApiService::serveBomb(Call& c, std::uint64_t decoded_bytes) {

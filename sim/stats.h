@@ -22,6 +22,7 @@ class Stats {
     ++blobs_served_;
     bytes_served_ += bytes;
   }
+  void blobBytesServed(std::uint64_t bytes) { bytes_served_ += bytes; }  // a streamed body's part
   void brokenBlobServed() { ++broken_blobs_served_; }
   void contentListing(bool first_page) {
     ++pages_served_;

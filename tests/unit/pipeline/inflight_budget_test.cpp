@@ -26,6 +26,28 @@ TEST(InflightBudget, CountsBytesWhileTheyArriveAndKeepsThemForTheBlob) {
   EXPECT_EQ(budget.peakBytes(), 70u);
 }
 
+TEST(InflightBudget, ChargesTheParseReserveWhileTheBodyArrivesAndTruesItUpAfterwards) {
+  InflightBudget budget(1000, 4, /*parse_reserve_percent=*/20);
+  ASSERT_TRUE(budget.acquireSlot({}));
+  auto d = budget.startDownload();
+  EXPECT_EQ(d->grow(500), Grant::kGranted);
+  EXPECT_EQ(budget.bytes(), 600u);  // 500 body bytes + 20 %
+  EXPECT_EQ(d->keep(), 600u);
+  budget.giveBack(50);  // the parse needed 50, not 100
+  EXPECT_EQ(budget.bytes(), 550u);
+  EXPECT_EQ(budget.blobs(), 1u);  // giveBack keeps the blob's slot
+  budget.release(550);
+  EXPECT_EQ(budget.bytes(), 0u);
+  EXPECT_EQ(budget.blobs(), 0u);
+}
+
+TEST(InflightBudget, ABodyThatWithItsParseReserveExceedsTheBudgetIsRefused) {
+  InflightBudget budget(1000, 4, 25);
+  auto d = budget.startDownload();
+  EXPECT_EQ(d->grow(700), Grant::kGranted);  // 875
+  EXPECT_EQ(d->grow(120), Grant::kNever);    // 875 + 150 > 1000: can never fit
+}
+
 TEST(InflightBudget, ABodyThatAloneExceedsTheBudgetIsRefused) {
   InflightBudget budget(100, 4);
   auto d = budget.startDownload();
