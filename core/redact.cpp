@@ -153,14 +153,8 @@ void markJwts(std::string_view text, std::vector<Span>& spans) {
   }
 }
 
-}  // namespace
-
-std::string redactSecrets(std::string_view text) {
-  std::vector<Span> spans;
-  sensitiveValues().index()->findAll(text, spans);
-  markLabelledValues(text, spans);
-  markJwts(text, spans);
-  if (spans.empty()) return std::string(text);
+// Replaces every span (merged where they overlap or touch) with "***".
+std::string maskSpans(std::string_view text, std::vector<Span>& spans) {
   std::sort(spans.begin(), spans.end());
   std::string out;
   out.reserve(text.size());
@@ -176,6 +170,24 @@ std::string redactSecrets(std::string_view text) {
   }
   out.append(text.substr(pos));
   return out;
+}
+
+}  // namespace
+
+std::string redactSecrets(std::string_view text) {
+  std::vector<Span> spans;
+  sensitiveValues().index()->findAll(text, spans);
+  markLabelledValues(text, spans);
+  markJwts(text, spans);
+  if (spans.empty()) return std::string(text);
+  return maskSpans(text, spans);
+}
+
+std::optional<std::string> maskSensitiveValues(std::string_view bytes) {
+  std::vector<Span> spans;
+  sensitiveValues().index()->findAll(bytes, spans);
+  if (spans.empty()) return std::nullopt;
+  return maskSpans(bytes, spans);
 }
 
 }  // namespace o365fwd

@@ -10,11 +10,17 @@
 //   percent-encoded) and after the JSON members access_token, refresh_token, id_token,
 //   client_secret, client_assertion, password and authorization.
 // Overlapping matches merge into one mask. Any thread may call it.
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace o365fwd {
 
 std::string redactSecrets(std::string_view text);
+
+// For bytes kept as they are (dead-lettered blob bodies): masks only the values this process
+// registered (secrets, tokens, assertions — an API that echoes our bearer token), not patterns,
+// which would alter audit data that merely looks like a token. nullopt: nothing to mask.
+std::optional<std::string> maskSensitiveValues(std::string_view bytes);
 
 }  // namespace o365fwd

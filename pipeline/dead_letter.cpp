@@ -76,13 +76,17 @@ Result<std::filesystem::path> DeadLetterWriter::write(const ContentRef& content,
   std::filesystem::path path =
       dir_ / (file_stamp + "-" + safeName(content.stream.tenant) + "-" + safeName(content.stream.content_type) +
               "-" + safeName(reason) + "-" + std::to_string(++sequence_) + ".json");
+  // The bytes are kept as the API sent them, except our own secrets and tokens (a hostile or
+  // broken API that echoes the bearer token must not leave it on disk).
+  const std::optional<std::string> masked = maskSensitiveValues(bytes);
+  if (masked) bytes = *masked;
   if (Status s = writeAllAndSync(path, bytes, O_CREAT | O_EXCL); !s.ok()) return s.error();
   std::string index_line = "{\"at\":\"" + stamp + "\",\"tenant\":\"" + jsonEscape(content.stream.tenant) +
                            "\",\"content_type\":\"" + jsonEscape(content.stream.content_type) +
                            "\",\"content_id\":\"" + jsonEscape(content.content_id) + "\",\"reason\":\"" +
                            jsonEscape(reason) + "\",\"detail\":\"" + jsonEscape(detail) + "\",\"file\":\"" +
                            jsonEscape(path.filename().string()) + "\",\"bytes\":" +
-                           std::to_string(bytes.size()) + "}\n";
+                           std::to_string(bytes.size()) + (masked ? ",\"masked_credentials\":true" : "") + "}\n";
   index_line = redactSecrets(index_line);  // reasons and details may quote an API answer
   if (Status s = writeAllAndSync(dir_ / "index.ndjson", index_line, O_CREAT | O_APPEND); !s.ok())
     return s.error();
