@@ -11,9 +11,15 @@
 namespace o365fwd {
 namespace {
 
-// Charged on top of each downloaded body byte for its parse tables: the decoded-field arena
-// (body/12), record offsets (56 bytes per ~1 KiB record) and keys (16 per record) come to ~15 %.
-constexpr std::uint64_t kParseReservePercent = 16;
+// What a held blob costs besides its body, per record: its entry in the de-duplicator's in-flight
+// set (a hash node and bucket, ~72 bytes), the committer's copy of its key (16) and the file
+// sink's two write vectors (32). Measured with 16 concurrent 1 GiB blobs, these were ~500 MiB the
+// budget did not see.
+constexpr std::uint64_t kPipelineBytesPerRecord = 128;
+// Charged on top of each downloaded body byte while it arrives, for what the blob will hold once
+// parsed: the decoded-field arena (body/12), record offsets (56 bytes a record), keys (16) and the
+// per-record pipeline cost above — about a third of the body at ~700-byte records.
+constexpr std::uint64_t kParseReservePercent = 33;
 
 std::shared_ptr<spdlog::logger> log() { return getLogger("pipeline.collector"); }
 
@@ -91,8 +97,19 @@ CollectorResult Collector::run(std::stop_token stop) {
   for (int i = 0; i < workers; ++i)
     workers_.emplace_back([this](std::stop_token) { workerLoop(listing_stop_.get_token()); });
   retry_thread_ = std::jthread([this](std::stop_token) { retryLoop(hard_stop_.get_token()); });
-  if (sweepEnabled())
-    sweeper_ = std::jthread([this](std::stop_token) { sweepLoop(listing_stop_.get_token()); });
+  if (sweepEnabled()) {
+    // One sweeper per 500 streams (at most 8): a sweep of 5,000 streams is 35,000 listings, about
+    // 3 h on one thread at a real API's 300 ms, which would fall behind the hourly interval.
+    std::size_t sweepers = 1;
+    {
+      std::lock_guard lock(mu_);
+      const std::size_t per = std::max<std::size_t>(options_.streams_per_sweeper, 1);
+      sweepers = std::clamp<std::size_t>((streams_.size() + per - 1) / per, 1,
+                                         std::max<std::size_t>(options_.max_sweepers, 1));
+    }
+    for (std::size_t i = 0; i < sweepers; ++i)
+      sweepers_.emplace_back([this](std::stop_token) { sweepLoop(listing_stop_.get_token()); });
+  }
 
   {
     std::unique_lock lock(mu_);
@@ -129,7 +146,8 @@ void Collector::shutdown() {
   if (dispatcher_.joinable()) dispatcher_.join();  // listers_ no longer grows
   for (auto& t : listers_)
     if (t.joinable()) t.join();
-  if (sweeper_.joinable()) sweeper_.join();
+  for (auto& t : sweepers_)
+    if (t.joinable()) t.join();
   queue_.close();
   for (BlobTaskPtr& task : queue_.drain()) settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopped before download"));
   // 2. Drain: let workers finish the blobs they hold, and deliveries complete, until drain_timeout.
@@ -459,10 +477,11 @@ void Collector::processBlob(const BlobTaskPtr& task) {
     return;
   }
   task->keys = std::move(dedup->kept_keys);
-  // The parse's tables and the keys live as long as the body: the download was charged a reserve
-  // for them; now the charge becomes what the blob really holds.
-  const std::uint64_t holds =
-      batch->body.size() + batch->parseOverheadBytes() + task->keys.capacity() * sizeof(RecordKey);
+  // The parse's tables, the keys and the per-record pipeline cost live as long as the body: the
+  // download was charged a reserve for them; now the charge becomes what the blob really holds.
+  const std::uint64_t holds = batch->body.size() + batch->parseOverheadBytes() +
+                              task->keys.capacity() * sizeof(RecordKey) +
+                              batch->records.size() * kPipelineBytesPerRecord;
   if (holds > task->held_bytes) {
     budget_.addBytes(holds - task->held_bytes);
   } else {

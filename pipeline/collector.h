@@ -8,9 +8,10 @@
 // streams to a pool of lister threads (one cycle of one stream at a time each; the pool grows with
 // the stream count, pipeline/collector_dispatch.cpp), download workers
 // (max_concurrent_downloads), one retry thread for
-// deliveries a sink could not take yet, the Committer's thread, and one sweeper thread (the deep
-// sweep, collection.sweep_interval: one window at a time, only while no live listing of the
-// same tenant runs; pipeline/collector_sweep.cpp).
+// deliveries a sink could not take yet, the Committer's thread, and sweeper threads (the deep
+// sweep, collection.sweep_interval: one per 500 streams, at most 8, each listing one window of
+// one stream at a time, only while no live listing of the same tenant runs;
+// pipeline/collector_sweep.cpp).
 //
 // Promises: nothing is skipped silently — every listed blob ends delivered, dead-lettered (kept on
 // disk), lost (expired at the API; counted and logged at ERROR) or failed for this cycle (listed
@@ -66,6 +67,9 @@ struct CollectorOptions {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds retention_margin{std::chrono::minutes(10)};
   CommitterOptions committer;
+  // Deep sweep threads: one per this many streams, at most max_sweepers.
+  std::size_t streams_per_sweeper = 500;
+  std::size_t max_sweepers = 8;
 };
 
 struct StreamSpec {
@@ -223,7 +227,7 @@ class Collector {
   std::uint64_t polls_ = 0, failed_polls_ = 0, blobs_queued_ = 0, records_at_summary_ = 0;
   std::vector<std::jthread> workers_;
   std::jthread retry_thread_;
-  std::jthread sweeper_;  // the deep sweep of every stream, one window at a time
+  std::vector<std::jthread> sweepers_;  // the deep sweep: each lists one window at a time
   std::optional<StreamKey> sweep_cursor_;  // round robin over the streams (guarded by mu_)
   std::mutex lateness_mu_;
   FirstListings first_listings_;  // guarded by lateness_mu_

@@ -206,6 +206,48 @@ TEST(CollectorSweep, OnceSweepsWhenTheStoredSweepIsOlderThanTheIntervalAndRecord
   EXPECT_EQ(h.sink.records().size(), 2u);
 }
 
+TEST(CollectorSweep, ConcurrentSweepersCollectEveryLateBlobExactlyOnce) {
+  SweepHarness h;
+  const char* kTypes[] = {"Audit.Exchange", "Audit.General", "Audit.SharePoint"};
+  std::vector<StreamSpec> streams;
+  for (int t = 0; t < 4; ++t)
+    for (const char* type : kTypes) streams.push_back({{"tenant" + std::to_string(t), type}, &h.source});
+  std::vector<std::string> ids;
+  auto add = [&](const StreamKey& key, WallTime created) {
+    FakeBlob blob;
+    blob.ref.stream = key;
+    blob.ref.content_id = key.str() + "-" + std::to_string(ids.size());
+    blob.ref.content_uri =
+        "https://manage.office.com/api/v1.0/t/activity/feed/audit/" + std::to_string(ids.size());
+    blob.ref.created = created;
+    blob.ref.expiration = created + hours(24 * 7);
+    blob.body = body("id-" + std::to_string(ids.size()));
+    h.source.addBlob(blob);
+    ids.push_back(blob.ref.content_id);
+  };
+  for (const StreamSpec& s : streams) add(s.key, kNow - 1h);
+  ASSERT_TRUE(h.sink.start().ok());
+  CollectorOptions o = h.options(CollectorMode::kOnce);
+  o.streams_per_sweeper = 2;  // 12 streams: 6 sweepers at once
+  auto run = [&] {
+    Collector collector(o, streams, {&h.sink}, h.store, h.status, h.dead_letters, h.clock,
+                        h.random);
+    std::stop_source never;
+    return collector.run(never.get_token());
+  };
+  EXPECT_TRUE(run().complete);
+  // Late blobs in every stream, 30 h and 40 h old: below the live listing (watermark - 12 h).
+  for (const StreamSpec& s : streams) {
+    add(s.key, kNow - 30h);
+    add(s.key, kNow - 40h);
+  }
+  h.clock.advance(65min);  // the next run's sweep is due
+  EXPECT_TRUE(run().complete);
+  EXPECT_EQ(h.sink.records().size(), ids.size());
+  for (const std::string& id : ids) EXPECT_EQ(h.source.fetchesOf(id), 1) << id;
+  EXPECT_EQ(h.store.sweepsRecorded(), 24);  // every stream swept in each run
+}
+
 TEST(CollectorSweep, ZeroIntervalNeverSweeps) {
   SweepHarness h;
   h.add("a", kNow - 2h);
