@@ -40,7 +40,7 @@ struct SqliteStateStoreOptions {
   // Rows deleted per prune transaction; other calls may run between two chunks.
   std::size_t prune_chunk_rows = 20'000;
   // SQLite page cache of the connection, in KiB (the OS page cache sits behind it).
-  std::size_t cache_kib = 64 * 1024;
+  std::size_t cache_kib = 16 * 1024;
   // Reads up to this many bytes of the database through a memory map (0 = off): about twice the
   // lookup rate of a store larger than the page cache. The cost: a disk read error then ends the
   // process (SIGBUS) instead of returning an I/O error.
