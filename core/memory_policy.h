@@ -9,7 +9,8 @@
 // in-flight budget: 206 MiB free but held in the main arena alone at the peak, peak RSS 632 MiB.
 // The policy fixes the mmap threshold (every buffer from kMmapThreshold up is its own mapping,
 // unmapped when freed), trims the heap top early and limits the number of arenas; same run:
-// 437 MiB (docs/BENCHMARKS.md, "Memory bound"). Not thread-safe: call from main() only.
+// 452-481 MiB, free-but-held memory 23 MiB (docs/BENCHMARKS.md, memory_bound_bench). Not
+// thread-safe: call from main() only.
 #include <cstddef>
 
 namespace o365fwd {
