@@ -8,8 +8,8 @@
 #include "app/status/status_command.h"
 #include "app/subscriptions_command.h"
 #include "app/validate/validate_command.h"
-#include "core/config_loader.h"
-#include "core/redact.h"
+#include "core/config/config_loader.h"
+#include "core/secrets/redact.h"
 #include "core/version.h"
 
 namespace o365fwd {

@@ -3,31 +3,31 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "app/config_reload.h"
 #include "app/health/health_server.h"
-#include "app/status/progress_reporter.h"
+#include "app/health/sd_notify.h"
+#include "app/health/watchdog.h"
 #include "app/run_summary.h"
 #include "app/runtime.h"
-#include "app/health/sd_notify.h"
 #include "app/signal_watcher.h"
-#include "app/tenant_fleet.h"
+#include "app/status/progress_reporter.h"
 #include "app/status/status_command.h"
 #include "app/status/status_snapshotter.h"
-#include "app/health/watchdog.h"
-#include "core/config_loader.h"
+#include "app/tenant_fleet.h"
+#include "core/config/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
-#include "core/redact.h"
-#include "core/secret_loader.h"
+#include "core/secrets/redact.h"
+#include "core/secrets/secret_loader.h"
 #include "core/time_format.h"
-#include "pipeline/dead_letter.h"
-#include "pipeline/state_store.h"
+#include "pipeline/delivery/dead_letter.h"
+#include "pipeline/state/state_store.h"
 #include "sinks/sink_factory.h"
 
 namespace o365fwd {
@@ -152,9 +152,10 @@ void logBrokenTenantFiles(const LoadedConfig& loaded, const char* consequence) {
     std::string problems;
     for (const ConfigIssue& issue : loaded.issues)
       if (!issue.warning && issue.file == file) problems += "\n  " + issue.describe();
-    log->error("Tenant file {} is invalid; {}. Fix it, check it with `o365fwd validate "
-               "--tenants-file {}`, and reload:{}",
-               file, consequence, file, problems);
+    log->error(
+        "Tenant file {} is invalid; {}. Fix it, check it with `o365fwd validate "
+        "--tenants-file {}`, and reload:{}",
+        file, consequence, file, problems);
   }
 }
 
@@ -173,10 +174,11 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
     std::string problems;
     for (const ConfigIssue& issue : again.issues)
       if (!issue.warning) problems += "\n  " + issue.describe();
-    log->error("Reload: the configuration {} is invalid, so nothing but the secret and certificate "
-               "files is re-read and the running configuration stays in effect. Fix the file, check it "
-               "with `o365fwd validate`, and reload again:{}",
-               path, problems);
+    log->error(
+        "Reload: the configuration {} is invalid, so nothing but the secret and certificate "
+        "files is re-read and the running configuration stays in effect. Fix the file, check it "
+        "with `o365fwd validate`, and reload again:{}",
+        path, problems);
     if (fleet) fleet->setConfigProblems(configErrors(again));
     return;
   }
@@ -193,13 +195,16 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
   }
   std::string names;
   for (const std::string& p : pending) names += (names.empty() ? "" : ", ") + p;
-  log->info("Reloaded: client secrets and certificates are re-read at the next token refresh; log.level={}{}",
-            again.config.log.level,
-            fleet ? "; tenant changes are applied in the background (app.fleet)" : "");
+  log->info(
+      "Reloaded: client secrets and certificates are re-read at the next token refresh; "
+      "log.level={}{}",
+      again.config.log.level,
+      fleet ? "; tenant changes are applied in the background (app.fleet)" : "");
   if (!pending.empty())
-    log->warn("Changed settings that a reload cannot apply: {}. They take effect after "
-              "`systemctl restart o365fwd` (collection resumes from the saved state)",
-              names);
+    log->warn(
+        "Changed settings that a reload cannot apply: {}. They take effect after "
+        "`systemctl restart o365fwd` (collection resumes from the saved state)",
+        names);
 }
 
 ProgressOutput progressOutput() {
@@ -372,7 +377,8 @@ int runCollection(const CollectionRequest& request) {
   SteadyTime started = clock.steadyNow();
   sdNotify("READY=1");  // Type=notify: config, state lock, sinks and connector are initialised
   std::unique_ptr<Watchdog> watchdog;
-  if (auto interval = watchdogInterval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid())) {
+  if (auto interval =
+          watchdogInterval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid())) {
     watchdog = std::make_unique<Watchdog>(
         *interval, [&snapshotter] { (void)snapshotter.snapshot(); },
         [](const std::string& state) { return sdNotify(state); }, clock);

@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
 
-RunSummary summarize(const StatusBoard& status, const std::vector<std::unique_ptr<Sink>>& sinks, double seconds,
-                     const CollectorResult& result) {
+RunSummary summarize(const StatusBoard& status, const std::vector<std::unique_ptr<Sink>>& sinks,
+                     double seconds, const CollectorResult& result) {
   RunSummary s;
   s.streams = status.snapshot();
   for (const auto& sink : sinks) s.sinks.emplace_back(sink->name(), sink->stats());
@@ -47,25 +47,29 @@ std::string RunSummary::render() const {
   std::ostringstream out;
   char line[512];
   out << "\nCollection summary\n";
-  std::snprintf(line, sizeof line, "  %-12s %-28s %-9s %10s %10s %8s %6s %6s  %s\n", "tenant", "content type",
-                "state", "forwarded", "duplicates", "dead", "lost", "failed", "watermark");
+  std::snprintf(line, sizeof line, "  %-12s %-28s %-9s %10s %10s %8s %6s %6s  %s\n", "tenant",
+                "content type", "state", "forwarded", "duplicates", "dead", "lost", "failed",
+                "watermark");
   out << line;
   for (const StreamStatus& s : streams) {
     std::snprintf(line, sizeof line, "  %-12s %-28s %-9s %10llu %10llu %8llu %6llu %6llu  %s\n",
                   s.stream.tenant.c_str(), s.stream.content_type.c_str(), toString(s.state),
                   static_cast<unsigned long long>(s.events_forwarded_run),
                   static_cast<unsigned long long>(s.duplicates_dropped),
-                  static_cast<unsigned long long>(s.dead_lettered), static_cast<unsigned long long>(s.blobs_lost),
+                  static_cast<unsigned long long>(s.dead_lettered),
+                  static_cast<unsigned long long>(s.blobs_lost),
                   static_cast<unsigned long long>(s.blobs_failed),
                   s.watermark ? formatIsoMillis(*s.watermark).c_str() : "-");
     out << line;
-    if (s.last_error) out << "      last error: " << s.last_error->code << " " << s.last_error->message << "\n";
+    if (s.last_error)
+      out << "      last error: " << s.last_error->code << " " << s.last_error->message << "\n";
   }
   out << "Sinks\n";
   for (const auto& [name, st] : sinks) {
-    std::snprintf(line, sizeof line, "  %-16s %-8s delivered=%llu failed=%llu rejected=%llu\n", name.c_str(),
-                  toString(st.state), static_cast<unsigned long long>(st.delivered),
-                  static_cast<unsigned long long>(st.failed), static_cast<unsigned long long>(st.rejected));
+    std::snprintf(line, sizeof line, "  %-16s %-8s delivered=%llu failed=%llu rejected=%llu\n",
+                  name.c_str(), toString(st.state), static_cast<unsigned long long>(st.delivered),
+                  static_cast<unsigned long long>(st.failed),
+                  static_cast<unsigned long long>(st.rejected));
     out << line;
     if (st.last_error) out << "      last error: " << st.last_error->describe() << "\n";
   }

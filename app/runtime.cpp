@@ -1,11 +1,12 @@
 #include "app/runtime.h"
 
-#include "core/secret_loader.h"
+#include "core/secrets/secret_loader.h"
 #include "core/version.h"
 
 namespace o365fwd {
 
-Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock, Random& random) {
+Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock,
+                                                 Random& random) {
   std::unique_ptr<Runtime> rt(new Runtime(config.collection, clock, random));
   CurlTransportOptions transport_options;
   // Downloads plus listing and token requests of every tenant share the transport.
@@ -58,8 +59,8 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
       return std::move(loaded->secret);
     };
   }
-  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock,
-                                              random_, t->stats.get());
+  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock, random_,
+                                              t->stats.get());
 
   ApiClientOptions api_options;
   api_options.api_url = tc.api_url;
@@ -67,8 +68,8 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
   api_options.request_timeout = collection_.request_timeout;
   api_options.max_blob_bytes = collection_.max_blob_size;
   api_options.low_speed_time = collection_.stall_timeout;
-  t->api = std::make_unique<ApiClientImpl>(api_options, *transport_, *t->tokens, *t->limiter,
-                                           clock, random_, *t->stats);
+  t->api = std::make_unique<ApiClientImpl>(api_options, *transport_, *t->tokens, *t->limiter, clock,
+                                           random_, *t->stats);
   SubscriptionManager::Options subscription_options;
   subscription_options.gate = subscription_gate_.get();
   subscription_options.gate_wait = collection_.request_timeout;

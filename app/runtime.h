@@ -12,21 +12,21 @@
 #include "app/connector_content_source.h"
 #include "connector/api_client_impl.h"
 #include "connector/api_stats.h"
+#include "connector/auth/token_provider.h"
 #include "connector/content_lister.h"
-#include "connector/curl_multi_transport.h"
+#include "connector/http/curl_multi_transport.h"
 #include "connector/rate_limiter.h"
 #include "connector/request_gate.h"
 #include "connector/subscription_manager.h"
-#include "connector/token_provider.h"
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/random.h"
 
 namespace o365fwd {
 
 struct TenantRuntime {
   const TenantConfig* config = nullptr;  // points at own_config
-  std::unique_ptr<ApiStats> stats;  // this tenant's traffic with Microsoft, for /metrics
+  std::unique_ptr<ApiStats> stats;       // this tenant's traffic with Microsoft, for /metrics
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<TokenProvider> tokens;
   std::unique_ptr<ApiClientImpl> api;
@@ -38,7 +38,8 @@ struct TenantRuntime {
 
 class Runtime {
  public:
-  static Result<std::unique_ptr<Runtime>> create(const Config& config, Clock& clock, Random& random);
+  static Result<std::unique_ptr<Runtime>> create(const Config& config, Clock& clock,
+                                                 Random& random);
   ~Runtime();
 
   // Start-up only (before any tenant is added or released live).

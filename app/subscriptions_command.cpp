@@ -1,15 +1,14 @@
 #include "app/subscriptions_command.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 #include "app/runtime.h"
-#include "core/config_loader.h"
+#include "core/config/config_loader.h"
 #include "core/logging.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 
 namespace o365fwd {
 namespace {
@@ -49,7 +48,8 @@ int runSubscriptions(const std::string& config_path, const SubscriptionArgs& arg
   }
   for (const std::string& name : args.tenants)
     if (!(*runtime)->tenant(name)) {
-      std::cerr << "o365fwd: --tenant " << name << ": no tenant of that name in the configuration\n";
+      std::cerr << "o365fwd: --tenant " << name
+                << ": no tenant of that name in the configuration\n";
       return 2;
     }
   std::stop_source stop;
@@ -92,16 +92,20 @@ int runSubscriptions(const std::string& config_path, const SubscriptionArgs& arg
 
 }  // namespace
 
-void registerSubscriptionsCommand(CLI::App& app, const GlobalOptions& global, CommandResult& result) {
-  auto* cmd = app.add_subcommand("subscriptions", "List, start or stop the tenants' content subscriptions");
+void registerSubscriptionsCommand(CLI::App& app, const GlobalOptions& global,
+                                  CommandResult& result) {
+  auto* cmd =
+      app.add_subcommand("subscriptions", "List, start or stop the tenants' content subscriptions");
   auto args = std::make_shared<SubscriptionArgs>();
   cmd->add_option("action", args->action, "list | start | stop")
       ->required()
       ->check(CLI::IsMember({"list", "start", "stop"}));
   cmd->add_option("--tenant", args->tenants, "Only this tenant (repeatable)");
   cmd->add_option("--content-type", args->content_types, "Only this content type (repeatable)");
-  cmd->footer("stop: content made available while a subscription is stopped can never be retrieved later.");
-  cmd->callback([&global, &result, args] { result.exit_code = runSubscriptions(global.config_path, *args); });
+  cmd->footer(
+      "stop: content made available while a subscription is stopped can never be retrieved later.");
+  cmd->callback(
+      [&global, &result, args] { result.exit_code = runSubscriptions(global.config_path, *args); });
 }
 
 }  // namespace o365fwd

@@ -22,9 +22,9 @@
 #include "app/runtime.h"
 #include "app/status/status_snapshotter.h"
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "pipeline/collector.h"
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 #include "pipeline/status_board.h"
 
 namespace o365fwd {

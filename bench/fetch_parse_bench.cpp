@@ -3,6 +3,8 @@
 // through the connector's libcurl-multi transport with 16 transfers in flight, nothing else done;
 // (2) parse-only — parseBlobInto() over the same bodies, single-threaded.
 // Usage: fetch_parse_bench URL TENANT_GUID CLIENT_ID CLIENT_SECRET [CONCURRENCY]
+#include <rapidjson/document.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,13 +13,11 @@
 #include <string>
 #include <vector>
 
-#include <rapidjson/document.h>
-
 #include "connector/content_page_parser.h"
-#include "connector/curl_multi_transport.h"
-#include "core/config.h"
+#include "connector/http/curl_multi_transport.h"
+#include "core/config/config.h"
 #include "core/time_format.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 
 using namespace o365fwd;
 
@@ -37,13 +37,16 @@ std::string formEncode(const std::string& s) {
   return out;
 }
 
-double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: %s URL TENANT_GUID CLIENT_ID CLIENT_SECRET [CONCURRENCY]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s URL TENANT_GUID CLIENT_ID CLIENT_SECRET [CONCURRENCY]\n",
+                 argv[0]);
     return 2;
   }
   std::string url = argv[1], tenant = argv[2], client = argv[3], secret = argv[4];
@@ -59,7 +62,8 @@ int main(int argc, char** argv) {
   token_request.url = url + "/" + tenant + "/oauth2/v2.0/token";
   token_request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   token_request.body = "grant_type=client_credentials&client_id=" + formEncode(client) +
-                       "&client_secret=" + formEncode(secret) + "&scope=" + formEncode(url + "/.default");
+                       "&client_secret=" + formEncode(secret) +
+                       "&scope=" + formEncode(url + "/.default");
   auto token_response = executeBlocking(http, token_request);
   if (!token_response.ok() || token_response->status != 200) {
     std::fprintf(stderr, "token request failed\n");
@@ -79,9 +83,9 @@ int main(int argc, char** argv) {
     start.url = root + "subscriptions/start?contentType=" + ct + "&PublisherIdentifier=" + tenant;
     start.bearer_token = token;
     (void)executeBlocking(http, start);
-    std::string next = root + "subscriptions/content?contentType=" + ct + "&startTime=" +
-                       formatApiTime(now - std::chrono::hours(24)) + "&endTime=" + formatApiTime(now) +
-                       "&PublisherIdentifier=" + tenant;
+    std::string next = root + "subscriptions/content?contentType=" + ct +
+                       "&startTime=" + formatApiTime(now - std::chrono::hours(24)) +
+                       "&endTime=" + formatApiTime(now) + "&PublisherIdentifier=" + tenant;
     while (!next.empty()) {
       HttpRequest list;
       list.url = next;
@@ -138,11 +142,13 @@ int main(int argc, char** argv) {
   }
   double parse_s = seconds(std::chrono::steady_clock::now() - t1);
   double mb = static_cast<double>(bytes.load()) / (1024.0 * 1024.0);
-  std::printf("blobs=%zu records=%llu bytes_mib=%.1f\n", refs.size(), static_cast<unsigned long long>(records), mb);
-  std::printf("download_only_seconds=%.2f download_only_records_per_s=%.0f download_only_mib_per_s=%.1f\n",
-              download_s, static_cast<double>(records) / download_s, mb / download_s);
-  std::printf("parse_only_seconds=%.2f parse_only_records_per_s=%.0f parse_only_mib_per_s=%.1f\n", parse_s,
-              static_cast<double>(records) / parse_s, mb / parse_s);
+  std::printf("blobs=%zu records=%llu bytes_mib=%.1f\n", refs.size(),
+              static_cast<unsigned long long>(records), mb);
+  std::printf(
+      "download_only_seconds=%.2f download_only_records_per_s=%.0f download_only_mib_per_s=%.1f\n",
+      download_s, static_cast<double>(records) / download_s, mb / download_s);
+  std::printf("parse_only_seconds=%.2f parse_only_records_per_s=%.0f parse_only_mib_per_s=%.1f\n",
+              parse_s, static_cast<double>(records) / parse_s, mb / parse_s);
   http.shutdown();
   return 0;
 }

@@ -18,7 +18,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/utf8.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "pipeline/sqlite_state_store.h"
+#include "pipeline/state/sqlite_state_store.h"
 
 namespace o365fwd {
 namespace {

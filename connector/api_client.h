@@ -13,13 +13,19 @@
 #include <stop_token>
 #include <string>
 
-#include "connector/http_transport.h"
+#include "connector/http/http_transport.h"
 #include "core/clock.h"
 #include "core/result.h"
 
 namespace o365fwd {
 
-enum class ApiCall { kSubscriptionStart, kSubscriptionStop, kSubscriptionList, kContentList, kBlob };
+enum class ApiCall {
+  kSubscriptionStart,
+  kSubscriptionStop,
+  kSubscriptionList,
+  kContentList,
+  kBlob
+};
 const char* toString(ApiCall call);
 
 class ApiClient {

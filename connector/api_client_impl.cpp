@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "connector/api_errors.h"
-#include "connector/url_guard.h"
+#include "connector/http/url_guard.h"
 #include "core/logging.h"
 #include "core/time_format.h"
 

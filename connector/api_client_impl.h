@@ -17,17 +17,17 @@
 // After max_attempts the last error is returned (still retryable: the caller retries next cycle).
 // Every response's Date header updates clockSkew(). Sleeps go through Clock and honour `stop`.
 #include <atomic>
-#include <mutex>
-#include <set>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "connector/api_client.h"
 #include "connector/api_stats.h"
-#include "connector/http_transport.h"
+#include "connector/auth/token_provider.h"
+#include "connector/http/http_transport.h"
 #include "connector/rate_limiter.h"
-#include "connector/token_provider.h"
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/random.h"

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {

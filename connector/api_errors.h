@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "connector/api_client.h"
-#include "connector/http_transport.h"
+#include "connector/http/http_transport.h"
 #include "core/clock.h"
 #include "core/result.h"
 

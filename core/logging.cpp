@@ -1,11 +1,11 @@
 #include "core/logging.h"
 
-#include <mutex>
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
-#include "core/redact.h"
+#include <mutex>
+
+#include "core/secrets/redact.h"
 
 namespace o365fwd {
 namespace {
@@ -37,7 +37,8 @@ void appendJsonEscaped(std::string_view in, spdlog::memory_buf_t& dest) {
 // %* : the message, secrets redacted, as plain text.
 class RedactedText final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     std::string clean = redactSecrets(std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(clean.data(), clean.data() + clean.size());
   }
@@ -49,8 +50,10 @@ class RedactedText final : public spdlog::custom_flag_formatter {
 // %& : the message, secrets redacted, escaped for a JSON string.
 class RedactedJson final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    appendJsonEscaped(redactSecrets(std::string_view(msg.payload.data(), msg.payload.size())), dest);
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    appendJsonEscaped(redactSecrets(std::string_view(msg.payload.data(), msg.payload.size())),
+                      dest);
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<RedactedJson>();
@@ -71,7 +74,8 @@ std::unique_ptr<spdlog::formatter> makeFormatter(LogFormat format) {
 }  // namespace
 
 bool isValidLogLevel(std::string_view level) {
-  return level == "trace" || level == "debug" || level == "info" || level == "warn" || level == "error";
+  return level == "trace" || level == "debug" || level == "info" || level == "warn" ||
+         level == "error";
 }
 
 void setupLogging(const LogOptions& options) {

@@ -1,6 +1,6 @@
 #pragma once
-// The record key used for de-duplication (pipeline/deduplicator.h, the state store) and by the
-// file sink's crash recovery (sinks/file/tail_recovery.h). A value type; thread-safe.
+// The record key used for de-duplication (pipeline/delivery/deduplicator.h, the state store) and by
+// the file sink's crash recovery (sinks/file/tail_recovery.h). A value type; thread-safe.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -1,4 +1,4 @@
-// Fuzz target: parseBlobInto (pipeline/blob_parser.h), the parser of every downloaded blob.
+// Fuzz target: parseBlobInto (pipeline/parse/blob_parser.h), the parser of every downloaded blob.
 // Invariants: on error the body is unchanged and records/arena are empty, with one of the four
 // documented codes; on success every record slice lies inside the body, in order, without overlap,
 // is itself one valid JSON object without raw CR/LF, the only bytes changed are CR/LF inside
@@ -10,9 +10,9 @@
 #include <cstring>
 #include <string>
 
-#include "fuzz/fuzz_check.h"
 #include "core/utf8.h"
-#include "pipeline/blob_parser.h"
+#include "fuzz/fuzz_check.h"
+#include "pipeline/parse/blob_parser.h"
 
 namespace {
 

@@ -1,11 +1,11 @@
-// Fuzz target: loadConfigString (core/config_loader.h), the YAML configuration loader.
+// Fuzz target: loadConfigString (core/config/config_loader.h), the YAML configuration loader.
 // Invariants: it returns (no exception, no crash, bounded alias expansion); the issues are sorted
 // by line (issues without a line last) and counted consistently; every issue has a message; and
 // an inline client_secret (8+ characters, letters and digits) that occurs once in the text never
 // appears in an issue.
 #include <string>
 
-#include "core/config_loader.h"
+#include "core/config/config_loader.h"
 #include "fuzz/fuzz_check.h"
 
 namespace {

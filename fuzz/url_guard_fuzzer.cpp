@@ -1,4 +1,4 @@
-// Fuzz target: the URL gate in front of the bearer token (connector/url_guard.h).
+// Fuzz target: the URL gate in front of the bearer token (connector/http/url_guard.h).
 // Invariants: checkApiUrl accepts a URL only when libcurl's parse of it has the configured
 // scheme, host (case-insensitively), port and no userinfo, and a path under the tenant's feed
 // root; a naive reading of the authority (everything between "scheme:" plus slashes and the first
@@ -13,7 +13,7 @@
 #include <iterator>
 #include <string>
 
-#include "connector/url_guard.h"
+#include "connector/http/url_guard.h"
 #include "fuzz/fuzz_check.h"
 
 namespace {

@@ -11,8 +11,8 @@
 #include "connector/content_ref.h"
 #include "core/result.h"
 #include "pipeline/cycle_tracker.h"
-#include "pipeline/record_batch.h"
-#include "pipeline/state_store.h"
+#include "pipeline/parse/record_batch.h"
+#include "pipeline/state/state_store.h"
 #include "sinks/sink.h"
 
 namespace o365fwd {
@@ -30,20 +30,20 @@ struct BlobTask {
   std::shared_ptr<CycleTracker> cycle;
   bool replay = false;
 
-  BatchPtr batch;                      // after parsing and de-duplication
-  std::vector<RecordKey> keys;         // in-flight keys of the forwarded records
-  std::uint64_t records_total = 0;     // records in the blob before de-duplication
+  BatchPtr batch;                   // after parsing and de-duplication
+  std::vector<RecordKey> keys;      // in-flight keys of the forwarded records
+  std::uint64_t records_total = 0;  // records in the blob before de-duplication
   std::uint64_t duplicates_dropped = 0;
-  std::uint64_t without_id = 0;        // forwarded records without a string Id
-  std::uint64_t invalid_utf8 = 0;      // forwarded records with ill-formed UTF-8
-  std::uint64_t held_bytes = 0;        // charged to the InflightBudget
-  bool holds_slot = false;             // an InflightBudget slot is held
+  std::uint64_t without_id = 0;    // forwarded records without a string Id
+  std::uint64_t invalid_utf8 = 0;  // forwarded records with ill-formed UTF-8
+  std::uint64_t held_bytes = 0;    // charged to the InflightBudget
+  bool holds_slot = false;         // an InflightBudget slot is held
 
-  std::vector<bool> delivered_to;      // per sink index: that sink has acknowledged the batch
+  std::vector<bool> delivered_to;        // per sink index: that sink has acknowledged the batch
   std::vector<RejectedRecord> rejected;  // union over sinks, by record index
   int delivery_attempts = 0;
   BlobOutcome outcome = BlobOutcome::kPending;
-  std::optional<Error> error;          // why kFailed / kDeadLettered / kLost
+  std::optional<Error> error;  // why kFailed / kDeadLettered / kLost
 };
 
 using BlobTaskPtr = std::shared_ptr<BlobTask>;

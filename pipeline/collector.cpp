@@ -6,7 +6,7 @@
 #include "core/logging.h"
 #include "core/time_format.h"
 #include "core/units.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 
 namespace o365fwd {
 namespace {
@@ -22,10 +22,14 @@ constexpr std::uint64_t kPipelineBytesPerRecord = 128;
 // doubled past its first guess (measured: the budget peaked 5 % over its maximum at 33 %).
 constexpr std::uint64_t kParseReservePercent = 40;
 
-std::shared_ptr<spdlog::logger> log() { return getLogger("pipeline.collector"); }
+std::shared_ptr<spdlog::logger> log() {
+  return getLogger("pipeline.collector");
+}
 
 // AF20050 (gone) and AF20051 (expired): the content cannot be fetched any more.
-bool isLoss(const Error& e) { return e.code == "AF20050" || e.code == "AF20051"; }
+bool isLoss(const Error& e) {
+  return e.code == "AF20050" || e.code == "AF20051";
+}
 
 // Errors that concern this one blob for good: retrying can never fetch it. Anything else that is
 // permanent (a permission or configuration problem) is the stream's problem: the blob stays not
@@ -37,9 +41,9 @@ bool isBlobUnfetchable(const Error& e) {
 
 }  // namespace
 
-Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, std::vector<Sink*> sinks,
-                     StateStore& store, StatusBoard& status, DeadLetterWriter& dead_letters, Clock& clock,
-                     Random& random)
+Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams,
+                     std::vector<Sink*> sinks, StateStore& store, StatusBoard& status,
+                     DeadLetterWriter& dead_letters, Clock& clock, Random& random)
     : options_(std::move(options)),
       store_(store),
       status_(status),
@@ -47,10 +51,12 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, 
       clock_(clock),
       random_(random),
       dedup_(store),
-      budget_(options_.collection.max_inflight_bytes,
-              static_cast<std::uint64_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4,
-              kParseReservePercent),
-      queue_(static_cast<std::size_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4),
+      budget_(
+          options_.collection.max_inflight_bytes,
+          static_cast<std::uint64_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4,
+          kParseReservePercent),
+      queue_(static_cast<std::size_t>(std::max(1, options_.collection.max_concurrent_downloads)) *
+             4),
       delivery_(std::move(sinks)) {
   options_.committer.dedup_window = options_.collection.dedup_window;
   committer_ = std::make_unique<Committer>(
@@ -65,7 +71,9 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams, 
   }
 }
 
-Collector::~Collector() { shutdown(); }
+Collector::~Collector() {
+  shutdown();
+}
 
 void Collector::wakeAll() {
   ++wakeups_;
@@ -114,7 +122,8 @@ CollectorResult Collector::run(std::stop_token stop) {
 
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, stop, [&] { return options_.mode != CollectorMode::kDaemon && allStreamsFinished(); });
+    cv_.wait(lock, stop,
+             [&] { return options_.mode != CollectorMode::kDaemon && allStreamsFinished(); });
   }
   if (stop.stop_requested()) log()->info("Stopping: listing ends, in-flight blobs are drained");
   shutdown();
@@ -130,8 +139,9 @@ CollectorResult Collector::run(std::stop_token stop) {
     if (rt.finished && rt.last_cycle_ok) continue;
     result.complete = false;
     result.problems.push_back(key.str() + ": " +
-                              (rt.last_problem.empty() ? std::string("stopped before the cycle completed")
-                                                       : rt.last_problem));
+                              (rt.last_problem.empty()
+                                   ? std::string("stopped before the cycle completed")
+                                   : rt.last_problem));
   }
   return result;
 }
@@ -150,7 +160,9 @@ void Collector::shutdown() {
   for (auto& t : sweepers_)
     if (t.joinable()) t.join();
   queue_.close();
-  for (BlobTaskPtr& task : queue_.drain()) settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopped before download"));
+  for (BlobTaskPtr& task : queue_.drain())
+    settle(task, BlobOutcome::kFailed,
+           Error::retryableError(ErrorKind::kCancelled, "stopped before download"));
   // 2. Drain: let workers finish the blobs they hold, and deliveries complete, until drain_timeout.
   SteadyTime deadline = clock_.steadyNow() + options_.collection.drain_timeout;
   for (;;) {
@@ -159,8 +171,9 @@ void Collector::shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (budget_.blobs() != 0)
-    log()->warn("Drain timeout reached with {} blobs in flight; they are collected again on the next start",
-                budget_.blobs());
+    log()->warn(
+        "Drain timeout reached with {} blobs in flight; they are collected again on the next start",
+        budget_.blobs());
   // 3. Abort whatever is still running; undelivered blobs are failed (not done).
   hard_stop_.request_stop();
   {
@@ -177,11 +190,13 @@ void Collector::shutdown() {
   }
   for (Sink* sink : delivery_.sinks())
     if (Status s = sink->flush(std::chrono::seconds(10)); !s.ok())
-      log()->warn("Sink did not flush in time. sink={} error={}", sink->name(), s.error().describe());
+      log()->warn("Sink did not flush in time. sink={} error={}", sink->name(),
+                  s.error().describe());
   // 4. Commit everything settled so far.
   committer_->stop(std::chrono::seconds(10));
   log()->info("In-flight memory: peak {} of max_inflight_bytes {}; downloads preempted: {}",
-              formatSize(budget_.peakBytes()), formatSize(budget_.maxBytes()), budget_.preemptions());
+              formatSize(budget_.peakBytes()), formatSize(budget_.maxBytes()),
+              budget_.preemptions());
 }
 
 std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
@@ -210,9 +225,10 @@ std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
   if (!input.watermark && !plan.windows.empty() && sweepEnabled()) {
     // The stream's first listing: the deep sweep never lists older content (initial_lookback).
     if (Status s = store_.setSweepFloor(key, plan.windows.front().start); !s.ok())
-      log()->warn("Could not store where the stream's collection starts; the deep sweep may list "
-                  "older content. stream={} error={}",
-                  key.str(), s.error().describe());
+      log()->warn(
+          "Could not store where the stream's collection starts; the deep sweep may list "
+          "older content. stream={} error={}",
+          key.str(), s.error().describe());
   }
   if (plan.unrecoverable_gap) {
     Error gap = Error::permanent(
@@ -226,13 +242,17 @@ std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
     status_.recordError(key, gap, StreamState::kError);
   }
   if (plan.overlap_cut)
-    log()->warn("Part of the re-list overlap is beyond the API's 7-day retention; late content created "
-                "between {} and {} can no longer be caught. stream={}",
-                formatIsoMillis(plan.overlap_cut->start), formatIsoMillis(plan.overlap_cut->end), key.str());
+    log()->warn(
+        "Part of the re-list overlap is beyond the API's 7-day retention; late content created "
+        "between {} and {} can no longer be caught. stream={}",
+        formatIsoMillis(plan.overlap_cut->start), formatIsoMillis(plan.overlap_cut->end),
+        key.str());
   if (plan.watermark_in_future)
-    log()->warn("The stored watermark lies in the future (the clock moved back?). stream={}", key.str());
+    log()->warn("The stored watermark lies in the future (the clock moved back?). stream={}",
+                key.str());
   status_.update(key, [&](StreamStatus& s) {
-    if (input.watermark && (!s.watermark || *s.watermark < *input.watermark)) s.watermark = input.watermark;
+    if (input.watermark && (!s.watermark || *s.watermark < *input.watermark))
+      s.watermark = input.watermark;
   });
   std::vector<ListingWindow> windows;
   for (const ListingWindow& w : plan.windows) windows.push_back(w);
@@ -272,8 +292,12 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
   if (!replay && !rt.subscription_ok) {
     Status s = rt.spec.source->ensureSubscription(key.content_type, stop);
     if (!s.ok()) {
-      if (s.error().kind != ErrorKind::kCancelled) fail_listing(s.error());
-      else { cycle->listingFinished(false); committer_->touch(cycle); }
+      if (s.error().kind != ErrorKind::kCancelled)
+        fail_listing(s.error());
+      else {
+        cycle->listingFinished(false);
+        committer_->touch(cycle);
+      }
       return;
     }
     std::lock_guard lock(mu_);
@@ -351,25 +375,29 @@ Status Collector::queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracke
     const bool late = first && listed_before && task->content.created < *listed_before &&
                       lateness > options_.collection.overlap;
     if (late)
-      log()->info("Late blob: listed long after its creation, in a range listed before. stream={} "
-                  "content_id={} created={} lateness_s={}",
-                  key.str(), task->content.content_id, formatIsoMillis(task->content.created),
-                  std::chrono::duration_cast<std::chrono::seconds>(lateness).count());
+      log()->info(
+          "Late blob: listed long after its creation, in a range listed before. stream={} "
+          "content_id={} created={} lateness_s={}",
+          key.str(), task->content.content_id, formatIsoMillis(task->content.created),
+          std::chrono::duration_cast<std::chrono::seconds>(lateness).count());
     status_.update(key, [&](StreamStatus& s) {
       ++s.blobs_listed;
       ++s.blobs_pending;
       if (!first) return;
       s.lateness.observe(lateness);
       s.max_lateness_seconds = std::max<std::int64_t>(
-          s.max_lateness_seconds, std::chrono::duration_cast<std::chrono::seconds>(lateness).count());
+          s.max_lateness_seconds,
+          std::chrono::duration_cast<std::chrono::seconds>(lateness).count());
       if (late) ++s.late_blobs;
     });
     if (task->content.expiration <= server_now) {
-      log()->error("Blob expired before it could be fetched; its records are lost. stream={} content_id={} "
-                   "expired={}",
-                   key.str(), task->content.content_id, formatIsoMillis(task->content.expiration));
+      log()->error(
+          "Blob expired before it could be fetched; its records are lost. stream={} content_id={} "
+          "expired={}",
+          key.str(), task->content.content_id, formatIsoMillis(task->content.expiration));
       settle(task, BlobOutcome::kLost,
-             Error::permanent(ErrorKind::kApi, "content expired before it could be fetched", "expired"));
+             Error::permanent(ErrorKind::kApi, "content expired before it could be fetched",
+                              "expired"));
       continue;
     }
     if (!queue_.push(task, stop)) {
@@ -423,19 +451,27 @@ void Collector::processBlob(const BlobTaskPtr& task) {
   if (!body.ok()) {
     const Error& e = body.error();
     if (isLoss(e)) {
-      log()->error("Blob is no longer available at the API; its records are lost. stream={} content_id={} error={}",
-                   key.str(), task->content.content_id, e.describe());
+      log()->error(
+          "Blob is no longer available at the API; its records are lost. stream={} content_id={} "
+          "error={}",
+          key.str(), task->content.content_id, e.describe());
       settle(task, BlobOutcome::kLost, e);
     } else if (isBlobUnfetchable(e)) {
-      // Refused or unfetchable for good (untrusted host, invalid id, too large): keep a record of it.
-      auto path = dead_letters_.write(task->content, e.code.empty() ? "fetch-failed" : e.code, e.message, "");
-      log()->error("Blob cannot be fetched; recorded as a dead letter. stream={} content_id={} error={} file={}",
-                   key.str(), task->content.content_id, e.describe(), path.ok() ? path->string() : "(write failed)");
+      // Refused or unfetchable for good (untrusted host, invalid id, too large): keep a record of
+      // it.
+      auto path = dead_letters_.write(task->content, e.code.empty() ? "fetch-failed" : e.code,
+                                      e.message, "");
+      log()->error(
+          "Blob cannot be fetched; recorded as a dead letter. stream={} content_id={} error={} "
+          "file={}",
+          key.str(), task->content.content_id, e.describe(),
+          path.ok() ? path->string() : "(write failed)");
       settle(task, path.ok() ? BlobOutcome::kDeadLettered : BlobOutcome::kFailed, e);
     } else {
       if (e.kind != ErrorKind::kCancelled) {
-        log()->warn("Blob download failed; it is listed again next cycle. stream={} content_id={} error={}",
-                    key.str(), task->content.content_id, e.describe());
+        log()->warn(
+            "Blob download failed; it is listed again next cycle. stream={} content_id={} error={}",
+            key.str(), task->content.content_id, e.describe());
         // A timeout is shown at once: a hung API host must not look like a quiet one.
         if (!e.retryable || e.code == "timeout") status_.recordError(key, e, StreamState::kError);
       }
@@ -456,17 +492,22 @@ void Collector::processBlob(const BlobTaskPtr& task) {
     auto attempts = store_.recordBlobFailure(task->content, parsed.error().describe());
     int n = attempts.ok() ? *attempts : 1;
     if (n >= options_.collection.max_blob_attempts) {
-      auto path = dead_letters_.write(task->content, "invalid-json", parsed.error().message, batch->body);
-      log()->error("Blob is not valid JSON after {} attempts; kept as a dead letter. stream={} content_id={} "
-                   "error={} file={}",
-                   n, key.str(), task->content.content_id, parsed.error().describe(),
-                   path.ok() ? path->string() : "(write failed)");
+      auto path =
+          dead_letters_.write(task->content, "invalid-json", parsed.error().message, batch->body);
+      log()->error(
+          "Blob is not valid JSON after {} attempts; kept as a dead letter. stream={} "
+          "content_id={} "
+          "error={} file={}",
+          n, key.str(), task->content.content_id, parsed.error().describe(),
+          path.ok() ? path->string() : "(write failed)");
       settle(task, path.ok() ? BlobOutcome::kDeadLettered : BlobOutcome::kFailed, parsed.error());
     } else {
-      log()->warn("Blob is not valid JSON; it is fetched again next cycle. stream={} content_id={} attempt={}/{} "
-                  "error={}",
-                  key.str(), task->content.content_id, n, options_.collection.max_blob_attempts,
-                  parsed.error().describe());
+      log()->warn(
+          "Blob is not valid JSON; it is fetched again next cycle. stream={} content_id={} "
+          "attempt={}/{} "
+          "error={}",
+          key.str(), task->content.content_id, n, options_.collection.max_blob_attempts,
+          parsed.error().describe());
       settle(task, BlobOutcome::kFailed, parsed.error());
     }
     return;
@@ -493,16 +534,19 @@ void Collector::processBlob(const BlobTaskPtr& task) {
   task->without_id = dedup->without_id;
   task->invalid_utf8 = batch->invalidUtf8Count();
   if (task->without_id > 0 || task->invalid_utf8 > 0)
-    log()->warn("Blob holds records the API should not send; forwarded as they are. stream={} content_id={} "
-                "records={} without_id={} invalid_utf8={}",
-                key.str(), task->content.content_id, batch->size(), task->without_id, task->invalid_utf8);
+    log()->warn(
+        "Blob holds records the API should not send; forwarded as they are. stream={} "
+        "content_id={} "
+        "records={} without_id={} invalid_utf8={}",
+        key.str(), task->content.content_id, batch->size(), task->without_id, task->invalid_utf8);
   task->batch = std::move(batch);
   if (task->batch->records.empty()) {
     task->delivered_to.assign(delivery_.sinkCount(), true);
     settle(task, BlobOutcome::kDelivered);
     return;
   }
-  delivery_.deliver(task, [this](const BlobTaskPtr& t) { onDelivered(t); }, hard);
+  delivery_.deliver(
+      task, [this](const BlobTaskPtr& t) { onDelivered(t); }, hard);
 }
 
 void Collector::onDelivered(const BlobTaskPtr& task) {
@@ -522,9 +566,10 @@ void Collector::onDelivered(const BlobTaskPtr& task) {
       if (first) sink_blocked_ = task->error;
     }
     if (first)
-      log()->error("A sink refuses records until the operator acts; this run stops without retrying. "
-                   "error={}",
-                   task->error->describe());
+      log()->error(
+          "A sink refuses records until the operator acts; this run stops without retrying. "
+          "error={}",
+          task->error->describe());
     settle(task, BlobOutcome::kFailed, task->error);
     return;
   }
@@ -536,9 +581,11 @@ void Collector::onDelivered(const BlobTaskPtr& task) {
   }
   auto delay = backoffDelay(options_.delivery_backoff, task->delivery_attempts - 1, random_);
   noteSinkProblem(task->error);
-  log()->debug("A sink did not take the blob; retrying in {} ms. stream={} content_id={} attempt={} error={}",
-               delay.count(), task->content.stream.str(), task->content.content_id, task->delivery_attempts,
-               task->error ? task->error->describe() : "unknown");
+  log()->debug(
+      "A sink did not take the blob; retrying in {} ms. stream={} content_id={} attempt={} "
+      "error={}",
+      delay.count(), task->content.stream.str(), task->content.content_id, task->delivery_attempts,
+      task->error ? task->error->describe() : "unknown");
   std::lock_guard lock(mu_);
   retries_.emplace(clock_.steadyNow() + delay, task);
   wakeAll();
@@ -554,9 +601,11 @@ void Collector::noteSinkProblem(const std::optional<Error>& error) {
     std::swap(now, sink_problem_);  // `now` holds the previous problem
   }
   if (error)
-    log()->warn("A sink did not take the blob; blobs are retried with backoff (up to {} ms apart) and this is "
-                "logged again only when the cause changes. error={}",
-                options_.delivery_backoff.cap.count(), error->describe());
+    log()->warn(
+        "A sink did not take the blob; blobs are retried with backoff (up to {} ms apart) and this "
+        "is "
+        "logged again only when the cause changes. error={}",
+        options_.delivery_backoff.cap.count(), error->describe());
   else
     log()->info("Sinks take blobs again. previous_error={}", now);
 }
@@ -573,7 +622,8 @@ void Collector::retryLoop(std::stop_token stop) {
       } else {
         auto wait = std::chrono::milliseconds(100);
         if (!retries_.empty())
-          wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(retries_.begin()->first - now) +
+          wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    retries_.begin()->first - now) +
                                     std::chrono::milliseconds(1));
         std::uint64_t seen = wakeups_;
         cv_.wait_for(lock, stop, wait, [&] { return wakeups_ != seen; });
@@ -581,7 +631,8 @@ void Collector::retryLoop(std::stop_token stop) {
       }
     }
     due->error.reset();
-    delivery_.deliver(due, [this](const BlobTaskPtr& t) { onDelivered(t); }, stop);
+    delivery_.deliver(
+        due, [this](const BlobTaskPtr& t) { onDelivered(t); }, stop);
   }
 }
 
@@ -616,13 +667,15 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   if (!ok) ++failed_polls_;
   if (cycle->listingComplete() && !rt.listed_once) {
     rt.listed_once = true;
-    if (std::all_of(streams_.begin(), streams_.end(), [](const auto& s) { return s.second.listed_once; }))
+    if (std::all_of(streams_.begin(), streams_.end(),
+                    [](const auto& s) { return s.second.listed_once; }))
       for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
   }
   if (ok) rt.ever_ok = true;
   bool permanent = !ok && rt.permanent_failure && !cycle->listingComplete();
   rt.permanent_failure = false;
-  if (ok) rt.last_problem.clear();
+  if (ok)
+    rt.last_problem.clear();
   else if (rt.last_problem.empty())
     rt.last_problem = std::to_string(cycle->failed()) + " blob(s) could not be delivered";
   SteadyTime steady_now = clock_.steadyNow();

@@ -31,17 +31,17 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/random.h"
 #include "pipeline/blob_queue.h"
-#include "pipeline/committer.h"
 #include "pipeline/content_source.h"
-#include "pipeline/dead_letter.h"
 #include "pipeline/deep_sweep.h"
-#include "pipeline/deduplicator.h"
-#include "pipeline/delivery.h"
+#include "pipeline/delivery/committer.h"
+#include "pipeline/delivery/dead_letter.h"
+#include "pipeline/delivery/deduplicator.h"
+#include "pipeline/delivery/delivery.h"
 #include "pipeline/inflight_budget.h"
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 #include "pipeline/status_board.h"
 
 namespace o365fwd {
@@ -157,7 +157,7 @@ class Collector {
   // Lister threads wanted for the current stream count (caller holds mu_).
   std::size_t listerTarget() const;
   // The first poll of each tenant at a random moment within the start-up spread (daemon).
-  void spreadFirstPolls(SteadyTime now);  // caller holds mu_
+  void spreadFirstPolls(SteadyTime now);                    // caller holds mu_
   void logPollSummary(std::chrono::milliseconds interval);  // caller holds mu_
   void runCycle(StreamRuntime& rt, std::stop_token stop);
   std::vector<ListingWindow> planCycleWindows(StreamRuntime& rt);
@@ -171,7 +171,8 @@ class Collector {
     return sink_blocked_;
   }
   void retryLoop(std::stop_token stop);
-  void settle(const BlobTaskPtr& task, BlobOutcome outcome, std::optional<Error> error = std::nullopt);
+  void settle(const BlobTaskPtr& task, BlobOutcome outcome,
+              std::optional<Error> error = std::nullopt);
   void onCycleFinished(const std::shared_ptr<CycleTracker>& cycle);
   bool allStreamsFinished() const;
   void shutdown();
@@ -183,7 +184,7 @@ class Collector {
                    std::stop_token stop);
   // Deep sweep (pipeline/collector_sweep.cpp).
   bool sweepEnabled() const;
-  bool sweepSettled(const StreamRuntime& rt) const;  // caller holds mu_
+  bool sweepSettled(const StreamRuntime& rt) const;     // caller holds mu_
   bool tenantListing(const std::string& tenant) const;  // caller holds mu_
   void sweepLoop(std::stop_token stop);
   void startSweep(StreamRuntime& rt, std::stop_token stop);
@@ -227,7 +228,7 @@ class Collector {
   std::uint64_t polls_ = 0, failed_polls_ = 0, blobs_queued_ = 0, records_at_summary_ = 0;
   std::vector<std::jthread> workers_;
   std::jthread retry_thread_;
-  std::vector<std::jthread> sweepers_;  // the deep sweep: each lists one window at a time
+  std::vector<std::jthread> sweepers_;     // the deep sweep: each lists one window at a time
   std::optional<StreamKey> sweep_cursor_;  // round robin over the streams (guarded by mu_)
   std::mutex lateness_mu_;
   FirstListings first_listings_;  // guarded by lateness_mu_

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "connector/content_ref.h"
-#include "connector/http_transport.h"
+#include "connector/http/http_transport.h"
 #include "connector/listing_windows.h"
 #include "core/clock.h"
 #include "core/result.h"

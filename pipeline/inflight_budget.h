@@ -23,7 +23,7 @@
 #include <mutex>
 #include <stop_token>
 
-#include "connector/http_transport.h"
+#include "connector/http/http_transport.h"
 
 namespace o365fwd {
 

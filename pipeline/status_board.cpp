@@ -1,6 +1,6 @@
 #include "pipeline/status_board.h"
 
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 
 namespace o365fwd {
 
@@ -36,7 +36,8 @@ void StatusBoard::removeStream(const StreamKey& stream) {
   removed_.insert(stream);
 }
 
-void StatusBoard::update(const StreamKey& stream, const std::function<void(StreamStatus&)>& change) {
+void StatusBoard::update(const StreamKey& stream,
+                         const std::function<void(StreamStatus&)>& change) {
   std::lock_guard lock(mu_);
   if (!removed_.empty() && removed_.count(stream)) return;
   StreamStatus& s = streams_[stream];

@@ -6,16 +6,16 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "connector/content_ref.h"
-#include "pipeline/deep_sweep.h"
-#include "pipeline/state_store.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "pipeline/deep_sweep.h"
+#include "pipeline/state/state_store.h"
 
 namespace o365fwd {
 
@@ -34,17 +34,17 @@ struct StreamStatus {
   std::optional<WallTime> last_poll;
   std::optional<WallTime> last_success;  // last cycle that listed everything and resolved all blobs
   std::optional<WallTime> watermark;
-  std::uint64_t blobs_listed = 0;   // this process
-  std::uint64_t blobs_done = 0;     // persisted total
-  std::uint64_t blobs_pending = 0;  // queued or in flight now
-  std::uint64_t blobs_failed = 0;   // this process: attempts that will be retried
-  std::uint64_t blobs_lost = 0;     // persisted total: expired before they could be fetched
-  std::uint64_t events_forwarded = 0;    // persisted total
+  std::uint64_t blobs_listed = 0;          // this process
+  std::uint64_t blobs_done = 0;            // persisted total
+  std::uint64_t blobs_pending = 0;         // queued or in flight now
+  std::uint64_t blobs_failed = 0;          // this process: attempts that will be retried
+  std::uint64_t blobs_lost = 0;            // persisted total: expired before they could be fetched
+  std::uint64_t events_forwarded = 0;      // persisted total
   std::uint64_t events_forwarded_run = 0;  // this process
-  std::uint64_t duplicates_dropped = 0;  // persisted total
-  std::uint64_t dead_lettered = 0;       // persisted total
-  std::uint64_t records_without_id = 0;  // this process
-  std::uint64_t bytes_forwarded = 0;     // this process
+  std::uint64_t duplicates_dropped = 0;    // persisted total
+  std::uint64_t dead_lettered = 0;         // persisted total
+  std::uint64_t records_without_id = 0;    // this process
+  std::uint64_t bytes_forwarded = 0;       // this process
   std::uint64_t consecutive_failures = 0;
   std::optional<ErrorInfo> last_error;
 
@@ -54,7 +54,7 @@ struct StreamStatus {
   std::uint64_t blobs_lost_run = 0;     // this process: blobs expired or gone at the API
 
   // Late content and the deep sweep (this process; docs/STATUS.md).
-  std::uint64_t late_blobs = 0;  // first listed more than `overlap` after contentCreated
+  std::uint64_t late_blobs = 0;           // first listed more than `overlap` after contentCreated
   std::int64_t max_lateness_seconds = 0;  // of the blobs newly listed
   LatenessHistogram lateness;             // of every newly listed blob
   std::optional<WallTime> last_sweep;     // start of the last complete sweep (stored)

@@ -11,13 +11,13 @@
 #include <string>
 
 #include "core/random.h"
+#include "sim/auth/token_store.h"
 #include "sim/body_cache.h"
 #include "sim/data_set.h"
 #include "sim/sim_state.h"
 #include "sim/stats.h"
 #include "sim/tenant_directory.h"
 #include "sim/throttle.h"
-#include "sim/token_store.h"
 #include "sim/window_rules.h"
 
 namespace o365fwd::sim {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "sim/content_id.h"
-#include "sim/record_templates.h"
+#include "sim/records/record_templates.h"
 #include "sim/scenario.h"
 
 namespace o365fwd::sim {

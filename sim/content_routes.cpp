@@ -4,8 +4,8 @@
 
 #include "core/time_format.h"
 #include "sim/api_service.h"
-#include "sim/gzip_bomb.h"
 #include "sim/json_text.h"
+#include "sim/records/gzip_bomb.h"
 
 namespace o365fwd::sim {
 namespace {

@@ -8,7 +8,7 @@
 #include "core/clock.h"
 #include "core/logging.h"
 #include "core/random.h"
-#include "sim/credentials.h"
+#include "sim/auth/credentials.h"
 #include "sim/options.h"
 #include "sim/sim_server.h"
 

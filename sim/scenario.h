@@ -52,7 +52,7 @@ struct ContentKnobs {
   int invalid_json_fetches = 0;   // 0: broken forever; K: broken on the first K fetches
   Seconds expiration{std::chrono::hours(24 * 7)};
 
-  int bomb_blobs = 0;      // gzip bombs: blobs whose gzip body expands to bomb_mb of zeros
+  int bomb_blobs = 0;       // gzip bombs: blobs whose gzip body expands to bomb_mb of zeros
   int bomb_mb = 10 * 1024;  // decoded size of each bomb
   std::vector<LateBlobs> late_blobs;  // chosen blobs listed late (after late_visible_fraction)
 };
@@ -102,7 +102,8 @@ struct FaultConfig {
   bool subscription_list_404 = false;  // subscriptions/list answers HTTP 404 (not implemented)
 
   // Hostile echo: every error body of the token and API endpoints quotes the Authorization
-  // header, the client secret and the client assertion, bare and labelled (sim/credential_echo.h).
+  // header, the client secret and the client assertion, bare and labelled
+  // (sim/auth/credential_echo.h).
   bool echo_credentials = false;
 
   // Answer delay of every token and API request (a real API answers in a few hundred ms; the

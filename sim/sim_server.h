@@ -15,8 +15,10 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "sim/api_service.h"
+#include "sim/auth/credential_echo.h"
+#include "sim/auth/token_service.h"
+#include "sim/auth/token_store.h"
 #include "sim/body_cache.h"
-#include "sim/credential_echo.h"
 #include "sim/data_set.h"
 #include "sim/request_log.h"
 #include "sim/scenario.h"
@@ -24,8 +26,6 @@
 #include "sim/stats.h"
 #include "sim/tenant_directory.h"
 #include "sim/throttle.h"
-#include "sim/token_service.h"
-#include "sim/token_store.h"
 #include "sim/window_rules.h"
 
 namespace o365fwd::sim {
@@ -38,7 +38,7 @@ class SimServer {
   ~SimServer();
 
   Status openRequestLog(const std::string& path) { return request_log_.open(path); }
-  // --issued-tokens-out: every secret, token and assertion seen (sim/credential_echo.h).
+  // --issued-tokens-out: every secret, token and assertion seen (sim/auth/credential_echo.h).
   Status openIssuedTokens(const std::string& path) { return credential_echo_.open(path, config_); }
   // Binds host:port (port 0 = any free port); the chosen port is port().
   Status bind(const std::string& host, int port);

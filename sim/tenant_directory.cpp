@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "core/crypto.h"
+#include "core/secrets/crypto.h"
 
 namespace o365fwd::sim {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "sim/client_assertion.h"
+#include "sim/auth/client_assertion.h"
 #include "sim/scenario.h"
 
 namespace o365fwd::sim {

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/result.h"
-#include "pipeline/record_batch.h"
+#include "pipeline/parse/record_batch.h"
 
 namespace o365fwd {
 

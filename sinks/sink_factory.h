@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "sinks/sink.h"

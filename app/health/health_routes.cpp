@@ -5,8 +5,8 @@
 #include "app/status/status_json.h"
 #include "app/status/status_page.h"
 #include "app/status/status_snapshotter.h"
-#include "core/crypto.h"
 #include "core/logging.h"
+#include "core/secrets/crypto.h"
 
 namespace o365fwd {
 namespace {

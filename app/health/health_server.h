@@ -20,9 +20,9 @@
 #include <string>
 
 #include "app/status/status_report.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/result.h"
-#include "core/secret.h"
+#include "core/secrets/secret.h"
 
 namespace o365fwd {
 

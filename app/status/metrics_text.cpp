@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "app/status/metrics_groups.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 
 namespace o365fwd {
 namespace {
@@ -281,9 +281,10 @@ void lateMetrics(std::string& out, const StatusReport& r, const Groups& groups) 
                &StreamGroup::late_blobs);
   {
     const char* name = "o365fwd_blob_lateness_seconds";
-    out += "# HELP o365fwd_blob_lateness_seconds Time from a blob's contentCreated to its first "
-           "listing, per newly listed blob (this process).\n# TYPE o365fwd_blob_lateness_seconds "
-           "histogram\n";
+    out +=
+        "# HELP o365fwd_blob_lateness_seconds Time from a blob's contentCreated to its first "
+        "listing, per newly listed blob (this process).\n# TYPE o365fwd_blob_lateness_seconds "
+        "histogram\n";
     for (const StreamGroup& g : groupStreams(r.streams, StreamGrouping::kContentType)) {
       const LatenessHistogram& h = g.lateness;
       const std::string label = "content_type=\"" + escapeLabel(g.labels.front().second) + "\"";

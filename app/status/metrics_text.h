@@ -10,7 +10,7 @@
 #include <string>
 
 #include "app/status/status_report.h"
-#include "core/config.h"
+#include "core/config/config.h"
 
 namespace o365fwd {
 

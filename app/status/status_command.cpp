@@ -9,14 +9,14 @@
 #include "app/status/status_json.h"
 #include "app/status/status_snapshotter.h"
 #include "app/status/status_table.h"
-#include "connector/curl_multi_transport.h"
-#include "core/config_loader.h"
+#include "connector/http/curl_multi_transport.h"
+#include "core/config/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
-#include "core/redact.h"
-#include "core/secret_loader.h"
+#include "core/secrets/redact.h"
+#include "core/secrets/secret_loader.h"
 #include "core/version.h"
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 
 namespace o365fwd {
 namespace {

@@ -6,7 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "app/status/fleet_health.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -438,7 +438,8 @@ Result<StatusReport> statusFromJson(std::string_view json) {
   readFleet(doc, r, report);
   // Fleet configuration: absent in documents of older versions.
   if (auto c = doc.FindMember("config_problems"); c != doc.MemberEnd()) {
-    if (!c->value.IsArray()) r.problem = "config_problems is not an array";
+    if (!c->value.IsArray())
+      r.problem = "config_problems is not an array";
     else
       for (const auto& v : c->value.GetArray())
         if (v.IsString()) report.config_problems.emplace_back(v.GetString());

@@ -9,7 +9,7 @@
 #include "app/status/fleet_health.h"
 #include "app/status/status_charts.h"
 #include "app/status/status_table.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {

@@ -1,7 +1,7 @@
 #include "app/status/status_snapshotter.h"
 
 #include "app/status/fleet_health.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/version.h"
 
 namespace o365fwd {

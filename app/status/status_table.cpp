@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "app/status/fleet_health.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {

@@ -11,8 +11,8 @@
 
 #include "app/runtime.h"
 #include "app/validate/validate_command.h"
+#include "connector/auth/token_provider.h"
 #include "connector/subscription_manager.h"
-#include "connector/token_provider.h"
 
 namespace o365fwd {
 

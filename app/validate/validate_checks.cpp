@@ -16,7 +16,7 @@
 #include "app/validate/validate_access.h"
 #include "core/random.h"
 #include "core/time_format.h"
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 #include "sinks/sink_factory.h"
 
 namespace o365fwd {
@@ -116,9 +116,8 @@ void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig&
     if (!res.ok()) {
       Error e = res.error();
       if (throttled) e.code = "AF429";
-      std::string what = e.code == "AF429"
-                             ? "throttled (AF429) while listing the last hour: "
-                             : "listing the last hour failed: ";
+      std::string what = e.code == "AF429" ? "throttled (AF429) while listing the last hour: "
+                                           : "listing the last hour failed: ";
       if (e.kind == ErrorKind::kCancelled)
         e.message = "no answer within " + std::to_string(kListingDeadline.count()) + " s";
       fail(c, what + e.describe(), subscriptionRemedy(e));
@@ -185,8 +184,9 @@ void checkStateDirectory(ValidationContext& ctx) {
       c.detail = "writable and not locked, opened in " + timer.ms();
     } else {
       fail(c, store.error().describe(),
-           "make " + dir + " writable by the service user, and stop any other o365fwd using it "
-           "(systemctl stop o365fwd) before running a second instance");
+           "make " + dir +
+               " writable by the service user, and stop any other o365fwd using it "
+               "(systemctl stop o365fwd) before running a second instance");
     }
   }  // closed (and unlocked) here
   push(ctx, std::move(c), timer);

@@ -6,9 +6,9 @@
 
 #include "app/validate/validate_checks.h"
 #include "app/validate/validate_scope.h"
-#include "core/crypto.h"
 #include "core/logging.h"
-#include "core/redact.h"
+#include "core/secrets/crypto.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -207,8 +207,7 @@ void registerValidateCommand(CLI::App& app, const GlobalOptions& global, Command
   sub->add_option("--parallel", options->parallel, "Tenants checked at the same time")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  sub->add_option("--tenant", options->tenant,
-                  "Check only this tenant (onboarding one customer)");
+  sub->add_option("--tenant", options->tenant, "Check only this tenant (onboarding one customer)");
   sub->add_option("--tenants-file", options->tenants_file,
                   "Check only the tenants of this file (in tenants_dir, or one to be copied "
                   "there)");

@@ -16,8 +16,8 @@
 #include "app/cli.h"
 #include "app/validate/validation_report.h"
 #include "core/clock.h"
-#include "core/config_loader.h"
-#include "core/secret_loader.h"
+#include "core/config/config_loader.h"
+#include "core/secrets/secret_loader.h"
 
 namespace o365fwd {
 

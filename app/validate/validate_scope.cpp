@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/config_fleet.h"
+#include "core/config/config_fleet.h"
 
 namespace o365fwd {
 namespace {

@@ -6,7 +6,7 @@
 // called on the validate thread.
 #include <string>
 
-#include "core/config_loader.h"
+#include "core/config/config_loader.h"
 
 namespace o365fwd {
 

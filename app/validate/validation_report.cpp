@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/config_loader.h"
+#include "core/config/config_loader.h"
 
 namespace o365fwd {
 

@@ -23,9 +23,10 @@
 // Crash recovery (docs/STATE.md "Sink positions"): send() notes, per batch that has something to
 // write, the durable end of the file at that moment — the batch lands after it. durablePosition()
 // (committer thread) answers the earliest such position of the blobs not done, or the
-// durable end; it is stored with each commit. Failed blobs stay pinned until they are done. recoverFrom() + start() read what the files hold
-// after the stored position (sinks/file/tail_recovery.h) and send() then acknowledges those
-// records (matched by fileRecordKey) without writing them, each key once.
+// durable end; it is stored with each commit. Failed blobs stay pinned until they are done.
+// recoverFrom() + start() read what the files hold after the stored position
+// (sinks/file/tail_recovery.h) and send() then acknowledges those records (matched by
+// fileRecordKey) without writing them, each key once.
 #include <spdlog/logger.h>
 #include <sys/uio.h>
 
@@ -43,7 +44,7 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/random.h"
 #include "sinks/file/append_file.h"
 #include "sinks/file/tail_recovery.h"
@@ -105,11 +106,9 @@ class FileSink final : public Sink {
     FilePosition file;
     bool before(const Position& o) const {
       if (at_start != o.at_start) return at_start;
-      return generation != o.generation ? generation < o.generation
-                                        : file.offset < o.file.offset;
+      return generation != o.generation ? generation < o.generation : file.offset < o.file.offset;
     }
   };
-
 
   struct Item : PendingBatch {
     std::vector<bool> skip;  // per record: rejected, or already written (recovered): not written
@@ -148,8 +147,8 @@ class FileSink final : public Sink {
   std::unordered_map<std::string, Position> open_;
   std::unordered_set<RecordKey, RecordKeyHash> recovered_;
   std::uint64_t recovered_skipped_ = 0;
-  bool recover_ = false;  // recoverFrom() was called; start() reads the tail
-  bool anchored_ = false;  // recovery ran and not every stream has listed again yet
+  bool recover_ = false;               // recoverFrom() was called; start() reads the tail
+  bool anchored_ = false;              // recovery ran and not every stream has listed again yet
   std::optional<std::string> anchor_;  // where recovery started (nullopt: from every file's start)
   std::optional<std::string> recover_position_;
   std::uint64_t recover_max_bytes_ = 0;

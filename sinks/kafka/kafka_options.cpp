@@ -4,8 +4,8 @@
 #include <array>
 #include <set>
 
-#include "core/secret_loader.h"
-#include "core/sensitive_values.h"
+#include "core/secrets/secret_loader.h"
+#include "core/secrets/sensitive_values.h"
 
 namespace o365fwd {
 namespace {

@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/result.h"
-#include "core/secret.h"
+#include "core/secrets/secret.h"
 
 namespace o365fwd {
 

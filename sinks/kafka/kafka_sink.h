@@ -50,7 +50,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/random.h"
 #include "sinks/kafka/kafka_options.h"
 #include "sinks/sink.h"

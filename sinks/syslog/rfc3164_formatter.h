@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/clock.h"
-#include "pipeline/record_batch.h"
+#include "pipeline/parse/record_batch.h"
 #include "sinks/syslog/syslog_message.h"
 
 namespace o365fwd {

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "pipeline/record_batch.h"
+#include "pipeline/parse/record_batch.h"
 #include "sinks/syslog/syslog_message.h"
 
 namespace o365fwd {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
+#include "core/config/config.h"
 
 namespace o365fwd {
 

@@ -46,7 +46,7 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/random.h"
 #include "sinks/pending_batch_queue.h"
 #include "sinks/sink.h"

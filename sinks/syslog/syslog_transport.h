@@ -14,7 +14,7 @@
 #include <stop_token>
 #include <string_view>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/result.h"
 
 namespace o365fwd {

@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
-#include "connector/http_transport.h"
-#include "core/crypto.h"
+#include "connector/http/http_transport.h"
 #include "core/result.h"
+#include "core/secrets/crypto.h"
 
 namespace o365fwd::testing {
 

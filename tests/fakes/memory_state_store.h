@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 
 namespace o365fwd::testing {
 

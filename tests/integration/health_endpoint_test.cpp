@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "core/time_format.h"
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 #include "tests/support/forwarder_harness.h"
 #include "tests/support/http_client.h"
 #include "tests/support/sim_process.h"

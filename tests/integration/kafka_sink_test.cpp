@@ -18,7 +18,7 @@
 
 #include "core/clock.h"
 #include "core/random.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 #include "tests/support/kafka_broker.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"

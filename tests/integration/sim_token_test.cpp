@@ -6,7 +6,7 @@
 #include <fstream>
 #include <thread>
 
-#include "core/crypto.h"
+#include "core/secrets/crypto.h"
 #include "tests/support/sim_process.h"
 
 namespace o365fwd::testing {

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "core/random.h"
-#include "pipeline/sqlite_state_store.h"
+#include "pipeline/state/sqlite_state_store.h"
 
 namespace o365fwd {
 namespace {

@@ -22,7 +22,7 @@
 
 #include "core/clock.h"
 #include "core/random.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 #include "tests/support/rsyslog.h"
 #include "tests/support/temp_dir.h"
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <set>
 
-#include "core/sensitive_values.h"
+#include "core/secrets/sensitive_values.h"
 #include "tests/support/forwarder_harness.h"
 #include "tests/support/http_client.h"
 

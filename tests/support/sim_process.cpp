@@ -7,8 +7,8 @@
 #include <atomic>
 #include <regex>
 
-#include "core/crypto.h"
 #include "core/random.h"
+#include "core/secrets/crypto.h"
 #include "tests/support/secret_scan.h"
 #include "tests/support/test_paths.h"
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "pipeline/state_store.h"
+#include "pipeline/state/state_store.h"
 
 namespace o365fwd {
 namespace {

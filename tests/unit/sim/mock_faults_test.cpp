@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "sim/api_service.h"
+#include "sim/auth/token_service.h"
 #include "sim/options.h"
 #include "sim/scenario.h"
-#include "sim/token_service.h"
 
 namespace o365fwd::sim {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/token_store.h"
+#include "sim/auth/token_store.h"
 
 namespace o365fwd::sim {
 namespace {

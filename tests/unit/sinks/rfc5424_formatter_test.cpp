@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/time_format.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 #include "sinks/syslog/syslog_message.h"
 
 namespace o365fwd {

@@ -4,7 +4,7 @@
 
 #include <atomic>
 
-#include "core/crypto.h"
+#include "core/secrets/crypto.h"
 #include "tests/support/http_client.h"
 #include "tests/support/raw_socket.h"
 #include "tests/unit/app/status/status_fixtures.h"
@@ -145,8 +145,8 @@ TEST_F(HealthServerTest, CompressesLargeViewsWithBrotliOrGzipAsTheClientAccepts)
   }
   start();
   const std::string plain = httpRequest("GET", url("/status")).body;
-  for (auto [accept, coding] : {std::pair{"gzip, deflate, br", "br"},
-                                std::pair{"deflate, gzip", "gzip"}}) {
+  for (auto [accept, coding] :
+       {std::pair{"gzip, deflate, br", "br"}, std::pair{"deflate, gzip", "gzip"}}) {
     for (const char* path : {"/status", "/metrics", "/"}) {
       SCOPED_TRACE(std::string(path) + " " + accept);
       testing::HttpRequestOptions o;
@@ -174,12 +174,10 @@ TEST_F(HealthServerTest, ThePageTakesItsFilterAndPageFromTheQuery) {
   auto page = httpRequest("GET", url("/?state=error&q=fab"));
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("data-tenant=\"fabrikam &quot;eu&quot;\""), std::string::npos);
-  EXPECT_EQ(page.body.find("<details class=\"tenant\" data-tenant=\"contoso\""),
-            std::string::npos);
+  EXPECT_EQ(page.body.find("<details class=\"tenant\" data-tenant=\"contoso\""), std::string::npos);
   auto all = httpRequest("GET", url("/?state=%3Cbogus%3E&page=x"));
   EXPECT_EQ(all.status, 200);
-  EXPECT_NE(all.body.find("<details class=\"tenant\" data-tenant=\"contoso\""),
-            std::string::npos);
+  EXPECT_NE(all.body.find("<details class=\"tenant\" data-tenant=\"contoso\""), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,73 @@
+#include "core/config/config.h"
+
+#include <cctype>
+
+namespace o365fwd {
+
+const char* toString(Cloud cloud) {
+  switch (cloud) {
+    case Cloud::kCommercial: return "commercial";
+    case Cloud::kGcc: return "gcc";
+    case Cloud::kGccHigh: return "gcc-high";
+    case Cloud::kDod: return "dod";
+  }
+  return "commercial";
+}
+
+const char* toString(SinkType type) {
+  switch (type) {
+    case SinkType::kFile: return "file";
+    case SinkType::kKafka: return "kafka";
+    case SinkType::kSyslog: return "syslog";
+  }
+  return "file";
+}
+
+const char* toString(MetricsDetail detail) {
+  switch (detail) {
+    case MetricsDetail::kStream: return "stream";
+    case MetricsDetail::kTenant: return "tenant";
+    case MetricsDetail::kTotal: return "total";
+  }
+  return "stream";
+}
+
+std::string defaultLoginUrl(Cloud cloud) {
+  switch (cloud) {
+    case Cloud::kCommercial:
+    case Cloud::kGcc: return "https://login.microsoftonline.com";
+    case Cloud::kGccHigh:
+    case Cloud::kDod: return "https://login.microsoftonline.us";
+  }
+  return "https://login.microsoftonline.com";
+}
+
+std::string defaultApiUrl(Cloud cloud) {
+  switch (cloud) {
+    case Cloud::kCommercial: return "https://manage.office.com";
+    case Cloud::kGcc: return "https://manage-gcc.office.com";
+    case Cloud::kGccHigh: return "https://manage.office365.us";
+    case Cloud::kDod: return "https://manage.protection.apps.mil";
+  }
+  return "https://manage.office.com";
+}
+
+bool isKnownContentType(const std::string& content_type) {
+  for (const char* known : kContentTypes)
+    if (content_type == known) return true;
+  return false;
+}
+
+bool isGuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace o365fwd

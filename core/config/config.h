@@ -1,0 +1,181 @@
+#pragma once
+// The configuration as plain structs (the contract in DESIGN.md "Configuration contract").
+// Filled by loadConfig() in core/config/config_loader.h; no logic beyond defaults lives here.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/secrets/secret.h"
+
+namespace o365fwd {
+
+inline constexpr const char* kContentTypes[] = {"Audit.AzureActiveDirectory", "Audit.Exchange",
+                                                "Audit.SharePoint", "Audit.General", "DLP.All"};
+
+enum class Cloud { kCommercial, kGcc, kGccHigh, kDod };
+enum class TokenEndpoint { kV1, kV2 };
+
+struct TenantConfig {
+  std::string name;       // [a-z0-9_-]+, unique
+  std::string tenant_id;  // GUID, or a verified domain resolved to the GUID before use
+  std::string client_id;  // GUID
+  // Credential: exactly one of these sources.
+  std::optional<std::string> client_secret_file;
+  std::optional<std::string> client_secret_env;
+  std::optional<std::string> client_secret_credential;  // file name in $CREDENTIALS_DIRECTORY
+  std::optional<Secret> client_secret;                  // inline (discouraged)
+  std::optional<std::string> certificate_file;          // PEM certificate (with private_key_file)
+  std::optional<std::string> private_key_file;          // PEM private key
+  Cloud cloud = Cloud::kCommercial;
+  std::string publisher_id;                // PublisherIdentifier; empty = the tenant GUID
+  std::vector<std::string> content_types;  // default: all five
+  std::string login_url;                   // resolved from `cloud` when not given
+  std::string api_url;                     // resolved from `cloud` when not given
+  TokenEndpoint token_endpoint = TokenEndpoint::kV2;
+  int line = 0;  // YAML line of this tenant's entry, for messages
+
+  // Fleet configuration (tenants_dir, shared credentials).
+  std::string credential;   // name of a top-level `credentials:` entry; its source was copied in
+  std::string source_file;  // the tenants_dir file it came from; empty: the main file
+};
+
+// A named application credential shared by tenants (`credentials:`; `credential: NAME` in a
+// tenant): one multi-tenant app consented in every customer tenant. Exactly one secret source,
+// the same keys and loading rules as a tenant's own. Tokens stay per tenant.
+struct CredentialConfig {
+  std::string name;
+  std::string client_id;  // used by referencing tenants that do not set their own
+  std::optional<std::string> client_secret_file;
+  std::optional<std::string> client_secret_env;
+  std::optional<std::string> client_secret_credential;
+  std::optional<Secret> client_secret;
+  std::optional<std::string> certificate_file;
+  std::optional<std::string> private_key_file;
+  int line = 0;
+};
+
+struct CollectionConfig {
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(60)};
+  std::chrono::milliseconds initial_lookback{std::chrono::hours(24)};
+  std::chrono::milliseconds overlap{std::chrono::hours(12)};
+  int max_concurrent_downloads = 16;
+  int max_requests_per_minute = 1800;  // per tenant, all requests together
+  std::chrono::milliseconds dedup_window{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(300)};
+  std::uint64_t max_blob_size = 1024ull * 1024 * 1024;  // a blob larger than this is dead-lettered
+  std::uint64_t max_inflight_bytes = 512ull * 1024 * 1024;  // downloaded, not yet acknowledged
+  int max_blob_attempts = 5;  // invalid JSON: attempts before the blob is dead-lettered
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds lag_warning{std::chrono::hours(24)};
+  std::chrono::milliseconds lag_error{std::chrono::hours(72)};
+
+  // No byte received for this long aborts a transfer (token, API, blob), separately from the
+  // total request_timeout.
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
+
+  // Deep sweep (late content): every sweep_interval each stream re-lists the whole retention
+  // older than its live listing; 0 disables it.
+  std::chrono::milliseconds sweep_interval{std::chrono::hours(1)};
+
+  // Fleet scheduling (issue 11 part 3). Listing runs on a pool sized from the stream count
+  // (one thread per 50 streams, at least 8) up to max_concurrent_listings; token and
+  // subscription requests of all tenants together are capped at max_concurrent_setup_requests;
+  // the daemon's first poll of each tenant is spread over up to startup_spread (4 ms per tenant,
+  // at most this), with jitter.
+  int max_concurrent_listings = 64;
+  int max_concurrent_setup_requests = 32;
+  std::chrono::milliseconds startup_spread{std::chrono::seconds(5)};
+};
+
+enum class SinkType { kFile, kKafka, kSyslog };
+
+struct FileSinkConfig {
+  std::string path;
+  std::uint64_t max_size = 1024ull * 1024 * 1024;  // rotate when the file would exceed this
+  int max_files = 10;                              // rotated files kept besides the current one
+};
+
+struct KafkaSinkConfig {
+  std::string brokers;
+  std::string topic = "o365-audit";  // may contain {tenant} and {content_type}
+  std::string compression = "zstd";  // none | gzip | snappy | lz4 | zstd
+  std::chrono::milliseconds message_timeout{std::chrono::seconds(120)};
+  std::uint64_t max_message_size = 1000000;
+  bool idempotence = true;
+  // Passed to librdkafka. A key ending in "_file" (e.g. sasl.password_file) names a file whose
+  // content becomes the value of the key without the suffix; such values are secrets.
+  std::map<std::string, std::string> properties;
+};
+
+enum class SyslogTransport { kTcp, kTls, kUdp, kRelp };
+enum class SyslogFormat { kRfc5424, kRfc3164 };
+enum class OversizePolicy { kDeadLetter, kTruncate };
+
+struct SyslogSinkConfig {
+  std::string address;  // host:port
+  SyslogTransport transport = SyslogTransport::kTls;
+  SyslogFormat format = SyslogFormat::kRfc5424;
+  int facility = 13;     // log audit
+  int severity = 6;      // informational
+  std::string hostname;  // default: the machine's host name
+  std::string app_name = "o365fwd";
+  std::string sd_id = "o365@32473";
+  std::string ca_file;      // TLS: CA bundle to verify the receiver (default: system store)
+  std::string cert_file;    // TLS: optional client certificate
+  std::string key_file;     // TLS: key of the client certificate
+  std::string server_name;  // TLS: name to verify; default: the host part of `address`
+  std::uint64_t max_message_size = 64 * 1024;
+  OversizePolicy oversize = OversizePolicy::kDeadLetter;
+};
+
+struct SinkConfig {
+  std::string name;  // unique; default "<type>" or "<type>-<index>"
+  SinkType type = SinkType::kFile;
+  FileSinkConfig file;
+  KafkaSinkConfig kafka;
+  SyslogSinkConfig syslog;
+  int line = 0;
+};
+
+// How finely /metrics breaks figures down (docs/STATUS.md "Metrics detail").
+enum class MetricsDetail { kStream, kTenant, kTotal };
+
+struct HealthConfig {
+  std::string listen = "127.0.0.1:9465";  // empty = no health server
+  std::string token_file;                 // required for a non-loopback listen address
+
+  MetricsDetail metrics_detail = MetricsDetail::kStream;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string format = "text";  // text | json
+};
+
+struct Config {
+  std::vector<TenantConfig> tenants;
+  CollectionConfig collection;
+  std::string state_dir = "/var/lib/o365fwd";
+  std::vector<SinkConfig> sinks;
+  HealthConfig health;
+  LogConfig log;
+  std::string source_path;  // the file it was read from
+
+  // Fleet configuration.
+  std::vector<CredentialConfig> credentials;
+  std::string tenants_dir;  // a directory (every *.yaml in it) or a glob; tenants merged in
+};
+
+const char* toString(Cloud cloud);
+const char* toString(SinkType type);
+const char* toString(MetricsDetail detail);  // "stream" | "tenant" | "total"
+// Default hosts of a cloud: login (token) and API (resource) base URLs, no trailing slash.
+std::string defaultLoginUrl(Cloud cloud);
+std::string defaultApiUrl(Cloud cloud);
+bool isKnownContentType(const std::string& content_type);
+bool isGuid(const std::string& text);
+
+}  // namespace o365fwd
