@@ -1,30 +1,87 @@
 #!/usr/bin/env bash
 # Benchmark: `o365fwd run --once` over a seeded o365fwd-sim data set (default 1,000,000 records:
-# one tenant, 5 content types x 200 blobs x 1,000 records) into the file sink. Prints records/s,
-# MiB/s, CPU seconds and peak RSS of the forwarder, and in the same run two baselines over the
-# same blobs: download-only (list + GET every blob, 16 transfers in flight, nothing else) and
-# parse-only (parseBlobInto, one thread), with the forwarder's ratio to each.
+# one tenant, 5 content types x 200 blobs x 1,000 records) into the file sink, or into a real
+# single-node Kafka broker (SINK=kafka; jars from scripts/install-kafka.sh).
+#
+# The source is not the bottleneck: the simulator runs with --prebuild-bodies (every blob rendered
+# and gzipped once at start, then served from memory), so a download costs it a memory copy.
+# PREBUILD=0 measures against the old generating simulator instead.
+#
+# Prints, for each of RUNS (default 3) forwarder runs and their median: records/s, MiB/s of record
+# JSON, CPU seconds (user + sys of the forwarder, from wait4's rusage) and CPU microseconds per
+# record, peak RSS. In the same run two baselines over the same blobs: download-only (list + GET
+# every blob, 16 transfers in flight, nothing else) and parse-only (parseBlobInto, one thread),
+# with the forwarder's ratio to each. The load average is printed before and after: the machine
+# may be shared, and CPU per record is less disturbed by load than wall time.
+#
 # Usage: bench/run_once_bench.sh [BLOBS_PER_STREAM] [RECORDS_PER_BLOB]   (Release build in build/)
+#   RUNS=3 SINK=file|kafka PREBUILD=1 O365FWD=path/to/o365fwd (another build, for before/after)
+#   WRAP="perf record -o FILE --" runs the forwarder under a command (scripts/profile.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 BLOBS=${1:-200}
 RECORDS=${2:-1000}
-[ -x "$BUILD_DIR/app/o365fwd" ] && [ -x "$BUILD_DIR/bench/fetch_parse_bench" ] || {
+RUNS=${RUNS:-3}
+SINK=${SINK:-file}
+PREBUILD=${PREBUILD:-1}
+FORWARDER=${O365FWD:-$BUILD_DIR/app/o365fwd}
+[ -x "$FORWARDER" ] && [ -x "$BUILD_DIR/bench/fetch_parse_bench" ] || {
   echo "build first: scripts/build.sh (Release)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/o365fwd-bench.XXXXXX)
-trap 'kill "$sim" 2>/dev/null || true; rm -rf "$work"' EXIT
+sim=""; kafka=""
+cleanup() {
+  [ -n "$sim" ] && kill "$sim" 2>/dev/null
+  [ -n "$kafka" ] && { kill "$kafka" 2>/dev/null; wait "$kafka" 2>/dev/null; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+prebuild_flag=()
+[ "$PREBUILD" = 1 ] && prebuild_flag=(--prebuild-bodies)
 "$BUILD_DIR/sim/o365fwd-sim" --listen 127.0.0.1:0 --port-file "$work/port" --seed 42 \
   --credentials-out "$work/credentials.json" --blobs "$BLOBS" --records-per-blob "$RECORDS" --span 20h \
-  >"$work/sim.log" 2>&1 &
+  "${prebuild_flag[@]}" >"$work/sim.log" 2>&1 &
 sim=$!
-for _ in $(seq 300); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
+for _ in $(seq 3000); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$work/credentials.json" | head -n 1; }
 tenant=$(field tenant_id); client=$(field client_id); secret=$(field client_secret)
 printf '%s\n' "$secret" >"$work/secret"; chmod 600 "$work/secret"
-cat >"$work/connector.yaml" <<YAML
+
+if [ "$SINK" = kafka ]; then
+  jars=$(scripts/install-kafka.sh)
+  kport=$(free_port); cport=$(free_port)
+  mkdir -p "$work/kafka"
+  cat >"$work/kafka/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$kport,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$kport
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$work/kafka/data
+num.partitions=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+PROPS
+  java -Xmx256m -cp "$jars/*" kafka.tools.StorageTool format --cluster-id=o365fwdbenchAAAAAAAAAA \
+    -c "$work/kafka/server.properties" >"$work/kafka/format.log" 2>&1
+  KAFKA_HEAP_OPTS="" java -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -cp "$jars/*" kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/broker.log" 2>&1 &
+  kafka=$!
+  for _ in $(seq 900); do grep -q "Kafka Server started" "$work/kafka/broker.log" && break; sleep 0.1; done
+  grep -q "Kafka Server started" "$work/kafka/broker.log" || { tail "$work/kafka/broker.log" >&2; exit 1; }
+fi
+
+config() {  # $1 = run number
+  cat <<YAML
 tenants:
   - name: bench
     tenant_id: $tenant
@@ -36,33 +93,57 @@ collection:
   initial_lookback: 24h
   max_concurrent_downloads: 16
   max_requests_per_minute: 100000
-state_dir: $work/state
+state_dir: $work/state$1
 sinks:
-  - type: file
-    path: $work/out/audit.ndjson
-    max_size: 64GiB
-health:
-  listen: ""
-log:
-  level: warn
 YAML
+  if [ "$SINK" = kafka ]; then
+    printf '  - type: kafka\n    brokers: 127.0.0.1:%s\n    topic: bench-run%s\n' "$kport" "$1"
+  else
+    printf '  - type: file\n    path: %s/out%s/audit.ndjson\n    max_size: 64GiB\n' "$work" "$1"
+  fi
+  printf 'health:\n  listen: ""\nlog:\n  level: warn\n'
+}
 
-echo "o365fwd run --once benchmark: $(nproc) cores, $BLOBS blobs x $RECORDS records x 5 content types"
-# Warm-up pass: the simulator caches generated bodies; every measured pass then sees the same server.
-"$BUILD_DIR/bench/fetch_parse_bench" "http://127.0.0.1:$port" "$tenant" "$client" "$secret" >/dev/null
-
-/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$BUILD_DIR/app/o365fwd" run --once -c "$work/connector.yaml" \
-  >"$work/run.out" 2>"$work/run.err" || { cat "$work/run.err" >&2; exit 1; }
-read -r wall user sys rss_kb <"$work/time"
-records=$(cat "$work"/out/audit.ndjson* | wc -l)
-bytes=$(cat "$work"/out/audit.ndjson* | wc -c)
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "o365fwd run --once benchmark: $(nproc) cores, $BLOBS blobs x $RECORDS records x 5 content types, sink=$SINK, prebuilt simulator bodies=$PREBUILD"
+echo "simulator: $(grep -o 'Blob bodies prebuilt.*' "$work/sim.log" || echo 'generating bodies on demand')"
+echo "load average before: $(load)"
+# Warm-up pass (and the baselines of this run): download-only and parse-only over the same blobs.
 baseline=$("$BUILD_DIR/bench/fetch_parse_bench" "http://127.0.0.1:$port" "$tenant" "$client" "$secret")
 echo "$baseline" | sed 's/^/baseline: /'
 
-awk -v wall="$wall" -v user="$user" -v sys="$sys" -v rss="$rss_kb" -v rec="$records" -v bytes="$bytes" \
-    -v base="$baseline" 'BEGIN {
+: >"$work/runs"
+for run in $(seq "$RUNS"); do
+  config "$run" >"$work/connector$run.yaml"
+  # shellcheck disable=SC2086
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" ${WRAP:-} "$FORWARDER" run --once -c "$work/connector$run.yaml" \
+    >"$work/run.out" 2>"$work/run.err" || { cat "$work/run.err" >&2; exit 1; }
+  read -r wall user sys rss_kb <"$work/time"
+  if [ "$SINK" = kafka ]; then
+    records=$(sed -n 's/.*records_forwarded=\([0-9]*\).*/\1/p;s/.*"records_forwarded":\([0-9]*\).*/\1/p' \
+      "$work/run.out" "$work/run.err" | head -n 1)
+    [ -n "$records" ] || records=$((BLOBS * RECORDS * 5))
+    bytes=$(echo "$baseline" | sed -n 's/.*bytes_mib=\([0-9.]*\).*/\1/p' | awk '{printf "%d", $1 * 1048576}')
+  else
+    records=$(cat "$work/out$run"/audit.ndjson* | wc -l)
+    bytes=$(cat "$work/out$run"/audit.ndjson* | wc -c)
+    rm -rf "$work/out$run"
+  fi
+  echo "$wall $user $sys $rss_kb $records $bytes" >>"$work/runs"
+  awk '{ printf "run: records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) cpu_us_per_record=%.2f peak_rss_mib=%.1f\n", $5, $1, $5 / $1, $6 / 1048576 / $1, $2 + $3, $2, $3, ($2 + $3) * 1e6 / $5, $4 / 1024 }' \
+    <<<"$wall $user $sys $rss_kb $records $bytes"
+done
+echo "load average after: $(load)"
+
+# Medians (each column on its own) and the ratios of the median run to the baselines.
+sort_col() { awk -v c="$1" '{print $c}' "$work/runs" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+awk -v wall="$(sort_col 1)" -v cpu="$(awk '{print $2 + $3}' "$work/runs" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
+    -v user="$(sort_col 2)" -v sys="$(sort_col 3)" -v rss="$(sort_col 4)" -v rec="$(sort_col 5)" -v bytes="$(sort_col 6)" \
+    -v runs="$RUNS" -v base="$baseline" 'BEGIN {
   n = split(base, kv, /[ \n]/); for (i = 1; i <= n; i++) { split(kv[i], p, "="); b[p[1]] = p[2] }
   rps = rec / wall; mibs = bytes / 1048576 / wall
-  printf "forwarder: records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) peak_rss_mib=%.1f\n", rec, wall, rps, mibs, user + sys, user, sys, rss / 1024
+  printf "forwarder (median of %d): records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) cpu_us_per_record=%.2f peak_rss_mib=%.1f\n", runs, rec, wall, rps, mibs, cpu, user, sys, cpu * 1e6 / rec, rss / 1024
+  printf "parse-only: cpu_us_per_record=%.2f (one thread, its CPU time)\n", b["parse_only_cpu_us_per_record"]
+  printf "ratio: forwarder_cpu/parse_only_cpu=%.2f\n", cpu * 1e6 / rec / b["parse_only_cpu_us_per_record"]
   printf "ratio: forwarder/download_only=%.2f forwarder/parse_only=%.2f\n", rps / b["download_only_records_per_s"], rps / b["parse_only_records_per_s"]
 }'

@@ -48,6 +48,11 @@ class ApiService {
   // `rest` is the path after .../activity/feed/ (already percent-decoded).
   void handle(const httplib::Request& req, httplib::Response& res, const std::string& version,
               const std::string& tenant_segment, const std::string& rest);
+  // --prebuild-bodies: renders and gzips every ordinary blob of every stream once, on `threads`
+  // threads, and pins the gzip bodies in the cache, so a benchmark's downloads cost the simulator
+  // a memory copy instead of rendering and compressing (bomb and large blobs are left out: they
+  // are generated while sent). Call before the server runs. Returns the bytes pinned.
+  std::uint64_t prebuildGzipBodies(int threads);
   // Stats route name for a path after .../activity/feed/.
   static std::string routeName(const std::string& rest);
 

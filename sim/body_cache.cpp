@@ -4,6 +4,7 @@ namespace o365fwd::sim {
 
 BodyCache::Body BodyCache::get(const Key& key) {
   std::lock_guard lock(mu_);
+  if (auto pinned = pinned_.find(key); pinned != pinned_.end()) return pinned->second;
   auto it = index_.find(key);
   if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
@@ -22,6 +23,18 @@ void BodyCache::put(const Key& key, Body body) {
     index_.erase(lru_.back().first);
     lru_.pop_back();
   }
+}
+
+void BodyCache::pin(const Key& key, Body body) {
+  if (!body) return;
+  std::lock_guard lock(mu_);
+  pinned_bytes_ += body->size();
+  pinned_[key] = std::move(body);
+}
+
+std::uint64_t BodyCache::pinnedBytes() const {
+  std::lock_guard lock(mu_);
+  return pinned_bytes_;
 }
 
 }  // namespace o365fwd::sim

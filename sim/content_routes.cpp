@@ -1,6 +1,9 @@
 // ApiService: content listing (windows, visibility, NextPageUri paging) and blob retrieval.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <thread>
+#include <vector>
 
 #include "core/time_format.h"
 #include "sim/api_service.h"
@@ -46,6 +49,39 @@ std::string gzip(const std::string& plain) {
 }
 
 }  // namespace
+
+std::uint64_t ApiService::prebuildGzipBodies(int threads) {
+  struct Job {
+    size_t tenant, content_type, blob;
+  };
+  std::vector<Job> jobs;
+  for (size_t t = 0; t < d_.tenants.size(); ++t) {
+    for (size_t ct = 0; ct < kContentTypeCount; ++ct) {
+      const BlobStream* stream = d_.data.stream(t, ct);
+      if (stream == nullptr) continue;
+      for (size_t i = 0; i < stream->size(); ++i) {
+        const BlobMeta& m = stream->blob(i);
+        if (!m.bomb && !m.large) jobs.push_back(Job{t, ct, i});
+      }
+    }
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    std::string plain;
+    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      const Job& job = jobs[j];
+      plain.clear();
+      d_.data.stream(job.tenant, job.content_type)->renderBody(job.blob, plain);
+      d_.cache.pin(BodyCache::Key{job.tenant, job.content_type, job.blob, true},
+                   std::make_shared<const std::string>(gzip(plain)));
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int i = 1; i < std::max(threads, 1); ++i) workers.emplace_back(work);
+  work();
+  for (std::thread& w : workers) w.join();
+  return d_.cache.pinnedBytes();
+}
 
 void ApiService::content(Call& c) {
   auto ct = contentTypeParam(c, true);

@@ -1,6 +1,8 @@
 // o365fwd-sim: the Office 365 Management Activity API simulator. See docs/SIMULATOR.md.
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -68,6 +70,13 @@ int main(int argc, char** argv) {
   if (!options.issued_tokens_out.empty()) {
     if (Status s = srv.openIssuedTokens(options.issued_tokens_out); !s.ok())
       return fail(s.error().message, 1);
+  }
+  if (options.prebuild_bodies) {
+    const auto started = std::chrono::steady_clock::now();
+    const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const std::uint64_t bytes = srv.prebuildGzipBodies(threads);
+    log->info("Blob bodies prebuilt. gzip_mib={} seconds={:.1f}", bytes >> 20,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   if (!options.ledger.empty()) {
     if (Status s = srv.writeLedger(options.ledger); !s.ok()) return fail(s.error().message, 1);

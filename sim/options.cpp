@@ -90,6 +90,9 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
                "error bodies echo the Authorization header, client secret and assertion");
   app.add_option("--issued-tokens-out", o.issued_tokens_out,
                  "append every secret known, token issued and assertion received to FILE");
+  app.add_flag("--prebuild-bodies", o.prebuild_bodies,
+               "render and gzip every blob once at start and serve them from memory (benchmarks: "
+               "the simulator then costs a memory copy per download)");
   app.add_flag("--auditing-disabled", o.auditing_disabled, "every tenant has unified auditing off");
   app.add_flag("--subscriptions-enabled", o.subscriptions_enabled,
                "start with every subscription enabled");

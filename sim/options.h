@@ -37,6 +37,7 @@ struct SimOptions {
   bool opaque_tokens = false;          // faults.opaque_tokens
   bool subscription_list_404 = false;  // faults.subscription_list_404
 
+  bool prebuild_bodies = false;  // not part of SimConfig: a start-up action of main()
   bool echo_credentials = false;
   std::string issued_tokens_out;
 

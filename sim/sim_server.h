@@ -40,6 +40,9 @@ class SimServer {
   Status openRequestLog(const std::string& path) { return request_log_.open(path); }
   // --issued-tokens-out: every secret, token and assertion seen (sim/auth/credential_echo.h).
   Status openIssuedTokens(const std::string& path) { return credential_echo_.open(path, config_); }
+  // Pins every ordinary blob's gzip body in the cache (ApiService::prebuildGzipBodies); before
+  // run(). Returns the bytes pinned.
+  std::uint64_t prebuildGzipBodies(int threads) { return api_->prebuildGzipBodies(threads); }
   // Binds host:port (port 0 = any free port); the chosen port is port().
   Status bind(const std::string& host, int port);
   int port() const { return port_; }
