@@ -117,8 +117,20 @@ for run in $(seq "$RUNS"); do
   config "$run" >"$work/connector$run.yaml"
   # shellcheck disable=SC2086
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" ${WRAP:-} "$FORWARDER" run --once -c "$work/connector$run.yaml" \
-    >"$work/run.out" 2>"$work/run.err" || { cat "$work/run.err" >&2; exit 1; }
+    >"$work/run.out" 2>"$work/run.err" &
+  timer=$!
+  # The split of the largest RSS sample (anonymous / file-backed: state.db's memory map, the binary).
+  : >"$work/rss"
+  while kill -0 "$timer" 2>/dev/null; do
+    for child in $(pgrep -P "$timer" 2>/dev/null); do
+      awk '/^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {if (a + f > 0) print a + f, a, f}' \
+        "/proc/$child/status" 2>/dev/null >>"$work/rss" || true
+    done
+    sleep 0.2
+  done
+  wait "$timer" || { cat "$work/run.err" >&2; exit 1; }
   read -r wall user sys rss_kb <"$work/time"
+  split=$(sort -n "$work/rss" | tail -n 1 | awk '{printf "largest sample %.1f MiB: anonymous %.1f, file-backed %.1f", $1 / 1024, $2 / 1024, $3 / 1024}')
   if [ "$SINK" = kafka ]; then
     records=$(sed -n 's/.*records_forwarded=\([0-9]*\).*/\1/p;s/.*"records_forwarded":\([0-9]*\).*/\1/p' \
       "$work/run.out" "$work/run.err" | head -n 1)
@@ -132,6 +144,7 @@ for run in $(seq "$RUNS"); do
   echo "$wall $user $sys $rss_kb $records $bytes" >>"$work/runs"
   awk '{ printf "run: records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) cpu_us_per_record=%.2f peak_rss_mib=%.1f\n", $5, $1, $5 / $1, $6 / 1048576 / $1, $2 + $3, $2, $3, ($2 + $3) * 1e6 / $5, $4 / 1024 }' \
     <<<"$wall $user $sys $rss_kb $records $bytes"
+  echo "     rss: $split"
 done
 echo "load average after: $(load)"
 
@@ -145,5 +158,5 @@ awk -v wall="$(sort_col 1)" -v cpu="$(awk '{print $2 + $3}' "$work/runs" | sort 
   printf "forwarder (median of %d): records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) cpu_us_per_record=%.2f peak_rss_mib=%.1f\n", runs, rec, wall, rps, mibs, cpu, user, sys, cpu * 1e6 / rec, rss / 1024
   printf "parse-only: cpu_us_per_record=%.2f (one thread, its CPU time)\n", b["parse_only_cpu_us_per_record"]
   printf "ratio: forwarder_cpu/parse_only_cpu=%.2f\n", cpu * 1e6 / rec / b["parse_only_cpu_us_per_record"]
-  printf "ratio: forwarder/download_only=%.2f forwarder/parse_only=%.2f\n", rps / b["download_only_records_per_s"], rps / b["parse_only_records_per_s"]
+  printf "ratio: forwarder/download_only=%.2f forwarder/parse_only=%.2f (records/s)\n", rps / b["download_only_records_per_s"], rps / b["parse_only_records_per_s"]
 }'

@@ -3,9 +3,11 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <vector>
 
 #include "core/time_format.h"
 #include "core/utf8.h"
@@ -34,9 +36,13 @@ Field fieldOf(const char* key, rapidjson::SizeType len) {
 // SAX handler. Depth counts open containers: 1 inside the top-level array, 2 inside a record.
 // With kParseIterativeFlag RapidJSON calls StartObject/EndObject while the stream still points at
 // the '{' / '}' (Take() follows the handler call), so Tell() is the brace's own offset.
+// The parse runs in place on the body (rapidjson::InsituStringStream): RapidJSON ends each string
+// it hands over with a NUL written over its closing quote, which Key()/String() put back at once
+// (strings with escapes are restored from EscapedRegions after the parse).
 class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RecordHandler> {
  public:
-  RecordHandler(const rapidjson::StringStream& stream, std::size_t base, RecordBatch& batch)
+  using Stream = rapidjson::InsituStringStream;
+  RecordHandler(Stream& stream, std::size_t base, RecordBatch& batch)
       : stream_(stream), base_(base), batch_(batch) {}
 
   bool StartObject() {
@@ -76,11 +82,14 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
       Field f = fieldOf(str, len);
       pending_ = (f != kNone && (seen_ & (1u << f)) == 0) ? f : kNone;
     }
+    restoreQuote(str, len);
     return true;
   }
 
   bool String(const char* str, rapidjson::SizeType len, bool) {
-    return scalar(str, len, true, "a string");
+    const bool ok = scalar(str, len, true, "a string");
+    restoreQuote(str, len);
+    return ok;
   }
   bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
     return scalar(str, len, false, "a number");
@@ -94,6 +103,10 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
 
  private:
   std::size_t offset() const { return base_ + stream_.Tell(); }
+
+  static void restoreQuote(const char* str, rapidjson::SizeType len) {
+    const_cast<char*>(str)[len] = '"';
+  }
 
   bool enter() {
     if (++depth_ > kMaxJsonDepth)
@@ -148,7 +161,7 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
     return false;
   }
 
-  const rapidjson::StringStream& stream_;
+  Stream& stream_;  // Tell() is not const in InsituStringStream
   std::size_t base_;
   RecordBatch& batch_;
   int depth_ = 0;
@@ -159,6 +172,71 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
   std::string reason_;
   std::size_t fail_offset_ = 0;
 };
+
+// The bytes an in-place parse may rewrite besides closing quotes: RapidJSON decodes a string with
+// escapes into its own bytes, from the first backslash to the closing quote. Saved before the
+// parse (found with memchr; each region runs from a backslash to the next unescaped quote, or the
+// end) and written back after it, whatever the outcome, so the body ends byte for byte as it came.
+// In valid JSON a backslash only occurs inside a string; in invalid JSON RapidJSON stops at the
+// first one outside a string, before it rewrites any later byte.
+class EscapedRegions {
+ public:
+  explicit EscapedRegions(std::string& body) : body_(body) {
+    const char* data = body.data();
+    const std::size_t size = body.size();
+    for (std::size_t at = 0; at < size;) {
+      const void* hit = std::memchr(data + at, '\\', size - at);
+      if (hit == nullptr) break;
+      const std::size_t from = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
+      std::size_t to = from;
+      while (to < size && data[to] != '"') to += data[to] == '\\' ? 2 : 1;
+      to = std::min(to + 1, size);  // the closing quote too
+      regions_.push_back(Region{from, to - from, saved_.size()});
+      saved_.append(data + from, to - from);
+      at = to;
+    }
+  }
+  ~EscapedRegions() {
+    for (const Region& r : regions_)
+      std::memcpy(body_.data() + r.offset, saved_.data() + r.saved, r.length);
+  }
+  EscapedRegions(const EscapedRegions&) = delete;
+  EscapedRegions& operator=(const EscapedRegions&) = delete;
+
+ private:
+  struct Region {
+    std::size_t offset, length, saved;
+  };
+  std::string& body_;
+  std::vector<Region> regions_;
+  std::string saved_;
+};
+
+struct ParseOutcome {
+  rapidjson::ParseResult result;
+  const char* code = nullptr;  // the handler's own failure
+  std::string reason;
+  std::size_t fail_offset = 0;
+  std::size_t end = 0;  // where the parse stopped (body offset)
+};
+
+// One SAX pass over the body from `base`. In place (RapidJSON's in-situ mode: strings are handed
+// over where they lie instead of being copied onto RapidJSON's stack, which was a fifth of the
+// forwarder's CPU) with every byte restored afterwards; the body is unchanged when this returns.
+ParseOutcome parseInPlace(RecordBatch& batch, std::size_t base) {
+  using Stream = rapidjson::InsituStringStream;
+  EscapedRegions escaped(batch.body);
+  Stream stream(batch.body.data() + base);
+  RecordHandler handler(stream, base, batch);
+  rapidjson::Reader reader;
+  ParseOutcome out;
+  out.result = reader.Parse<kParseFlags | rapidjson::kParseInsituFlag>(stream, handler);
+  out.code = handler.code();
+  out.reason = handler.reason();
+  out.fail_offset = handler.failOffset();
+  out.end = base + stream.Tell();
+  return out;
+}
 
 // At most 40 bytes around `offset`, printable ASCII kept, everything else \xNN-escaped.
 std::string excerpt(std::string_view body, std::size_t offset) {
@@ -235,21 +313,19 @@ Status parseBlobInto(RecordBatch& batch) {
 
   // A UTF-8 byte order mark is not JSON; tolerate it in front of the array.
   std::size_t base = body.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-  rapidjson::StringStream stream(body.c_str() + base);
-  RecordHandler handler(stream, base, batch);
-  rapidjson::Reader reader;
-  rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
+  const ParseOutcome outcome = parseInPlace(batch, base);
+  const rapidjson::ParseResult& result = outcome.result;
 
   std::optional<Error> error;
-  if (handler.code() != nullptr) {
-    error = corrupt(batch, handler.code(), handler.failOffset(), handler.reason());
+  if (outcome.code != nullptr) {
+    error = corrupt(batch, outcome.code, outcome.fail_offset, outcome.reason);
   } else if (result.IsError()) {
     std::size_t at = base + result.Offset();
     std::string reason = rapidjson::GetParseError_En(result.Code());
     if (at < body.size() && body[at] == '\0') reason = "unexpected NUL byte";
     if (!reason.empty() && reason.back() == '.') reason.pop_back();
     error = corrupt(batch, kParseCodeInvalidJson, at, reason);
-  } else if (std::size_t end = base + stream.Tell(); end != body.size()) {
+  } else if (std::size_t end = outcome.end; end != body.size()) {
     // RapidJSON stops at a NUL byte as if the input ended there.
     error = corrupt(batch, kParseCodeInvalidJson, end, "unexpected NUL byte after the array");
   }

@@ -326,6 +326,33 @@ TEST(BlobParser, InvalidInputIsCorruptAndRetryableWithOffset) {
             kParseCodeInvalidJson);  // raw newline in a string
 }
 
+// The parse runs in place (RapidJSON in-situ): every string's closing quote and every escaped
+// string's bytes must be back as they came, after a success and after a failure at any byte.
+TEST(BlobParser, InPlaceParseLeavesEveryByteAsItCame) {
+  const std::string valid =
+      R"([{"Id":"a\/b\u00e9\"q\"","Op\u0065ration":"x\\y","Nested":{"k\/":["\t",1.50,"\\"]},)"
+      R"("Workload":"","RecordType":"1\/5","ObjectId":"https:\/\/contoso\/\u00e9\ud83d\ude00"},)"
+      R"({"Id":"plain","Operation":"Op","e":"","s":"\\\\\"\"\\"}])";
+  RecordBatch batch = parseOk(valid);
+  EXPECT_EQ(batch.body, valid);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.id(0), "a/b\xC3\xA9\"q\"");
+  EXPECT_EQ(batch.operation(0), "x\\y");  // "Op\u0065ration" is the key Operation
+  EXPECT_EQ(batch.recordType(0), "1/5");
+  EXPECT_EQ(batch.id(1), "plain");
+  EXPECT_EQ(batch.raw(1), R"({"Id":"plain","Operation":"Op","e":"","s":"\\\\\"\"\\"})");
+  for (std::size_t cut = 0; cut < valid.size(); ++cut) {
+    Error e = parseFails(valid.substr(0, cut));  // checks that the body is unchanged
+    EXPECT_EQ(e.code, kParseCodeInvalidJson) << cut;
+  }
+  // An invalid escape after valid ones, a stray backslash between values, an unterminated string.
+  parseFails(R"([{"Id":"a\/b","x":"c\/d\qe"}])");
+  parseFails(R"([{"Id":"a\/b"} \ {"x":"\/"}])");
+  parseFails(R"([{"Id":"a\/b","x":"c\/d)");
+  parseFails(R"([{"Id":"a\/b","x":"c\)");
+  EXPECT_EQ(parseFails(R"([{"Id":"a\/b"},"x\/"])").code, kParseCodeWrongShape);
+}
+
 TEST(BlobParser, ErrorContextIsShort) {
   std::string secret(200, 'S');
   Error e = parseFails(R"([{"Id":"1","Detected":")" + secret + R"(" oops}])");
