@@ -15,7 +15,9 @@
 # may be shared, and CPU per record is less disturbed by load than wall time.
 #
 # Usage: bench/run_once_bench.sh [BLOBS_PER_STREAM] [RECORDS_PER_BLOB]   (Release build in build/)
-#   RUNS=3 SINK=file|kafka PREBUILD=1 O365FWD=path/to/o365fwd (another build, for before/after)
+#   RUNS=3 SINK=file|kafka PREBUILD=1
+#   O365FWD="before/o365fwd after/o365fwd": several builds side by side on the same simulator,
+#   alternating run by run (before, after, before, after, ...), a median for each
 #   WRAP="perf record -o FILE --" runs the forwarder under a command (scripts/profile.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +27,10 @@ RECORDS=${2:-1000}
 RUNS=${RUNS:-3}
 SINK=${SINK:-file}
 PREBUILD=${PREBUILD:-1}
-FORWARDER=${O365FWD:-$BUILD_DIR/app/o365fwd}
-[ -x "$FORWARDER" ] && [ -x "$BUILD_DIR/bench/fetch_parse_bench" ] || {
-  echo "build first: scripts/build.sh (Release)" >&2; exit 2; }
+read -r -a FORWARDERS <<<"${O365FWD:-$BUILD_DIR/app/o365fwd}"
+for f in "${FORWARDERS[@]}" "$BUILD_DIR/bench/fetch_parse_bench"; do
+  [ -x "$f" ] || { echo "build first: scripts/build.sh (Release); not executable: $f" >&2; exit 2; }
+done
 
 work=$(mktemp -d /tmp/o365fwd-bench.XXXXXX)
 sim=""; kafka=""
@@ -112,8 +115,12 @@ echo "load average before: $(load)"
 baseline=$("$BUILD_DIR/bench/fetch_parse_bench" "http://127.0.0.1:$port" "$tenant" "$client" "$secret")
 echo "$baseline" | sed 's/^/baseline: /'
 
-: >"$work/runs"
-for run in $(seq "$RUNS"); do
+for i in "${!FORWARDERS[@]}"; do : >"$work/runs$i"; done
+run=0
+for round in $(seq "$RUNS"); do
+for i in "${!FORWARDERS[@]}"; do
+  FORWARDER=${FORWARDERS[$i]}
+  run=$((run + 1))
   config "$run" >"$work/connector$run.yaml"
   # shellcheck disable=SC2086
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" ${WRAP:-} "$FORWARDER" run --once -c "$work/connector$run.yaml" \
@@ -141,16 +148,22 @@ for run in $(seq "$RUNS"); do
     bytes=$(cat "$work/out$run"/audit.ndjson* | wc -c)
     rm -rf "$work/out$run"
   fi
-  echo "$wall $user $sys $rss_kb $records $bytes" >>"$work/runs"
+  echo "$wall $user $sys $rss_kb $records $bytes" >>"$work/runs$i"
+  rm -rf "$work/state$run"
+  [ "${#FORWARDERS[@]}" -gt 1 ] && printf '%s ' "$FORWARDER"
   awk '{ printf "run: records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) cpu_us_per_record=%.2f peak_rss_mib=%.1f\n", $5, $1, $5 / $1, $6 / 1048576 / $1, $2 + $3, $2, $3, ($2 + $3) * 1e6 / $5, $4 / 1024 }' \
     <<<"$wall $user $sys $rss_kb $records $bytes"
   echo "     rss: $split"
 done
+done
 echo "load average after: $(load)"
 
 # Medians (each column on its own) and the ratios of the median run to the baselines.
-sort_col() { awk -v c="$1" '{print $c}' "$work/runs" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-awk -v wall="$(sort_col 1)" -v cpu="$(awk '{print $2 + $3}' "$work/runs" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
+for i in "${!FORWARDERS[@]}"; do
+runs_file="$work/runs$i"
+[ "${#FORWARDERS[@]}" -gt 1 ] && echo "== ${FORWARDERS[$i]}"
+sort_col() { awk -v c="$1" '{print $c}' "$runs_file" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+awk -v wall="$(sort_col 1)" -v cpu="$(awk '{print $2 + $3}' "$runs_file" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
     -v user="$(sort_col 2)" -v sys="$(sort_col 3)" -v rss="$(sort_col 4)" -v rec="$(sort_col 5)" -v bytes="$(sort_col 6)" \
     -v runs="$RUNS" -v base="$baseline" 'BEGIN {
   n = split(base, kv, /[ \n]/); for (i = 1; i <= n; i++) { split(kv[i], p, "="); b[p[1]] = p[2] }
@@ -160,3 +173,4 @@ awk -v wall="$(sort_col 1)" -v cpu="$(awk '{print $2 + $3}' "$work/runs" | sort 
   printf "ratio: forwarder_cpu/parse_only_cpu=%.2f\n", cpu * 1e6 / rec / b["parse_only_cpu_us_per_record"]
   printf "ratio: forwarder/download_only=%.2f forwarder/parse_only=%.2f (records/s)\n", rps / b["download_only_records_per_s"], rps / b["parse_only_records_per_s"]
 }'
+done

@@ -4,6 +4,9 @@
 // Stateless and thread-safe (each call uses its own RapidJSON reader); called by the download
 // workers. One SAX pass (iterative, so deep nesting cannot overflow the stack) finds each record's
 // exact byte range in the body and decodes a few top-level fields into RecordBatch::arena. The
+// pass runs in place (RapidJSON's in-situ mode, no copy of each string): it writes into the body
+// while it runs and puts every byte back before returning (closing quotes at once, strings with
+// escapes from a copy of their bytes saved first), so the body is only ever changed as below. The
 // records themselves are never re-serialised: RecordBatch::raw(i) is the original text of the
 // object, from its '{' to its matching '}', so escapes ("\/"), number text ("1156492.00") and key
 // order survive.
