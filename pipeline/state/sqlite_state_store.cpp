@@ -20,6 +20,7 @@
 #include "core/logging.h"
 #include "core/secrets/redact.h"
 #include "core/time_format.h"
+#include "pipeline/state/recent_key_table.h"
 
 namespace o365fwd {
 namespace {
@@ -440,7 +441,7 @@ class SqliteStateStore final : public StateStore {
   std::atomic<int> waiters_{0};
   std::map<StreamKey, std::int64_t> stream_ids_;  // rows of streams; cleared on rollback
   // Keys of the recent_keys rows not in merge_, with their latest seen time; and their count.
-  std::unordered_map<RecordKey, std::int64_t, RecordKeyHash> recent_;
+  RecentKeyTable recent_;
   std::uint64_t recent_rows_ = 0;
   Merge merge_;
 };
@@ -733,13 +734,12 @@ Result<std::vector<bool>> SqliteStateStore::blobsDone(const StreamKey& stream,
 }
 
 bool SqliteStateStore::inRecent(const RecordKey& key) const {
-  return recent_.count(key) != 0 ||
+  return recent_.contains(key) ||
          std::binary_search(merge_.keys.begin(), merge_.keys.end(), RecentKey{key, 0}, recentLess);
 }
 
 void SqliteStateStore::rememberRecent(const RecordKey& key, std::int64_t seen_at_s) {
-  auto [it, added] = recent_.try_emplace(key, seen_at_s);
-  if (!added) it->second = std::max(it->second, seen_at_s);
+  recent_.remember(key, seen_at_s);
 }
 
 Result<std::vector<bool>> SqliteStateStore::keysSeen(const std::vector<RecordKey>& keys) {
@@ -873,9 +873,11 @@ Status SqliteStateStore::advanceMerge(Serialized& lock, std::uint64_t budget, bo
     merge_.next = 0;
     merge_.keys.clear();
     merge_.keys.reserve(recent_.size());
-    for (const auto& [key, seen_at_s] : recent_) merge_.keys.push_back({key, seen_at_s});
+    recent_.forEach([this](const RecentKeyTable::Entry& e) {
+      merge_.keys.push_back({e.key, e.seen_at_s});
+    });
     std::sort(merge_.keys.begin(), merge_.keys.end(), recentLess);
-    recent_ = {};
+    recent_.clear();
     recent_rows_ = 0;
   }
   for (std::uint64_t done = 0;;) {
