@@ -58,7 +58,7 @@ bool sameTenantSettings(const TenantConfig& a, const TenantConfig& b) {
   };
   return tenantFields(a) == tenantFields(b) && a.content_types == b.content_types &&
          a.client_secret.has_value() == b.client_secret.has_value() &&
-         inlineSecret(a) == inlineSecret(b);
+         inlineSecret(a) == inlineSecret(b) && a.filters == b.filters;
 }
 
 std::vector<std::string> changesNeedingRestart(const Config& running, const Config& reloaded) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/filters/filter_config.h"
 #include "core/secrets/secret.h"
 
 namespace o365fwd {
@@ -40,6 +41,11 @@ struct TenantConfig {
   // Fleet configuration (tenants_dir, shared credentials).
   std::string credential;   // name of a top-level `credentials:` entry; its source was copied in
   std::string source_file;  // the tenants_dir file it came from; empty: the main file
+
+  // Record filters in effect for this tenant: its own `filters:` (own_filters) or a copy of the
+  // top-level one (filled in by loadConfig once every tenant is known).
+  FilterConfig filters;
+  bool own_filters = false;
 };
 
 // A named application credential shared by tenants (`credentials:`; `credential: NAME` in a
@@ -167,6 +173,9 @@ struct Config {
   // Fleet configuration.
   std::vector<CredentialConfig> credentials;
   std::string tenants_dir;  // a directory (every *.yaml in it) or a glob; tenants merged in
+
+  // Record filters (`filters:`); a tenant's own `filters:` replaces them whole.
+  FilterConfig filters;
 };
 
 const char* toString(Cloud cloud);

@@ -232,6 +232,9 @@ LoadedConfig loadConfigString(std::string_view yaml, const std::string& source_n
   sortByLine(out.issues);
   // tenants_dir files follow, each with its own problems in its own line order.
   if (!out.config.tenants_dir.empty()) mergeTenantFiles(out);
+  // The top-level filters apply to every tenant without its own (tenants_dir ones included).
+  for (TenantConfig& t : out.config.tenants)
+    if (!t.own_filters) t.filters = out.config.filters;
   return out;
 }
 

@@ -3,13 +3,15 @@
 #include <algorithm>
 
 #include "core/config/config_fleet.h"
+#include "core/filters/filter_parse.h"
 
 namespace o365fwd {
 namespace {
 
 // Keys of each mapping: the YAML names are the field names of core/config/config.h.
-const std::vector<std::string_view> kTopKeys = {
-    "tenants", "collection", "state_dir", "sinks", "health", "log", "credentials", "tenants_dir"};
+const std::vector<std::string_view> kTopKeys = {"tenants",     "collection",  "state_dir",
+                                                "sinks",       "health",      "log",
+                                                "credentials", "tenants_dir", "filters"};
 const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "tenant_id",
                                                    "client_id",
@@ -25,7 +27,8 @@ const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "login_url",
                                                    "api_url",
                                                    "token_endpoint",
-                                                   "credential"};
+                                                   "credential",
+                                                   "filters"};
 const std::vector<std::string_view> kCollectionKeys = {"poll_interval",
                                                        "initial_lookback",
                                                        "overlap",
@@ -123,6 +126,10 @@ void parseTenant(ConfigIssues& issues, const ConfigNode& node, const std::string
     t.api_url = defaultApiUrl(t.cloud);
   r.getEnum("token_endpoint", kTokenEndpoints, t.token_endpoint, "token endpoint version");
   r.getString("credential", t.credential);
+  if (const ConfigNode* f = r.find("filters")) {
+    parseFilters(issues, *f, r.pathOf("filters"), t.filters);
+    t.own_filters = true;
+  }
 }
 
 void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionConfig& c) {
@@ -259,6 +266,8 @@ void parseRoot(ConfigIssues& issues, const ConfigNode& root, Config& config) {
   if (const ConfigNode* creds = top.find("credentials"))
     parseCredentials(issues, *creds, config.credentials);
   top.getString("tenants_dir", config.tenants_dir);
+  if (const ConfigNode* f = top.find("filters"))
+    parseFilters(issues, *f, "filters", config.filters);
   if (const ConfigNode* l = top.find("log")) {
     MapReader r(issues, *l, "log", "log", kLogKeys);
     r.getString("level", config.log.level);

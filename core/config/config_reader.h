@@ -29,6 +29,9 @@ class ConfigIssues {
   void error(const std::string& path, int line, std::string message) {
     issues_.push_back(ConfigIssue{file_, path, line, std::move(message), false});
   }
+  void warning(const std::string& path, int line, std::string message) {
+    issues_.push_back(ConfigIssue{file_, path, line, std::move(message), true});
+  }
   void recordLine(const std::string& path, int line) { lines_.emplace(path, line); }
 
  private:
