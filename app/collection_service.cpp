@@ -57,9 +57,10 @@ Result<std::vector<StreamSpec>> selectStreams(const CollectionRequest& request, 
   std::vector<StreamSpec> streams;
   for (const auto& t : runtime.tenants()) {
     if (!selected(request.tenants, t->config->name)) continue;
+    auto filter = makeRecordFilter(t->config->filters);
     for (const std::string& ct : t->config->content_types)
       if (selected(request.content_types, ct))
-        streams.push_back({StreamKey{t->config->name, ct}, t->source.get()});
+        streams.push_back({StreamKey{t->config->name, ct}, t->source.get(), filter});
   }
   if (streams.empty())
     return Error::permanent(ErrorKind::kConfig,

@@ -176,8 +176,9 @@ bool TenantFleet::drainAndRelease(const std::string& name, std::stop_token stop)
 bool TenantFleet::startTenant(const TenantConfig& config) {
   TenantRuntime* t = parts_.runtime->adoptTenant(parts_.runtime->buildTenant(config));
   std::vector<StreamSpec> specs;
+  auto filter = makeRecordFilter(config.filters);
   for (const std::string& ct : config.content_types)
-    specs.push_back({StreamKey{config.name, ct}, t->source.get()});
+    specs.push_back({StreamKey{config.name, ct}, t->source.get(), filter});
   // Counters of a tenant collected before (removed, now back) come from the store.
   if (auto counters = parts_.store->counters(); counters.ok())
     for (const StreamCounters& c : *counters)

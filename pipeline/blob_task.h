@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "connector/content_ref.h"
+#include "core/filters/record_filter.h"
 #include "core/result.h"
 #include "pipeline/cycle_tracker.h"
 #include "pipeline/parse/record_batch.h"
@@ -29,11 +30,13 @@ struct BlobTask {
   ContentRef content;
   std::shared_ptr<CycleTracker> cycle;
   bool replay = false;
+  std::shared_ptr<const RecordFilter> filter;  // the stream's record filters; null = none
 
   BatchPtr batch;                   // after parsing and de-duplication
   std::vector<RecordKey> keys;      // in-flight keys of the forwarded records
   std::uint64_t records_total = 0;  // records in the blob before de-duplication
   std::uint64_t duplicates_dropped = 0;
+  std::uint64_t records_filtered = 0;  // not admitted by the filters: keys committed, not sent
   std::uint64_t without_id = 0;    // forwarded records without a string Id
   std::uint64_t invalid_utf8 = 0;  // forwarded records with ill-formed UTF-8
   std::uint64_t held_bytes = 0;    // charged to the InflightBudget

@@ -362,6 +362,7 @@ Status Collector::queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracke
     task->content = std::move(refs[i]);
     task->cycle = cycle;
     task->replay = replay;
+    task->filter = rt.spec.filter;
     task->delivered_to.assign(delivery_.sinkCount(), false);
     cycle->addPending(task->content);
     // Lateness: measured once per blob (a blob listed again after a failure is not new).
@@ -519,6 +520,9 @@ void Collector::processBlob(const BlobTaskPtr& task) {
     return;
   }
   task->keys = std::move(dedup->kept_keys);
+  // Filtered records leave the batch, but their keys stay in task->keys: they are committed with
+  // the blob like delivered ones, so a later change of filters does not send them (replay does).
+  if (task->filter) task->records_filtered = applyRecordFilter(*task->filter, *batch);
   // The parse's tables, the keys and the per-record pipeline cost live as long as the body: the
   // download was charged a reserve for them; now the charge becomes what the blob really holds.
   const std::uint64_t holds = batch->body.size() + batch->parseOverheadBytes() +

@@ -32,6 +32,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/config/config.h"
+#include "core/filters/record_filter.h"
 #include "core/random.h"
 #include "pipeline/blob_queue.h"
 #include "pipeline/content_source.h"
@@ -75,6 +76,8 @@ struct CollectorOptions {
 struct StreamSpec {
   StreamKey key;
   ContentSource* source = nullptr;
+  // The tenant's record filters (shared by its streams); null = forward every record.
+  std::shared_ptr<const RecordFilter> filter;
 };
 
 struct CollectorResult {

@@ -76,6 +76,7 @@ CollectionTotals StatusBoard::totals() const {
     t.bytes_forwarded += s.bytes_forwarded;
     t.records_without_id += s.records_without_id;
     t.records_invalid_utf8 += s.records_invalid_utf8;
+    t.records_filtered += s.records_filtered;
     t.dead_lettered_run += s.dead_lettered_run;
     t.blobs_lost_run += s.blobs_lost_run;
     t.events_forwarded_run += s.events_forwarded_run;

@@ -246,6 +246,7 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks,
       s.events_forwarded += c.records_forwarded;
       s.events_forwarded_run += c.records_forwarded;
       s.duplicates_dropped += c.duplicates_dropped;
+      s.records_filtered += task->records_filtered;
       s.dead_lettered += c.dead_lettered;
       if (task->batch) s.bytes_forwarded += task->batch->recordBytes();
       s.records_without_id += task->without_id;

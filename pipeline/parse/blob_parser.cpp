@@ -20,12 +20,24 @@ namespace {
 constexpr unsigned kParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
 
-enum Field : int { kNone = -1, kId = 0, kOperation, kWorkload, kRecordType, kCreationTime };
+enum Field : int {
+  kNone = -1,
+  kId = 0,
+  kOperation,
+  kWorkload,
+  kRecordType,
+  kCreationTime,
+  kUserId,
+  kUserType
+};
 
 Field fieldOf(const char* key, rapidjson::SizeType len) {
   switch (len) {
     case 2: return std::memcmp(key, "Id", 2) == 0 ? kId : kNone;
-    case 8: return std::memcmp(key, "Workload", 8) == 0 ? kWorkload : kNone;
+    case 6: return std::memcmp(key, "UserId", 6) == 0 ? kUserId : kNone;
+    case 8:
+      if (std::memcmp(key, "Workload", 8) == 0) return kWorkload;
+      return std::memcmp(key, "UserType", 8) == 0 ? kUserType : kNone;
     case 9: return std::memcmp(key, "Operation", 9) == 0 ? kOperation : kNone;
     case 10: return std::memcmp(key, "RecordType", 10) == 0 ? kRecordType : kNone;
     case 12: return std::memcmp(key, "CreationTime", 12) == 0 ? kCreationTime : kNone;
@@ -123,7 +135,8 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
     pending_ = kNone;
     seen_ |= 1u << f;
     if (!usable) return;
-    if (f == kId && !is_string) return;  // an Id must be a string: a number counts as no Id
+    // An Id or UserId must be a string: a number counts as none.
+    if ((f == kId || f == kUserId) && !is_string) return;
     if (f == kCreationTime) {
       if (is_string) current_.creation_time = parseUtc(std::string_view(str, len));
       return;
@@ -135,6 +148,8 @@ class RecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Rec
       case kOperation: current_.operation = span; break;
       case kWorkload: current_.workload = span; break;
       case kRecordType: current_.record_type = span; break;
+      case kUserId: current_.user_id = span; break;
+      case kUserType: current_.user_type = span; break;
       default: break;
     }
   }

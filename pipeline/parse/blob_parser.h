@@ -24,10 +24,11 @@
 //
 // Extracted from each record's top level only (first occurrence wins; escapes decoded):
 //   Id — a string only (a number, null, ... counts as no Id);
-//   Operation, Workload, RecordType — a string or a number (kept as its text, "15");
+//   Operation, Workload, RecordType, UserType — a string or a number (kept as its text, "15");
+//   UserId — a string only (record filters match its domain, core/filters/record_filter.h);
 //   CreationTime — a string parsed as UTC (no zone = UTC); unparseable → nullopt, not an error.
 // Any other type (null, bool, object, array) leaves the field absent. Nothing else is inspected:
-// UserType, Version, nested ModifiedProperties/Parameters/... may have any shape.
+// Version, nested ModifiedProperties/Parameters/... may have any shape.
 // A record without an Id (missing, empty, not a string) is kept: the pipeline forwards it, never
 // drops it as a duplicate (it has no de-duplication key) and counts it.
 #include <cstddef>

@@ -11,6 +11,7 @@
 
 #include "connector/content_ref.h"
 #include "core/clock.h"
+#include "core/filters/record_filter.h"
 
 namespace o365fwd {
 
@@ -25,6 +26,8 @@ struct RecordMeta {
   Span operation;    // decoded "Operation"
   Span record_type;  // "RecordType" as text ("15"), number or string in the source
   Span workload;     // decoded "Workload"
+  Span user_id;      // decoded "UserId" (a string only)
+  Span user_type;    // "UserType" as text ("0"), number or string in the source
   std::optional<WallTime> creation_time;  // "CreationTime", UTC
   bool invalid_utf8 = false;  // the raw bytes are not well-formed UTF-8 (forwarded as they are)
 };
@@ -40,6 +43,8 @@ struct RecordBatch {
   std::string_view operation(size_t i) const { return view(arena, records[i].operation); }
   std::string_view recordType(size_t i) const { return view(arena, records[i].record_type); }
   std::string_view workload(size_t i) const { return view(arena, records[i].workload); }
+  std::string_view userId(size_t i) const { return view(arena, records[i].user_id); }
+  std::string_view userType(size_t i) const { return view(arena, records[i].user_type); }
   std::size_t size() const { return records.size(); }
   // Records with ill-formed UTF-8 (forwarded all the same; records without Id: DedupOutcome).
   std::uint64_t invalidUtf8Count() const {
@@ -65,5 +70,23 @@ struct RecordBatch {
 };
 
 using BatchPtr = std::shared_ptr<const RecordBatch>;
+
+// The fields record filters look at, as the parser decoded them.
+inline FilterFields filterFields(const RecordBatch& batch, std::size_t i) {
+  return FilterFields{batch.userId(i), batch.operation(i), batch.workload(i), batch.recordType(i),
+                      batch.userType(i)};
+}
+
+// Removes the records `filter` does not admit from batch.records (the order of the others is
+// kept; the body is untouched, so forwarded records stay byte-exact). Returns how many went.
+inline std::uint64_t applyRecordFilter(const RecordFilter& filter, RecordBatch& batch) {
+  if (filter.admitsAll()) return 0;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < batch.records.size(); ++i)
+    if (filter.admits(filterFields(batch, i))) batch.records[kept++] = batch.records[i];
+  const std::uint64_t dropped = batch.records.size() - kept;
+  batch.records.resize(kept);
+  return dropped;
+}
 
 }  // namespace o365fwd

@@ -78,7 +78,7 @@ TEST(CollectorStreams, AddRemoveAndReaddWhileRunning) {
   o.collection.sweep_interval = 0ms;
   o.committer.commit_interval = 5ms;
   ASSERT_TRUE(f.sink.start().ok());
-  Collector collector(o, {{kContoso, &f.contoso}}, {&f.sink}, f.store, f.status, f.dead_letters,
+  Collector collector(o, {{kContoso, &f.contoso, nullptr}}, {&f.sink}, f.store, f.status, f.dead_letters,
                       f.clock, f.random);
   std::stop_source stop;
   std::thread runner([&] { collector.run(stop.get_token()); });
@@ -86,10 +86,10 @@ TEST(CollectorStreams, AddRemoveAndReaddWhileRunning) {
 
   // Added live: collected.
   EXPECT_FALSE(collector.hasTenant("fabrikam"));
-  ASSERT_TRUE(collector.addStreams({{kFabrikam, &f.fabrikam}}).ok());
+  ASSERT_TRUE(collector.addStreams({{kFabrikam, &f.fabrikam, nullptr}}).ok());
   EXPECT_TRUE(collector.hasTenant("fabrikam"));
   ASSERT_TRUE(f.waitFor([&] { return f.delivered("f1") == 1; }));
-  EXPECT_FALSE(collector.addStreams({{kFabrikam, &f.fabrikam}}).ok()) << "already running";
+  EXPECT_FALSE(collector.addStreams({{kFabrikam, &f.fabrikam, nullptr}}).ok()) << "already running";
 
   // Removed: drained, forgotten by the collector and the status board; state kept.
   ASSERT_TRUE(f.waitFor([&] {
@@ -108,7 +108,7 @@ TEST(CollectorStreams, AddRemoveAndReaddWhileRunning) {
   EXPECT_EQ(f.delivered("c2"), 0u);
 
   // Back: resumes; the blob created meanwhile arrives, the first one is not sent again.
-  ASSERT_TRUE(collector.addStreams({{kContoso, &f.contoso}}).ok());
+  ASSERT_TRUE(collector.addStreams({{kContoso, &f.contoso, nullptr}}).ok());
   EXPECT_TRUE(f.hasRow("contoso"));
   ASSERT_TRUE(f.waitFor([&] { return f.delivered("c2") == 1; }));
   std::this_thread::sleep_for(150ms);
@@ -119,7 +119,7 @@ TEST(CollectorStreams, AddRemoveAndReaddWhileRunning) {
   EXPECT_TRUE(collector.removeTenant("nobody", f.clock.steadyNow(), stop.get_token()));
   stop.request_stop();
   runner.join();
-  EXPECT_FALSE(collector.addStreams({{StreamKey{"late", "Audit.Exchange"}, &f.contoso}}).ok());
+  EXPECT_FALSE(collector.addStreams({{StreamKey{"late", "Audit.Exchange"}, &f.contoso, nullptr}}).ok());
 }
 
 }  // namespace

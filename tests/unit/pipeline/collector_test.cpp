@@ -44,6 +44,7 @@ struct Harness {
   MemorySink sink{"mem"};
   MemorySink second{"mem2"};
   WallTime now = clock.wallNow();
+  std::shared_ptr<const RecordFilter> filter;  // the stream's record filters (null: none)
 
   void add(const std::string& content_id, std::chrono::minutes age, std::vector<std::string> records,
                 const StreamKey& stream = kExchange) {
@@ -71,7 +72,8 @@ struct Harness {
 
   CollectorResult runOnce(std::vector<Sink*> sinks, CollectorOptions o) {
     for (Sink* s : sinks) EXPECT_TRUE(s->start().ok());
-    Collector collector(o, {{kExchange, &source}}, sinks, store, status, dead_letters, clock, random);
+    Collector collector(o, {{kExchange, &source, filter}}, sinks, store, status, dead_letters,
+                        clock, random);
     std::stop_source never;
     return collector.run(never.get_token());
   }
@@ -194,7 +196,7 @@ TEST(Collector, DaemonRetriesASinkErrorThatNeedsTheOperatorUntilItHeals) {
     return r;
   });
   ASSERT_TRUE(h.sink.start().ok());
-  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source}}, {&h.sink},
+  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}}, {&h.sink},
                       h.store, h.status, h.dead_letters, h.clock, h.random);
   std::stop_source stop;
   std::jthread runner([&] { collector.run(stop.get_token()); });
@@ -349,7 +351,7 @@ TEST(Collector, BackpressureBoundsBlobsInFlight) {
   h.sink.setCapacity(2);
   ASSERT_TRUE(h.sink.start().ok());
   CollectorOptions o = h.options();
-  Collector collector(o, {{kExchange, &h.source}}, {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
+  Collector collector(o, {{kExchange, &h.source, nullptr}}, {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
   std::stop_source stop;
   std::thread runner([&] { collector.run(stop.get_token()); });
   ASSERT_TRUE(h.sink.waitPending(2, 5s));
@@ -400,6 +402,45 @@ TEST(CollectorWindows, SkewShiftsWindowsAndTheSevenDayClampReportsTheGap) {
   ASSERT_EQ(snap.size(), 1u);
   ASSERT_TRUE(snap[0].last_error.has_value());
   EXPECT_EQ(snap[0].last_error->code, "retention_gap");
+}
+
+// Record filters: a filtered record is counted, not forwarded, and its key is committed like a
+// delivered one's, so the same record in a later blob is not sent after the filters change.
+TEST(Collector, FilteredRecordsAreCountedAndRecordedAsSeen) {
+  Harness h;
+  FilterConfig filters;
+  filters.exclude.operation = {"send"};  // case does not matter
+  h.filter = makeRecordFilter(filters);
+  h.add("b1", 30min, {record("x1"), record("x2", "MailItemsAccessed"), record("x3")});
+  h.add("b2", 20min, {record("x4", "Send")});  // a blob whose records are all filtered
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  EXPECT_EQ(ids(h.sink), (std::multiset<std::string>{"x2/MailItemsAccessed"}));
+  auto totals = h.status.totals();
+  EXPECT_EQ(totals.records_filtered, 3u);
+  EXPECT_EQ(totals.events_forwarded, 1u);
+  EXPECT_EQ(totals.blobs_done, 2u);  // the all-filtered blob is done too
+  EXPECT_EQ(totals.dead_lettered, 0u);
+
+  // The filters go; a later blob repeats a filtered record and brings a new one.
+  h.filter = nullptr;
+  h.add("b3", 10min, {record("x1"), record("x5")});
+  MemorySink after{"after"};
+  EXPECT_TRUE(h.runOnce({&after}, h.options()).complete);
+  EXPECT_EQ(ids(after), (std::multiset<std::string>{"x5/Send"}));
+}
+
+TEST(Collector, ReplayAppliesTheCurrentFilters) {
+  Harness h;
+  h.add("b1", 30min, {record("x1"), record("x2", "MailItemsAccessed")});
+  EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
+  FilterConfig filters;
+  filters.include.operation = {"MailItemsAccessed"};
+  h.filter = makeRecordFilter(filters);
+  CollectorOptions o = h.options(CollectorMode::kReplay);
+  o.replay_window = ListingWindow{h.now - std::chrono::hours(2), h.now};
+  MemorySink replayed{"replayed"};
+  EXPECT_TRUE(h.runOnce({&replayed}, o).complete);
+  EXPECT_EQ(ids(replayed), (std::multiset<std::string>{"x2/MailItemsAccessed"}));
 }
 
 }  // namespace

@@ -80,6 +80,8 @@ void expectFieldsMatchDom(const RecordBatch& batch, const std::string& where) {
     EXPECT_EQ(batch.operation(i), expectedField(doc, "Operation")) << where << " record " << i;
     EXPECT_EQ(batch.workload(i), expectedField(doc, "Workload")) << where << " record " << i;
     EXPECT_EQ(batch.recordType(i), expectedField(doc, "RecordType")) << where << " record " << i;
+    EXPECT_EQ(batch.userType(i), expectedField(doc, "UserType")) << where << " record " << i;
+    EXPECT_EQ(batch.userId(i), expectedField(plain, "UserId")) << where << " record " << i;
     std::string created = expectedField(doc, "CreationTime");
     EXPECT_EQ(batch.records[i].creation_time, created.empty() ? std::nullopt : parseUtc(created))
         << where << " record " << i;
