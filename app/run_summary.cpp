@@ -25,7 +25,8 @@ std::string RunSummary::oneLine() const {
   std::snprintf(buf, sizeof buf,
                 "records_forwarded=%llu duplicates_dropped=%llu dead_lettered=%llu blobs_lost=%llu "
                 "blobs_failed=%llu seconds=%.1f records_per_second=%.0f dead_lettered_run=%llu "
-                "blobs_lost_run=%llu records_without_id=%llu records_invalid_utf8=%llu",
+                "blobs_lost_run=%llu records_without_id=%llu records_invalid_utf8=%llu "
+                "records_filtered=%llu",
                 static_cast<unsigned long long>(totals.events_forwarded_run),
                 static_cast<unsigned long long>(totals.duplicates_dropped),
                 static_cast<unsigned long long>(totals.dead_lettered),
@@ -34,7 +35,8 @@ std::string RunSummary::oneLine() const {
                 static_cast<unsigned long long>(totals.dead_lettered_run),
                 static_cast<unsigned long long>(totals.blobs_lost_run),
                 static_cast<unsigned long long>(totals.records_without_id),
-                static_cast<unsigned long long>(totals.records_invalid_utf8));
+                static_cast<unsigned long long>(totals.records_invalid_utf8),
+                static_cast<unsigned long long>(totals.records_filtered));
   return buf;
 }
 
@@ -47,15 +49,17 @@ std::string RunSummary::render() const {
   std::ostringstream out;
   char line[512];
   out << "\nCollection summary\n";
-  std::snprintf(line, sizeof line, "  %-12s %-28s %-9s %10s %10s %8s %6s %6s  %s\n", "tenant",
-                "content type", "state", "forwarded", "duplicates", "dead", "lost", "failed",
-                "watermark");
+  std::snprintf(line, sizeof line, "  %-12s %-28s %-9s %10s %10s %10s %8s %6s %6s  %s\n", "tenant",
+                "content type", "state", "forwarded", "duplicates", "filtered", "dead", "lost",
+                "failed", "watermark");
   out << line;
   for (const StreamStatus& s : streams) {
-    std::snprintf(line, sizeof line, "  %-12s %-28s %-9s %10llu %10llu %8llu %6llu %6llu  %s\n",
+    std::snprintf(line, sizeof line,
+                  "  %-12s %-28s %-9s %10llu %10llu %10llu %8llu %6llu %6llu  %s\n",
                   s.stream.tenant.c_str(), s.stream.content_type.c_str(), toString(s.state),
                   static_cast<unsigned long long>(s.events_forwarded_run),
                   static_cast<unsigned long long>(s.duplicates_dropped),
+                  static_cast<unsigned long long>(s.records_filtered),
                   static_cast<unsigned long long>(s.dead_lettered),
                   static_cast<unsigned long long>(s.blobs_lost),
                   static_cast<unsigned long long>(s.blobs_failed),

@@ -50,6 +50,7 @@ void add(StreamGroup& g, const StreamReport& s) {
   g.dead_letters += s.dead_lettered;
   g.records_without_id += s.records_without_id;
   g.records_invalid_utf8 += s.records_invalid_utf8;
+  g.records_filtered += s.records_filtered;
   g.late_blobs += s.late_blobs;
   g.lateness.add(s.lateness);
 }

@@ -32,7 +32,8 @@ struct StreamGroup {
   std::optional<WallTime> oldest_sweep;    // of the streams that completed a sweep
   std::uint64_t blobs_listed = 0, blobs_done = 0, blobs_pending = 0, blobs_failed = 0,
                 blobs_lost = 0, records_forwarded = 0, bytes_forwarded = 0, duplicates_dropped = 0,
-                dead_letters = 0, records_without_id = 0, records_invalid_utf8 = 0, late_blobs = 0;
+                dead_letters = 0, records_without_id = 0, records_invalid_utf8 = 0, late_blobs = 0,
+                records_filtered = 0;
   LatenessHistogram lateness;
 };
 

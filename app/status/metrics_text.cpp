@@ -192,6 +192,10 @@ void restMetrics(std::string& out, const Groups& groups) {
        "Audit records forwarded with bytes that are not well-formed UTF-8 (as they came) by this "
        "process.",
        &StreamGroup::records_invalid_utf8},
+      {"o365fwd_records_filtered_total",
+       "Audit records the record filters did not admit (not forwarded, recorded as seen) by this "
+       "process.",
+       &StreamGroup::records_filtered},
   };
   for (const Counter& c : kCounters) groupCounter(out, groups, c.name, c.help, c.field);
 }

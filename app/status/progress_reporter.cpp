@@ -11,7 +11,7 @@ namespace {
 
 struct Totals {
   std::size_t streams = 0, active = 0, failing = 0;
-  std::uint64_t listed = 0, pending = 0, records = 0, bytes = 0;
+  std::uint64_t listed = 0, pending = 0, records = 0, bytes = 0, filtered = 0;
   std::optional<std::int64_t> max_lag;
 };
 
@@ -24,6 +24,7 @@ Totals add(const StatusReport& r) {
     t.listed += s.blobs_listed;
     t.pending += s.blobs_pending;
     t.records += s.events_forwarded_run;
+    t.filtered += s.records_filtered;
     t.bytes += s.bytes_forwarded_run;
     if (s.lag_seconds) t.max_lag = std::max(t.max_lag.value_or(0), *s.lag_seconds);
   }
@@ -54,6 +55,7 @@ std::string progressLine(const StatusReport& r, std::chrono::milliseconds elapse
   line += " | blobs " + groupedCount(settled) + "/" + groupedCount(t.listed) + " done";
   line += " | " + groupedCount(t.records) + " records (" +
           rate(static_cast<double>(t.records) / seconds) + "/s)";
+  if (t.filtered > 0) line += ", " + groupedCount(t.filtered) + " filtered";
   if (t.max_lag) line += " | lag " + humanDuration(std::chrono::seconds(*t.max_lag));
   if (t.pending > 0 && settled > 0) {
     double eta = static_cast<double>(t.pending) * seconds / static_cast<double>(settled);
@@ -72,7 +74,7 @@ std::string progressSummary(const StatusReport& r, std::chrono::milliseconds ela
       " blobs_done=" + std::to_string(settled) + " blobs_pending=" + std::to_string(t.pending) +
       " records=" + std::to_string(t.records) +
       " records_per_s=" + rate(static_cast<double>(t.records) / seconds) +
-      " forwarded=" + mebibytes(t.bytes);
+      " forwarded=" + mebibytes(t.bytes) + " records_filtered=" + std::to_string(t.filtered);
   if (t.max_lag) s += " max_lag_s=" + std::to_string(*t.max_lag);
   return s;
 }

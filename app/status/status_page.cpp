@@ -190,6 +190,7 @@ std::string streamRow(const StreamReport& s) {
   row += cell("num duplicates", std::to_string(s.duplicates_dropped));
   row += cell("num without-id", std::to_string(s.records_without_id));
   row += cell("num invalid-utf8", std::to_string(s.records_invalid_utf8));
+  row += cell("num filtered", std::to_string(s.records_filtered));
   row += cell("num late", std::to_string(s.late_blobs));
   row += errorCell(s.last_error);
   return row + "</tr>\n";
@@ -238,7 +239,8 @@ std::string tenantBlock(const TenantGroup& g) {
   out +=
       "<table class=\"streams\"><thead><tr><th>Content type</th><th>State</th>"
       "<th>Last collected</th><th>Lag</th><th>Records forwarded</th><th>Pending blobs</th>"
-      "<th>Duplicates dropped</th><th>Without Id</th><th>Invalid UTF-8</th><th>Late blobs</th>"
+      "<th>Duplicates dropped</th><th>Without Id</th><th>Invalid UTF-8</th><th>Filtered</th>"
+      "<th>Late blobs</th>"
       "<th>Last error</th></tr></thead><tbody>\n";
   for (const StreamReport* s : g.streams) out += streamRow(*s);
   return out + "</tbody></table></details>\n";

@@ -152,8 +152,12 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
     out += short_list ? "\nProblems: " + groupedCount(shown.size()) +
                             " stream(s) in error, lagging or disabled\n"
                       : std::string("\nStreams:\n");
+  // FILTERED only when the record filters dropped something, so the table stays narrow.
+  const bool any_filtered = std::any_of(
+      shown.begin(), shown.end(), [](const StreamReport* s) { return s->records_filtered > 0; });
   std::vector<Row> rows{{"TENANT", "CONTENT TYPE", "STATE", "LAST COLLECTED", "LAG", "RECORDS",
                          "PENDING", "DUPLICATES", "LOST", "LAST ERROR"}};
+  if (any_filtered) rows[0].insert(rows[0].begin() + 8, "FILTERED");
   for (const StreamReport* stream : shown) {
     const StreamReport& s = *stream;
     std::string lag = s.lag_seconds ? humanDuration(std::chrono::seconds(*s.lag_seconds)) : "-";
@@ -163,6 +167,7 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
         {s.tenant, s.content_type, displayState(s), ago(s.last_success, r.generated_at), lag,
          groupedCount(s.events_forwarded), r.source == "live" ? groupedCount(s.blobs_pending) : "-",
          groupedCount(s.duplicates_dropped), groupedCount(s.blobs_lost), errorText(s.last_error)});
+    if (any_filtered) rows.back().insert(rows.back().begin() + 8, groupedCount(s.records_filtered));
   }
   if (!shown.empty()) out += table(rows);
   // Records the API should not send (forwarded as they came, counted by this process): a note

@@ -14,6 +14,7 @@
 #include "app/runtime.h"
 #include "app/validate/check_steps.h"
 #include "app/validate/validate_access.h"
+#include "app/validate/validate_filters.h"
 #include "core/random.h"
 #include "core/time_format.h"
 #include "pipeline/state/state_store.h"
@@ -83,8 +84,10 @@ std::set<std::string> checkHosts(ValidationContext& ctx, Runtime& rt,
 // The API client retries AF429 for minutes; validate gives one listing this long.
 constexpr auto kListingDeadline = std::chrono::seconds(20);
 
+// Also collects the blobs the filters check samples (only when the tenant has filters).
 void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig& t,
-                  const std::set<std::string>& enabled) {
+                  const std::set<std::string>& enabled, std::vector<SampleBlob>& sample) {
+  const bool sampling = !t.filters.admitsAll();
   WallTime end = ctx.clock.wallNow();
   WallTime start = end - std::chrono::hours(1);
   for (const std::string& ct : t.content_types) {
@@ -126,6 +129,11 @@ void checkListing(ValidationContext& ctx, TenantRuntime& tr, const TenantConfig&
       doc.Parse<rapidjson::kParseIterativeFlag>(res->body.data(), res->body.size());
       size_t blobs = !doc.HasParseError() && doc.IsArray() ? doc.Size() : 0;
       bool more = res->header("NextPageUri").has_value();
+      if (sampling && sample.size() < kFilterSampleBlobs)
+        for (std::string& uri : sampleContentUris(
+                 res->body,
+                 std::min(kFilterSampleBlobsPerType, kFilterSampleBlobs - sample.size())))
+          sample.push_back({ct, std::move(uri)});
       c.detail = std::to_string(blobs) + " blob" + (blobs == 1 ? "" : "s") +
                  (more ? " on the first page (more pages follow)" : "") +
                  " in the last hour, listed in " + timer.ms();
@@ -169,7 +177,9 @@ void checkTenant(ValidationContext& ctx, TenantRuntime& tr) {
   std::set<std::string> enabled;
   checkSubscriptions(ctx, tr, t, list, stop.get_token(), ok, enabled);
   if (!ok) return;
-  checkListing(ctx, tr, t, enabled);
+  std::vector<SampleBlob> sample;
+  checkListing(ctx, tr, t, enabled, sample);
+  checkFilterSample(ctx, tr, t, sample);
 }
 
 }  // namespace

@@ -48,5 +48,15 @@ TEST(RunSummary, RenderSaysWhatWasLostAndWhereTheDeadLettersAre) {
             std::string::npos);
 }
 
+TEST(RunSummary, CountsFilteredRecordsPerStreamAndInTheLogLine) {
+  RunSummary s = summary(0, 0, true);
+  s.streams[0].records_filtered = 812;
+  s.totals.records_filtered = 812;
+  EXPECT_NE(s.oneLine().find("records_filtered=812"), std::string::npos) << s.oneLine();
+  std::string text = s.render();
+  EXPECT_NE(text.find("filtered"), std::string::npos) << text;
+  EXPECT_NE(text.find(" 812 "), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace o365fwd

@@ -75,6 +75,7 @@ TEST(MetricsText, HasTheFiguresTheIssueAsksFor) {
            "o365fwd_dead_letters_total{content_type=\"Audit.Exchange\"} 1",
            "o365fwd_records_without_id_total{content_type=\"Audit.Exchange\"} 5",
            "o365fwd_records_invalid_utf8_total{content_type=\"Audit.Exchange\"} 6",
+           "o365fwd_records_filtered_total{content_type=\"Audit.Exchange\"} 7",
            "o365fwd_checkpoint_lag_seconds{tenant=\"contoso\",content_type=\"Audit.Exchange\"} 300",
            // 2026-12-06T11:59:30Z, in whole seconds.
            "o365fwd_last_success_timestamp_seconds{tenant=\"contoso\",content_type=\"Audit."

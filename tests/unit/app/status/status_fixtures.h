@@ -30,6 +30,7 @@ inline StatusReport sampleReport() {
   a.dead_lettered = 1;
   a.records_without_id = 5;
   a.records_invalid_utf8 = 6;
+  a.records_filtered = 7;
   StreamReport b;
   b.tenant = "fabrikam \"eu\"";
   b.tenant_id = "fabrikam.onmicrosoft.com";

@@ -57,6 +57,7 @@ StatusReport sampleReport() {
   a.duplicates_dropped = 17;
   a.records_without_id = 5;
   a.records_invalid_utf8 = 6;
+  a.records_filtered = 8;
   r.streams.push_back(a);
   StreamReport s = stream("contoso", "Audit.SharePoint", "starting");
   r.streams.push_back(s);
@@ -84,6 +85,12 @@ StatusReport sampleReport() {
   down.last_error = ErrorInfo{at("2026-12-06T19:35:00Z"), "connect", "connection refused"};
   r.sinks.push_back(down);
   return r;
+}
+
+TEST(StatusPage, ShowsRecordsFilteredPerStream) {
+  std::string page = renderStatusPage(sampleReport());
+  EXPECT_NE(page.find("<th>Filtered</th>"), std::string::npos);
+  EXPECT_NE(page.find("<td class=\"num filtered\">8</td>"), std::string::npos);
 }
 
 TEST(StatusPage, IsACompleteHtmlDocumentWithHeader) {

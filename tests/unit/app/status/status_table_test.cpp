@@ -92,6 +92,16 @@ std::size_t lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+TEST(StatusTable, FilteredColumnOnlyWhenTheFiltersDroppedSomething) {
+  StatusReport r = testing::sampleReport();
+  r.streams[0].records_filtered = 12345;
+  std::string text = renderStatusTable(r);
+  EXPECT_NE(text.find("FILTERED"), std::string::npos) << text;
+  EXPECT_NE(text.find("12,345"), std::string::npos) << text;
+  for (auto& s : r.streams) s.records_filtered = 0;
+  EXPECT_EQ(renderStatusTable(r).find("FILTERED"), std::string::npos);
+}
+
 TEST(StatusTable, HealthComesFirstApartFromReadiness) {
   StatusReport r = fleet();
   r.ready = true;
