@@ -53,6 +53,7 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
     yaml << options.sinks_yaml;
   yaml << "health:\n" << options.health_yaml;
   yaml << "log:\n  level: " << options.log_level << "\n";
+  yaml << options.top_yaml;
   std::ofstream(config_path_) << yaml.str();
 }
 

@@ -21,6 +21,7 @@ struct ForwarderOptions {
   std::string collection_yaml;      // extra lines under `collection:` (each "    key: value\n")
   std::string tenant_yaml;          // extra lines for every tenant ("    key: value\n")
   std::string sinks_yaml;           // replaces the default file sink (lines under `sinks:`)
+  std::string top_yaml;             // extra top-level sections ("filters:\n  domains: [...]\n")
   bool use_domain = false;          // tenant_id: the simulated domain instead of the GUID
   bool use_certificate = false;     // certificate_file + private_key_file (needs sim --certificates)
   std::string api_url;              // default: the simulator's URL
