@@ -10,7 +10,7 @@
 #include "app/status/status_table.h"
 #include "app/validate/check_steps.h"
 #include "core/filters/record_filter.h"
-#include "pipeline/blob_parser.h"
+#include "pipeline/parse/blob_parser.h"
 
 namespace o365fwd {
 namespace {

@@ -163,7 +163,8 @@ TEST(RecordFilters, ValidateShowsTheirEffectOnASampleOfTheLastHour) {
                                dir);
   ASSERT_TRUE(sim);
   ForwarderOptions options;
-  options.top_yaml = "filters:\n  exclude:\n    Workload: [exchange]\n    Operation: [FileAcessed]\n";
+  options.top_yaml =
+      "filters:\n  exclude:\n    Workload: [exchange]\n    Operation: [FileAcessed]\n";
   ForwarderHarness fwd(*sim, dir, options);
   RunOutcome v = fwd.runCommand({"validate"}, 120s);
   EXPECT_EQ(v.exit_code, 0) << describe(v);

@@ -78,8 +78,8 @@ TEST(CollectorStreams, AddRemoveAndReaddWhileRunning) {
   o.collection.sweep_interval = 0ms;
   o.committer.commit_interval = 5ms;
   ASSERT_TRUE(f.sink.start().ok());
-  Collector collector(o, {{kContoso, &f.contoso, nullptr}}, {&f.sink}, f.store, f.status, f.dead_letters,
-                      f.clock, f.random);
+  Collector collector(o, {{kContoso, &f.contoso, nullptr}}, {&f.sink}, f.store, f.status,
+                      f.dead_letters, f.clock, f.random);
   std::stop_source stop;
   std::thread runner([&] { collector.run(stop.get_token()); });
   ASSERT_TRUE(f.waitFor([&] { return f.delivered("c1") == 1; }));
@@ -119,7 +119,8 @@ TEST(CollectorStreams, AddRemoveAndReaddWhileRunning) {
   EXPECT_TRUE(collector.removeTenant("nobody", f.clock.steadyNow(), stop.get_token()));
   stop.request_stop();
   runner.join();
-  EXPECT_FALSE(collector.addStreams({{StreamKey{"late", "Audit.Exchange"}, &f.contoso, nullptr}}).ok());
+  EXPECT_FALSE(
+      collector.addStreams({{StreamKey{"late", "Audit.Exchange"}, &f.contoso, nullptr}}).ok());
 }
 
 }  // namespace

@@ -147,8 +147,8 @@ TEST(CollectorSweep, DaemonSweepsOncePerIntervalAndCollectsALateBlobOnlyThen) {
   SweepHarness h;
   h.add("on-time", kNow - 1h);
   ASSERT_TRUE(h.sink.start().ok());
-  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}}, {&h.sink},
-                      h.store, h.status, h.dead_letters, h.clock, h.random);
+  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}},
+                      {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
   std::stop_source stop;
   std::jthread runner([&] { collector.run(stop.get_token()); });
 
@@ -185,8 +185,8 @@ TEST(CollectorSweep, OnceSweepsWhenTheStoredSweepIsOlderThanTheIntervalAndRecord
   h.add("a", kNow - 2h);
   ASSERT_TRUE(h.sink.start().ok());
   auto run = [&] {
-    Collector collector(h.options(CollectorMode::kOnce), {{kExchange, &h.source, nullptr}}, {&h.sink},
-                        h.store, h.status, h.dead_letters, h.clock, h.random);
+    Collector collector(h.options(CollectorMode::kOnce), {{kExchange, &h.source, nullptr}},
+                        {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
     std::stop_source never;
     return collector.run(never.get_token());
   };
@@ -211,7 +211,8 @@ TEST(CollectorSweep, ConcurrentSweepersCollectEveryLateBlobExactlyOnce) {
   const char* kTypes[] = {"Audit.Exchange", "Audit.General", "Audit.SharePoint"};
   std::vector<StreamSpec> streams;
   for (int t = 0; t < 4; ++t)
-    for (const char* type : kTypes) streams.push_back({{"tenant" + std::to_string(t), type}, &h.source, nullptr});
+    for (const char* type : kTypes)
+      streams.push_back({{"tenant" + std::to_string(t), type}, &h.source, nullptr});
   std::vector<std::string> ids;
   auto add = [&](const StreamKey& key, WallTime created) {
     FakeBlob blob;
@@ -254,8 +255,8 @@ TEST(CollectorSweep, ZeroIntervalNeverSweeps) {
   ASSERT_TRUE(h.sink.start().ok());
   CollectorOptions o = h.options(CollectorMode::kOnce);
   o.collection.sweep_interval = 0ms;
-  Collector collector(o, {{kExchange, &h.source, nullptr}}, {&h.sink}, h.store, h.status, h.dead_letters,
-                      h.clock, h.random);
+  Collector collector(o, {{kExchange, &h.source, nullptr}}, {&h.sink}, h.store, h.status,
+                      h.dead_letters, h.clock, h.random);
   std::stop_source never;
   EXPECT_TRUE(collector.run(never.get_token()).complete);
   EXPECT_EQ(h.store.sweepsRecorded(), 0);

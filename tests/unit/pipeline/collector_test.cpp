@@ -196,8 +196,8 @@ TEST(Collector, DaemonRetriesASinkErrorThatNeedsTheOperatorUntilItHeals) {
     return r;
   });
   ASSERT_TRUE(h.sink.start().ok());
-  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}}, {&h.sink},
-                      h.store, h.status, h.dead_letters, h.clock, h.random);
+  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}},
+                      {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
   std::stop_source stop;
   std::jthread runner([&] { collector.run(stop.get_token()); });
   for (int i = 0; i < 500 && h.status.totals().blobs_done == 0; ++i)
@@ -351,7 +351,8 @@ TEST(Collector, BackpressureBoundsBlobsInFlight) {
   h.sink.setCapacity(2);
   ASSERT_TRUE(h.sink.start().ok());
   CollectorOptions o = h.options();
-  Collector collector(o, {{kExchange, &h.source, nullptr}}, {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
+  Collector collector(o, {{kExchange, &h.source, nullptr}}, {&h.sink}, h.store, h.status,
+                      h.dead_letters, h.clock, h.random);
   std::stop_source stop;
   std::thread runner([&] { collector.run(stop.get_token()); });
   ASSERT_TRUE(h.sink.waitPending(2, 5s));
