@@ -129,8 +129,8 @@ void parseNames(ConfigIssues& issues, const ConfigNode& node, const std::string&
     if (!is_known) {
       std::string hint = suggestionIgnoringCase(value, known);
       issues.warning(path + "[" + std::to_string(i) + "]", line,
-                     showValue(value) + " is not a " + std::string(field) + " o365fwd knows" +
-                         (hint.empty() ? "" : "; " + hint) +
+                     showValue(value) + " is not " + (field == "Operation" ? "an" : "a") + " " +
+                         std::string(field) + " o365fwd knows" + (hint.empty() ? "" : "; " + hint) +
                          " (it is matched as written, ignoring case; check the spelling against "
                          "the records you receive)");
     }

@@ -23,6 +23,17 @@ Config base() {
   return c;
 }
 
+// Record filters: a tenant whose effective filters changed is restarted by the fleet on SIGHUP.
+TEST(SameTenantSettings, AChangeOfFiltersChangesTheTenant) {
+  Config running = base(), reloaded = base();
+  EXPECT_TRUE(sameTenantSettings(running.tenants[0], reloaded.tenants[0]));
+  reloaded.tenants[0].filters.domains = {"contoso.com"};
+  EXPECT_FALSE(sameTenantSettings(running.tenants[0], reloaded.tenants[0]));
+  reloaded = base();
+  reloaded.tenants[0].filters.exclude.user_type = {4};
+  EXPECT_FALSE(sameTenantSettings(running.tenants[0], reloaded.tenants[0]));
+}
+
 TEST(ChangesNeedingRestart, NothingWhenOnlyReloadableThingsChanged) {
   Config running = base(), reloaded = base();
   reloaded.log.level = "debug";  // applied by the reload
