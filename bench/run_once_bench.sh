@@ -74,12 +74,15 @@ offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 PROPS
+  printf '%s\n' rootLogger.level=INFO rootLogger.appenderRef.stdout.ref=STDOUT appender.stdout.type=Console \
+    appender.stdout.name=STDOUT appender.stdout.layout.type=PatternLayout \
+    'appender.stdout.layout.pattern=[%d] %p %m (%c)%n' >"$work/kafka/log4j2.properties"
   java -Xmx256m -cp "$jars/*" kafka.tools.StorageTool format --cluster-id=o365fwdbenchAAAAAAAAAA \
     -c "$work/kafka/server.properties" >"$work/kafka/format.log" 2>&1
   KAFKA_HEAP_OPTS="" java -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -cp "$jars/*" kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/broker.log" 2>&1 &
+    -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$jars/*" kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/broker.log" 2>&1 &
   kafka=$!
-  for _ in $(seq 900); do grep -q "Kafka Server started" "$work/kafka/broker.log" && break; sleep 0.1; done
+  for _ in $(seq 1800); do grep -q "Kafka Server started" "$work/kafka/broker.log" && break; sleep 0.1; done
   grep -q "Kafka Server started" "$work/kafka/broker.log" || { tail "$work/kafka/broker.log" >&2; exit 1; }
 fi
 
