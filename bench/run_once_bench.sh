@@ -103,7 +103,9 @@ state_dir: $work/state$1
 sinks:
 YAML
   if [ "$SINK" = kafka ]; then
+    # A fresh topic per run, created by the broker on first use (the sink itself never creates one).
     printf '  - type: kafka\n    brokers: 127.0.0.1:%s\n    topic: bench-run%s\n' "$kport" "$1"
+    printf '    properties:\n      allow.auto.create.topics: "true"\n'
   else
     printf '  - type: file\n    path: %s/out%s/audit.ndjson\n    max_size: 64GiB\n' "$work" "$1"
   fi
