@@ -6,13 +6,16 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/time_format.h"
 #include "tests/support/forwarder_harness.h"
+#include "tests/support/http_client.h"
 #include "tests/support/sim_process.h"
 
 namespace o365fwd::testing {
@@ -138,8 +141,7 @@ TEST(RecordFilters, ForwardExactlyWhatTheyAdmitAndAFilterChangeResendsNothing) {
   EXPECT_EQ(keysOf(filtered.outputLines()), keysOf(admitted))
       << "the forwarded records must be exactly the admitted ones, each once";
   const std::string expected_filtered = std::to_string(every.size() - admitted.size());
-  EXPECT_EQ(filteredInSummary(run.stdout_text), expected_filtered)
-      << describe(run);
+  EXPECT_EQ(filteredInSummary(run.stdout_text), expected_filtered) << describe(run);
   EXPECT_NE(run.stdout_text.find("filtered"), std::string::npos) << run.stdout_text;
 
   // The filters go: the records they dropped were recorded as seen, so nothing is sent again.
@@ -198,6 +200,73 @@ TEST(RecordFilters, ValidateShowsTheirEffectOnASampleOfTheLastHour) {
   EXPECT_LT(number(admitted), number(total)) << v.stdout_text;
   // Validate forwards nothing.
   EXPECT_TRUE(fwd.outputLines().empty());
+}
+
+// Sum of a metric family's samples.
+double metricSum(const std::string& text, const std::string& name) {
+  double sum = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0)
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
+  return sum;
+}
+
+// A daemon with filters: /status, /metrics, the page and `o365fwd status` show what was filtered.
+TEST(RecordFilters, TheDaemonShowsFilteredRecordsInEveryView) {
+  TempDir dir;
+  auto sim = SimProcess::start({"--blobs", "6", "--records-per-blob", "20", "--content-types",
+                                "Audit.Exchange,Audit.SharePoint"},
+                               dir);
+  ASSERT_TRUE(sim);
+  std::uint64_t expected = 0;
+  for (const LedgerEntry& e : sim->ledger()) expected += e.deliverable() ? 1 : 0;
+  ASSERT_GT(expected, 0u);
+  ForwarderOptions options;
+  options.health_yaml = "  listen: 127.0.0.1:0\n";
+  options.collection_yaml = "    poll_interval: 1h\n";
+  options.top_yaml = "filters:\n  exclude:\n    Workload: [Exchange]\n";
+  ForwarderHarness fwd(*sim, dir, options);
+  auto daemon = fwd.startDaemon();
+  const std::string url = waitForHealthUrl(*daemon, 30s);
+  ASSERT_FALSE(url.empty()) << daemon->stderrText();
+
+  // Every record is either forwarded or filtered, none twice.
+  std::uint64_t forwarded = 0, filtered = 0;
+  auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    rapidjson::Document doc;
+    doc.Parse(httpRequest("GET", url + "/status").body.c_str());
+    forwarded = filtered = 0;
+    if (doc.IsObject() && doc.HasMember("streams"))
+      for (const auto& s : doc["streams"].GetArray()) {
+        forwarded += s["events_forwarded"].GetUint64();
+        filtered += s["records_filtered"].GetUint64();
+      }
+    if (forwarded + filtered >= expected) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(forwarded + filtered, expected) << daemon->stderrText();
+  EXPECT_GT(filtered, 0u);
+  EXPECT_GT(forwarded, 0u);
+  EXPECT_EQ(fwd.outputLines().size(), forwarded);
+  for (const std::string& line : fwd.outputLines()) EXPECT_NE(field(line, "Workload"), "Exchange");
+
+  const std::string metrics = httpRequest("GET", url + "/metrics").body;
+  EXPECT_EQ(metricSum(metrics, "o365fwd_records_filtered_total"), static_cast<double>(filtered))
+      << metrics;
+  const std::string page = httpRequest("GET", url + "/").body;
+  EXPECT_NE(page.find("<th>Filtered</th>"), std::string::npos);
+  std::uint64_t on_page = 0;
+  const std::string cell = "<td class=\"num filtered\">";
+  for (auto at = page.find(cell); at != std::string::npos; at = page.find(cell, at + 1))
+    on_page += std::stoull(page.substr(at + cell.size()));
+  EXPECT_EQ(on_page, filtered);
+  RunOutcome status = fwd.runCommand({"status"}, 30s);
+  EXPECT_NE(status.stdout_text.find("FILTERED"), std::string::npos) << status.stdout_text;
+
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(60s), 0);
 }
 
 }  // namespace
