@@ -15,6 +15,8 @@
 #include "app/health/watchdog.h"
 #include "app/run_summary.h"
 #include "app/runtime.h"
+#include "app/service_health/issue_delivery.h"
+#include "app/service_health/service_health_monitor.h"
 #include "app/signal_watcher.h"
 #include "app/status/progress_reporter.h"
 #include "app/status/status_command.h"
@@ -94,7 +96,8 @@ StatusSources statusSources(const Config& config, const StatusBoard& status,
 
 Result<std::unique_ptr<HealthServer>> startHealthServer(const HealthConfig& health,
                                                         StatusSnapshotter& snapshotter,
-                                                        Collector& collector) {
+                                                        Collector& collector,
+                                                        ServiceHealthMonitor* service_health) {
   auto hp = parseHostPort(health.listen, /*allow_any_port=*/true);
   if (!hp)
     return Error::permanent(ErrorKind::kConfig,
@@ -109,7 +112,10 @@ Result<std::unique_ptr<HealthServer>> startHealthServer(const HealthConfig& heal
   }
   HealthHandlers handlers;
   handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
-  handlers.sync_now = [&collector] { collector.syncNow(); };
+  handlers.sync_now = [&collector, service_health] {
+    collector.syncNow();
+    if (service_health) service_health->pollNow();
+  };
   handlers.metrics_detail = health.metrics_detail;
   return HealthServer::start(std::move(options), std::move(handlers));
 }
@@ -309,6 +315,22 @@ int runCollection(const CollectionRequest& request) {
   options.mode = request.mode;
   options.replay_window = request.replay_window;
   Collector collector(options, *streams, sink_ptrs, **store, status, dead_letters, clock, random);
+  // Microsoft 365 service health (daemon only): tenants with service_health: true.
+  IssueDelivery issue_delivery(sink_ptrs, **store, &dead_letters, clock);
+  std::unique_ptr<ServiceHealthMonitor> service_health;
+  if (request.mode == CollectorMode::kDaemon) {
+    std::size_t with_health = 0;
+    for (const auto& t : (*runtime)->tenants()) with_health += t->graph ? 1 : 0;
+    ServiceHealthOptions health_options;
+    health_options.dedup_window = config.collection.dedup_window;
+    health_options.startup_spread = config.collection.startup_spread;
+    health_options.workers = with_health / 150 + 1;
+    service_health = std::make_unique<ServiceHealthMonitor>(health_options, issue_delivery,
+                                                            **store, clock, random);
+    for (const auto& t : (*runtime)->tenants())
+      if (t->graph && selected(request.tenants, t->config->name))
+        service_health->addTenant(t->config->name, t->graph.get());
+  }
   StatusHistory history;  // the status page's charts: one point a minute, six hours
   // Daemon: tenants are added, changed and removed live on SIGHUP (app/tenant_fleet.h).
   std::unique_ptr<TenantFleet> fleet;
@@ -318,6 +340,8 @@ int runCollection(const CollectionRequest& request) {
   status_sources.config_problems = [&fleet, &start_problems] {
     return fleet ? fleet->configProblems() : start_problems;
   };
+  if (service_health)
+    status_sources.service_health = [&service_health] { return service_health->report(); };
   StatusSnapshotter snapshotter(std::move(status_sources), clock);
   HistorySampler history_sampler(
       history, [&snapshotter] { return snapshotter.snapshot(); }, std::chrono::minutes(1), clock);
@@ -331,6 +355,7 @@ int runCollection(const CollectionRequest& request) {
     parts.snapshotter = &snapshotter;
     parts.clock = &clock;
     parts.drain_timeout = config.collection.drain_timeout;
+    parts.service_health = service_health.get();
     std::vector<TenantConfig> started_tenants;
     for (const auto& t : (*runtime)->tenants()) started_tenants.push_back(*t->config);
     fleet = std::make_unique<TenantFleet>(parts, std::move(started_tenants));
@@ -342,7 +367,7 @@ int runCollection(const CollectionRequest& request) {
   // (and must not collide with a running service's port).
   std::unique_ptr<HealthServer> health;
   if (request.mode == CollectorMode::kDaemon && !config.health.listen.empty()) {
-    auto started = startHealthServer(config.health, snapshotter, collector);
+    auto started = startHealthServer(config.health, snapshotter, collector, service_health.get());
     if (!started.ok()) {
       log->error("Cannot start the health endpoint: {}", started.error().message);
       return kExitFailed;
@@ -367,7 +392,10 @@ int runCollection(const CollectionRequest& request) {
         stop.request_stop();
       },
       [&] { reloadConfiguration(request.config_path, config, **runtime, fleet.get()); },
-      [&] { collector.syncNow(); },
+      [&] {
+        collector.syncNow();
+        if (service_health) service_health->pollNow();
+      },
   });
 
   const char* mode = request.mode == CollectorMode::kDaemon ? "daemon"
@@ -389,8 +417,10 @@ int runCollection(const CollectionRequest& request) {
   progress.start();
   if (health) history_sampler.start();
   if (watchdog) watchdog->start();
+  if (service_health) service_health->start();
   CollectorResult result = collector.run(stop.get_token());
   if (fleet) fleet->stop();
+  if (service_health) service_health->stop();
   if (watchdog) watchdog->stop();
   history_sampler.stop();
   progress.stop();

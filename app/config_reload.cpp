@@ -9,7 +9,8 @@ namespace {
 auto tenantFields(const TenantConfig& t) {
   return std::tie(t.tenant_id, t.client_id, t.client_secret_file, t.client_secret_env,
                   t.client_secret_credential, t.certificate_file, t.private_key_file, t.cloud,
-                  t.publisher_id, t.login_url, t.api_url, t.token_endpoint);
+                  t.publisher_id, t.login_url, t.api_url, t.token_endpoint, t.service_health,
+                  t.graph_url);
 }
 
 auto collectionFields(const CollectionConfig& c) {

@@ -59,8 +59,15 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
       return std::move(loaded->secret);
     };
   }
-  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock, random_,
-                                              t->stats.get());
+  if (tc.service_health) {
+    // The same credential, for the Graph host: scope <graph_url>/.default (v1: resource).
+    TokenProviderOptions graph_token_options = token_options;
+    graph_token_options.api_url = tc.graph_url;
+    t->graph_tokens = std::make_unique<TokenProvider>(std::move(graph_token_options), *transport_,
+                                                      clock, random_, t->stats.get());
+  }
+  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock,
+                                              random_, t->stats.get());
 
   ApiClientOptions api_options;
   api_options.api_url = tc.api_url;
@@ -77,6 +84,15 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
       std::make_unique<SubscriptionManager>(*t->api, clock, tc.name, subscription_options);
   t->lister = std::make_unique<ContentLister>(*t->api, *t->subscriptions, clock);
   t->source = std::make_unique<ConnectorContentSource>(*t->api, *t->subscriptions, *t->lister);
+  if (t->graph_tokens) {
+    GraphClientOptions graph_options;
+    graph_options.graph_url = tc.graph_url;
+    graph_options.request_timeout = std::min<std::chrono::milliseconds>(
+        collection_.request_timeout, std::chrono::seconds(120));
+    graph_options.low_speed_time = collection_.stall_timeout;
+    t->graph = std::make_unique<GraphClient>(graph_options, *transport_, *t->graph_tokens,
+                                             *t->limiter, clock, random_);
+  }
   return t;
 }
 
@@ -110,7 +126,10 @@ TenantRuntime* Runtime::tenant(const std::string& name) const {
 
 void Runtime::reloadCredentials() {
   std::lock_guard lock(mu_);
-  for (const auto& t : tenants_) t->tokens->reload();
+  for (const auto& t : tenants_) {
+    t->tokens->reload();
+    if (t->graph_tokens) t->graph_tokens->reload();
+  }
 }
 
 }  // namespace o365fwd

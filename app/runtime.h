@@ -15,6 +15,7 @@
 #include "connector/auth/token_provider.h"
 #include "connector/content_lister.h"
 #include "connector/http/curl_multi_transport.h"
+#include "connector/graph/graph_client.h"
 #include "connector/rate_limiter.h"
 #include "connector/request_gate.h"
 #include "connector/subscription_manager.h"
@@ -33,6 +34,10 @@ struct TenantRuntime {
   std::unique_ptr<SubscriptionManager> subscriptions;
   std::unique_ptr<ContentLister> lister;
   std::unique_ptr<ConnectorContentSource> source;
+  // Microsoft 365 service health (service_health: true only): a token for the Graph host from
+  // the same credential (a second scope), and the Graph client on the tenant's request budget.
+  std::unique_ptr<TokenProvider> graph_tokens;
+  std::unique_ptr<GraphClient> graph;
   TenantConfig own_config;  // a copy: the tenant may outlive the configuration it came from
 };
 

@@ -164,6 +164,8 @@ bool TenantFleet::drainAndRelease(const std::string& name, std::stop_token stop)
             .count());
   }
   running_.erase(name);
+  // Before its Graph client goes: no service health poll of it runs after this.
+  if (parts_.service_health) parts_.service_health->removeTenant(name);
   publishTenants();  // the snapshotter lets go of its counters before they are destroyed
   std::unique_ptr<TenantRuntime> gone = parts_.runtime->releaseTenant(name);
   log()->debug(
@@ -190,6 +192,7 @@ bool TenantFleet::startTenant(const TenantConfig& config) {
       }
   running_[config.name] = config;
   publishTenants();
+  if (parts_.service_health && t->graph) parts_.service_health->addTenant(config.name, t->graph.get());
   if (Status s = parts_.collector->addStreams(std::move(specs)); !s.ok()) {
     log()->error("Cannot start the tenant's streams. tenant={} error={}", config.name,
                  s.error().describe());

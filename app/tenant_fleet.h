@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "app/runtime.h"
+#include "app/service_health/service_health_monitor.h"
 #include "app/status/status_snapshotter.h"
 #include "core/clock.h"
 #include "core/config/config.h"
@@ -37,6 +38,8 @@ struct TenantFleetParts {
   StatusSnapshotter* snapshotter = nullptr;
   Clock* clock = nullptr;
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(60)};  // per wait, then a warning
+  // Microsoft 365 service health (optional): tenants with service_health are added and removed.
+  ServiceHealthMonitor* service_health = nullptr;
 };
 
 // What one reload asks for.

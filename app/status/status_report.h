@@ -56,6 +56,10 @@ struct StreamReport {
   LatenessHistogram lateness;
   std::optional<WallTime> last_sweep;
   std::uint64_t sweeps_completed = 0;
+
+  // Microsoft 365 service health: ids of the tenant's open issues whose service affects this
+  // content type (details in StatusReport::service_health); live only.
+  std::vector<std::string> service_issues;
 };
 
 struct SinkReport {
@@ -109,6 +113,32 @@ struct HistoryPoint {
   std::uint32_t problem_streams = 0;  // in error, lagging or disabled
 };
 
+// Microsoft 365 service health (a tenant's `service_health: true`; docs/STATUS.md "Service
+// health"): the open incidents and advisories Microsoft Graph reports for the tenant.
+struct ServiceIssueReport {
+  std::string id;              // "EX123456"
+  std::string title;           // <= 300 characters
+  std::string service;         // "Exchange Online"
+  std::string feature;
+  std::string classification;  // incident | advisory
+  std::string status;          // serviceDegradation, investigating, ...
+  std::optional<WallTime> start;
+  std::optional<WallTime> last_modified;
+  std::vector<std::string> content_types;  // the audit streams its service affects
+};
+
+struct ServiceHealthReport {
+  std::string tenant;
+  std::string state = "starting";  // starting | ok | error
+  std::optional<WallTime> last_poll;
+  std::optional<WallTime> last_success;
+  std::optional<ErrorInfo> last_error;  // redacted; a 403 names the permission and the remedy
+  std::uint64_t issues_forwarded = 0;   // records forwarded by this process
+  std::vector<ServiceIssueReport> open_issues;  // unresolved; incidents first; at most 50
+  std::uint64_t open_issues_total = 0;          // all unresolved, also past the 50 shown
+  std::vector<std::string> degraded_services;   // healthOverviews: "Exchange Online: serviceDegradation"
+};
+
 struct StatusReport {
   std::string version;
   std::string source = "live";  // live (a running instance) | state (read from the state database)
@@ -129,6 +159,9 @@ struct StatusReport {
   // Fleet configuration: what the last start or reload could not apply (a broken tenants_dir
   // file, an invalid main file), one "<file>:<line>: <path>: <message>" each; live only.
   std::vector<std::string> config_problems;
+
+  // Microsoft 365 service health: one entry per tenant with service_health on; live only.
+  std::vector<ServiceHealthReport> service_health;
 };
 
 }  // namespace o365fwd

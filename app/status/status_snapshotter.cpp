@@ -1,6 +1,7 @@
 #include "app/status/status_snapshotter.h"
 
 #include "app/status/fleet_health.h"
+#include "app/status/service_health_status.h"
 #include "core/secrets/redact.h"
 #include "core/version.h"
 
@@ -117,6 +118,7 @@ StatusReport StatusSnapshotter::snapshot() const {
   }
   tenants_lock.unlock();
   if (sources_.config_problems) r.config_problems = sources_.config_problems();
+  if (sources_.service_health) attachServiceHealth(r, sources_.service_health());
   r.ready = isReady(r);
   r.health = summarizeHealth(r);
   if (sources_.history) {

@@ -49,6 +49,9 @@ struct StatusSources {
 
   // Fleet configuration (optional): what the last start or reload could not apply.
   std::function<std::vector<std::string>()> config_problems;
+
+  // Microsoft 365 service health (optional): the monitor's per-tenant reports.
+  std::function<std::vector<ServiceHealthReport>()> service_health;
 };
 
 class StatusSnapshotter {

@@ -52,6 +52,16 @@ std::string defaultApiUrl(Cloud cloud) {
   return "https://manage.office.com";
 }
 
+std::string defaultGraphUrl(Cloud cloud) {
+  switch (cloud) {
+    case Cloud::kCommercial:
+    case Cloud::kGcc: return "https://graph.microsoft.com";
+    case Cloud::kGccHigh: return "https://graph.microsoft.us";
+    case Cloud::kDod: return "https://dod-graph.microsoft.us";
+  }
+  return "https://graph.microsoft.com";
+}
+
 bool isKnownContentType(const std::string& content_type) {
   for (const char* known : kContentTypes)
     if (content_type == known) return true;

@@ -16,6 +16,10 @@ namespace o365fwd {
 inline constexpr const char* kContentTypes[] = {"Audit.AzureActiveDirectory", "Audit.Exchange",
                                                 "Audit.SharePoint", "Audit.General", "DLP.All"};
 
+// The content type of Microsoft 365 service health records (a tenant's `service_health: true`):
+// one record per new or changed Graph serviceHealthIssue; not an audit content type.
+inline constexpr const char* kServiceHealthContentType = "ServiceHealth.Issue";
+
 enum class Cloud { kCommercial, kGcc, kGccHigh, kDod };
 enum class TokenEndpoint { kV1, kV2 };
 
@@ -46,6 +50,9 @@ struct TenantConfig {
   // top-level one (filled in by loadConfig once every tenant is known).
   FilterConfig filters;
   bool own_filters = false;
+  // Microsoft 365 service health (Graph service announcements; docs/STATUS.md "Service health").
+  bool service_health = false;
+  std::string graph_url;  // resolved from `cloud` when not given
 };
 
 // A named application credential shared by tenants (`credentials:`; `credential: NAME` in a
@@ -184,6 +191,8 @@ const char* toString(MetricsDetail detail);  // "stream" | "tenant" | "total"
 // Default hosts of a cloud: login (token) and API (resource) base URLs, no trailing slash.
 std::string defaultLoginUrl(Cloud cloud);
 std::string defaultApiUrl(Cloud cloud);
+// Microsoft Graph host of a cloud (the service health source), no trailing slash.
+std::string defaultGraphUrl(Cloud cloud);
 bool isKnownContentType(const std::string& content_type);
 bool isGuid(const std::string& text);
 

@@ -209,6 +209,7 @@ void checkTenants(Checker& c, const std::vector<TenantConfig>& tenants, bool req
     }
     if (auto problem = urlProblem(t.login_url)) c.error(p + ".login_url", *problem);
     if (auto problem = urlProblem(t.api_url)) c.error(p + ".api_url", *problem);
+    if (auto problem = urlProblem(t.graph_url)) c.error(p + ".graph_url", *problem);
   }
 }
 

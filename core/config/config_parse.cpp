@@ -28,7 +28,9 @@ const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "api_url",
                                                    "token_endpoint",
                                                    "credential",
-                                                   "filters"};
+                                                   "filters",
+                                                   "service_health",
+                                                   "graph_url"};
 const std::vector<std::string_view> kCollectionKeys = {"poll_interval",
                                                        "initial_lookback",
                                                        "overlap",
@@ -130,6 +132,11 @@ void parseTenant(ConfigIssues& issues, const ConfigNode& node, const std::string
     parseFilters(issues, *f, r.pathOf("filters"), t.filters);
     t.own_filters = true;
   }
+  r.getBool("service_health", t.service_health);
+  if (r.getString("graph_url", t.graph_url))
+    t.graph_url = stripTrailingSlashes(t.graph_url);
+  else
+    t.graph_url = defaultGraphUrl(t.cloud);
 }
 
 void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionConfig& c) {

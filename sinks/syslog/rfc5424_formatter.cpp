@@ -1,5 +1,6 @@
 #include "sinks/syslog/rfc5424_formatter.h"
 
+#include "core/config/config.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
@@ -54,9 +55,17 @@ void appendRfc5424(const SyslogIdentity& identity, const RecordBatch& batch, std
   out.append(identity.sd_id);
   appendParam("tenant", batch.content.stream.tenant, out);
   appendParam("contentType", batch.content.stream.content_type, out);
-  appendParam("recordType", batch.recordType(index), out);
-  appendParam("operation", batch.operation(index), out);
-  appendParam("id", batch.id(index), out);
+  if (batch.content.stream.content_type == kServiceHealthContentType) {
+    // A Microsoft 365 service health issue (docs/SYSLOG.md): its own parameters.
+    appendParam("issueId", batch.id(index), out);
+    appendParam("service", batch.workload(index), out);
+    appendParam("classification", batch.recordType(index), out);
+    appendParam("lastModified", batch.operation(index), out);
+  } else {
+    appendParam("recordType", batch.recordType(index), out);
+    appendParam("operation", batch.operation(index), out);
+    appendParam("id", batch.id(index), out);
+  }
   appendParam("contentId", batch.content.content_id, out);
   out.append("] ");
   out.append(batch.raw(index));

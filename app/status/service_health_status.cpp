@@ -1,0 +1,57 @@
+#include "app/status/service_health_status.h"
+
+#include <algorithm>
+#include <map>
+
+namespace o365fwd {
+
+void attachServiceHealth(StatusReport& report, std::vector<ServiceHealthReport> service_health) {
+  std::sort(service_health.begin(), service_health.end(),
+            [](const ServiceHealthReport& a, const ServiceHealthReport& b) {
+              return a.tenant < b.tenant;
+            });
+  report.service_health = std::move(service_health);
+  std::map<std::string, const ServiceHealthReport*> by_tenant;
+  for (const ServiceHealthReport& h : report.service_health) by_tenant[h.tenant] = &h;
+  for (StreamReport& s : report.streams) {
+    s.service_issues.clear();
+    auto it = by_tenant.find(s.tenant);
+    if (it == by_tenant.end()) continue;
+    for (const ServiceIssueReport& issue : it->second->open_issues)
+      if (std::find(issue.content_types.begin(), issue.content_types.end(), s.content_type) !=
+          issue.content_types.end())
+        s.service_issues.push_back(issue.id);
+  }
+}
+
+const ServiceHealthReport* serviceHealthOf(const StatusReport& report, const std::string& tenant) {
+  for (const ServiceHealthReport& h : report.service_health)
+    if (h.tenant == tenant) return &h;
+  return nullptr;
+}
+
+std::vector<const ServiceIssueReport*> issuesOfStream(const StatusReport& report,
+                                                      const StreamReport& stream) {
+  std::vector<const ServiceIssueReport*> out;
+  if (stream.service_issues.empty()) return out;
+  const ServiceHealthReport* h = serviceHealthOf(report, stream.tenant);
+  if (!h) return out;
+  for (const std::string& id : stream.service_issues)
+    for (const ServiceIssueReport& issue : h->open_issues)
+      if (issue.id == id) {
+        out.push_back(&issue);
+        break;
+      }
+  return out;
+}
+
+std::string describeIssue(const ServiceIssueReport& issue) {
+  std::string out = (issue.classification.empty() ? std::string("issue") : issue.classification) +
+                    " " + issue.id + " (" + issue.service;
+  if (!issue.status.empty()) out += ", " + issue.status;
+  out += ")";
+  if (!issue.title.empty()) out += ": " + issue.title;
+  return out;
+}
+
+}  // namespace o365fwd

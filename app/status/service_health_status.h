@@ -1,0 +1,25 @@
+#pragma once
+// Microsoft 365 service health in the status report: attaches the monitor's per-tenant reports
+// and marks each stream with the open issues whose service affects its content type, and the
+// helpers the views share to show an issue next to its stream. Pure functions; any thread.
+#include <string>
+#include <vector>
+
+#include "app/status/status_report.h"
+
+namespace o365fwd {
+
+// Sets report.service_health (sorted by tenant) and every stream's service_issues.
+void attachServiceHealth(StatusReport& report, std::vector<ServiceHealthReport> service_health);
+
+// The tenant's service health entry, or nullptr.
+const ServiceHealthReport* serviceHealthOf(const StatusReport& report, const std::string& tenant);
+
+// The open issues listed in `stream.service_issues`, as found in the tenant's entry.
+std::vector<const ServiceIssueReport*> issuesOfStream(const StatusReport& report,
+                                                      const StreamReport& stream);
+
+// "incident EX123456 (Exchange Online, serviceDegradation): Title" — one line, for text views.
+std::string describeIssue(const ServiceIssueReport& issue);
+
+}  // namespace o365fwd
