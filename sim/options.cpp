@@ -53,6 +53,12 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
       ->check(CLI::Range(1, 100'000'000));
   app.add_option("--retry-after", o.retry_after, "Retry-After seconds on AF429 (0: none)")
       ->check(CLI::Range(0, 86400));
+  app.add_option("--service-health-issues", o.service_health_issues,
+                 "Microsoft Graph service health issues each tenant starts with (default 3)")
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--graph-page-size", o.graph_page_size,
+                 "Service health issues per Graph page (default 2)")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--latency-ms", o.latency_ms,
                  "delay every token and API answer by this many milliseconds")
       ->check(CLI::Range(0, 60000));
@@ -192,6 +198,8 @@ Result<SimConfig> buildConfig(const SimOptions& o) {
   if (o.subscription_list_404) cfg.faults.subscription_list_404 = true;
   if (o.echo_credentials) cfg.faults.echo_credentials = true;
   if (o.latency_ms) cfg.faults.latency_ms = *o.latency_ms;
+  if (o.service_health_issues) cfg.service_health_issues = *o.service_health_issues;
+  if (o.graph_page_size) cfg.graph_page_size = *o.graph_page_size;
   Status s = duration(o.clock_skew, "--clock-skew", cfg.clock_skew, true);
   if (!s.ok()) return s.error();
   s = validateConfig(cfg);

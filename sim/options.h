@@ -42,6 +42,8 @@ struct SimOptions {
   std::string issued_tokens_out;
 
   std::optional<int> latency_ms;  // faults.latency_ms
+
+  std::optional<int> service_health_issues, graph_page_size;  // sim/graph_service.h
 };
 
 // Parses argv. On --help/--version or an error, returns the exit code main() should return

@@ -121,6 +121,10 @@ struct SimConfig {
   std::uint64_t seed = 1;
   size_t cache_bytes = 256ull << 20;   // LRU of generated blob bodies
   bool tenants_from_scenario = false;  // the scenario listed tenants (vs. the demo tenant)
+
+  // Microsoft Graph service announcements (sim/graph_service.h).
+  int service_health_issues = 3;  // issues each tenant starts with
+  int graph_page_size = 2;        // issues per page (small, so paging is exercised)
 };
 
 // Parses a scenario document (see docs/SIMULATOR.md). Unknown keys are errors that name the

@@ -34,6 +34,8 @@ SimServer::SimServer(SimConfig config, Clock& clock, Random& random, TenantDirec
   api_ = std::make_unique<ApiService>(
       ApiDeps{tenants_, *data_, state_, tokens_, throttle_, stats_, random_, cache_, pages_},
       baseUrl());
+  graph_ = std::make_unique<GraphService>(tenants_, state_, tokens_, config_.service_health_issues,
+                                          config_.graph_page_size);
 }
 
 SimServer::~SimServer() {
@@ -43,6 +45,7 @@ SimServer::~SimServer() {
 std::string SimServer::routeOf(const httplib::Request& req) const {
   const std::string& p = req.path;
   if (p.rfind("/_sim/", 0) == 0) return "admin";
+  if (p.rfind("/v1.0/admin/serviceAnnouncement/", 0) == 0) return "graph";
   if (p.size() > 13 && p.compare(p.size() - 13, 13, "/oauth2/token") == 0) return "token_v1";
   if (p.size() > 18 && p.compare(p.size() - 18, 18, "/oauth2/v2.0/token") == 0) return "token_v2";
   auto feed = p.find("/activity/feed/");
@@ -92,6 +95,11 @@ void SimServer::routes(int threads) {
   const char* kApi = R"(/api/(v1\.0|v1)/([^/]+)/activity/feed/(.+))";
   server_.Get(kApi, api);
   server_.Post(kApi, api);
+  server_.Get(R"(/v1\.0/admin/serviceAnnouncement/(issues|healthOverviews))",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                delayAnswer();
+                graph_->handle(req, res, req.matches[1].str(), requestBase(req, baseUrl()));
+              });
   adminRoutes();
 
   // Runs once the status is final and before anything is sent, so a client that has its
@@ -113,6 +121,9 @@ void SimServer::routes(int threads) {
 void SimServer::adminRoutes() {
   server_.Get("/_sim/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", kJsonType);
+  });
+  server_.Post("/_sim/service_health", [this](const httplib::Request& req, httplib::Response& res) {
+    graph_->admin(req, res);
   });
   server_.Get("/_sim/stats", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(stats_.toJson(), kJsonType);

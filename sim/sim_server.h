@@ -20,6 +20,7 @@
 #include "sim/auth/token_store.h"
 #include "sim/body_cache.h"
 #include "sim/data_set.h"
+#include "sim/graph/graph_service.h"
 #include "sim/request_log.h"
 #include "sim/scenario.h"
 #include "sim/sim_state.h"
@@ -80,6 +81,7 @@ class SimServer {
   CredentialEcho credential_echo_;
   std::unique_ptr<TokenService> token_service_;
   std::unique_ptr<ApiService> api_;
+  std::unique_ptr<GraphService> graph_;
   httplib::Server server_;
   std::string host_ = "127.0.0.1";
   int port_ = 0;

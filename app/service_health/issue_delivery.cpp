@@ -75,10 +75,11 @@ bool IssueDelivery::deliver(const BatchPtr& batch, std::vector<bool>& delivered,
         if (path.ok()) where = path->string();
       }
       getLogger("app.service_health")
-          ->error("A sink refused a service health record; kept as a dead letter. sink={} "
-                  "tenant={} issue={} reason={} file={}",
-                  sinks_[i]->name(), batch->content.stream.tenant, batch->id(r.index),
-                  redactSecrets(r.reason), where);
+          ->error(
+              "A sink refused a service health record; kept as a dead letter. sink={} "
+              "tenant={} issue={} reason={} file={}",
+              sinks_[i]->name(), batch->content.stream.tenant, batch->id(r.index),
+              redactSecrets(r.reason), where);
     }
   }
   return all;

@@ -15,7 +15,9 @@ namespace {
 constexpr std::chrono::milliseconds kIdleTick{500};
 constexpr std::size_t kMaxMessage = 600;
 
-std::shared_ptr<spdlog::logger> log() { return getLogger("app.service_health"); }
+std::shared_ptr<spdlog::logger> log() {
+  return getLogger("app.service_health");
+}
 
 bool openFirst(const ServiceIssueReport& a, const ServiceIssueReport& b) {
   const bool ai = a.classification == "incident", bi = b.classification == "incident";
@@ -34,7 +36,9 @@ ServiceHealthMonitor::ServiceHealthMonitor(ServiceHealthOptions options, IssueDe
       clock_(clock),
       random_(random) {}
 
-ServiceHealthMonitor::~ServiceHealthMonitor() { stop(); }
+ServiceHealthMonitor::~ServiceHealthMonitor() {
+  stop();
+}
 
 void ServiceHealthMonitor::start() {
   const std::size_t n = std::clamp<std::size_t>(options_.workers, 1, 8);
@@ -59,8 +63,8 @@ void ServiceHealthMonitor::addTenant(const std::string& name, GraphClient* graph
   t->status.tenant = name;
   const double spread = static_cast<double>(options_.startup_spread.count());
   std::lock_guard lock(mu_);
-  t->next_due = clock_.steadyNow() + std::chrono::milliseconds(static_cast<std::int64_t>(
-                                         random_.uniform() * spread));
+  t->next_due = clock_.steadyNow() +
+                std::chrono::milliseconds(static_cast<std::int64_t>(random_.uniform() * spread));
   tenants_[name] = std::move(t);
 }
 
@@ -131,9 +135,10 @@ void ServiceHealthMonitor::noteError(Tenant& t, const Error& error) {
   t.logged_problem = problem;
   if (first && error.kind != ErrorKind::kCancelled) {
     if (error.kind == ErrorKind::kPermission || !error.retryable)
-      log()->error("Service health cannot be read; collection of audit records is not affected. "
-                   "tenant={} error={}",
-                   t.name, redactSecrets(error.describe()));
+      log()->error(
+          "Service health cannot be read; collection of audit records is not affected. "
+          "tenant={} error={}",
+          t.name, redactSecrets(error.describe()));
     else
       log()->warn("Service health poll failed; retried at the next poll. tenant={} error={}",
                   t.name, redactSecrets(error.describe()));
@@ -144,8 +149,7 @@ void ServiceHealthMonitor::noteError(Tenant& t, const Error& error) {
 }
 
 void ServiceHealthMonitor::noteOk(Tenant& t) {
-  if (!t.logged_problem.empty())
-    log()->info("Service health is read again. tenant={}", t.name);
+  if (!t.logged_problem.empty()) log()->info("Service health is read again. tenant={}", t.name);
   t.logged_problem.clear();
   std::lock_guard lock(mu_);
   t.status.state = "ok";
@@ -203,10 +207,11 @@ void ServiceHealthMonitor::poll(Tenant& t, std::stop_token worker_stop) {
     return;
   }
   if (listing->bad_items > 0)
-    log()->warn("Microsoft Graph listed service issues that cannot be used; they are skipped. "
-                "tenant={} bad_items={} first={}",
-                t.name, listing->bad_items,
-                listing->problems.empty() ? "" : redactSecrets(listing->problems.front()));
+    log()->warn(
+        "Microsoft Graph listed service issues that cannot be used; they are skipped. "
+        "tenant={} bad_items={} first={}",
+        t.name, listing->bad_items,
+        listing->problems.empty() ? "" : redactSecrets(listing->problems.front()));
   std::vector<ServiceIssue>& issues = listing->issues;
 
   // New or changed against memory, then against the store (after a restart memory is empty).
@@ -229,14 +234,14 @@ void ServiceHealthMonitor::poll(Tenant& t, std::stop_token worker_stop) {
   }
 
   const WallTime now = clock_.wallNow();
-  const bool refresh_due =
-      !t.last_key_refresh || now - *t.last_key_refresh >= options_.key_refresh;
+  const bool refresh_due = !t.last_key_refresh || now - *t.last_key_refresh >= options_.key_refresh;
   if (!fresh.empty() || (refresh_due && !issues.empty())) {
     ContentRef content;
     content.stream = StreamKey{t.name, kServiceHealthContentType};
     {
       std::lock_guard lock(mu_);
-      content.content_id = "servicehealth-" + formatIsoMillis(now) + "-" + std::to_string(++batch_sequence_);
+      content.content_id =
+          "servicehealth-" + formatIsoMillis(now) + "-" + std::to_string(++batch_sequence_);
     }
     content.created = now;
     content.expiration = now + options_.dedup_window;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/status/metrics_groups.h"
+#include "connector/graph/service_workloads.h"
 #include "core/secrets/redact.h"
 
 namespace o365fwd {
@@ -310,6 +311,35 @@ void lateMetrics(std::string& out, const StatusReport& r, const Groups& groups) 
                  &StreamGroup::oldest_sweep);
 }
 
+
+// Microsoft 365 service health (docs/STATUS.md "Service health"): open issues by service and
+// classification over every tenant (bounded labels: known services, else "other"), the tenants by
+// poll state, and the records forwarded. Absent when no tenant has service_health on.
+void serviceHealthMetrics(std::string& out, const StatusReport& r) {
+  if (r.service_health.empty()) return;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> open;
+  std::map<std::string, std::uint64_t> states = {{"ok", 0}, {"error", 0}, {"starting", 0}};
+  std::uint64_t forwarded = 0;
+  for (const ServiceHealthReport& h : r.service_health) {
+    ++states[h.state == "ok" || h.state == "error" ? h.state : "starting"];
+    forwarded += h.issues_forwarded;
+    for (const ServiceIssueReport& i : h.open_issues)
+      ++open[{serviceMetricLabel(i.service), classificationLabel(i.classification)}];
+  }
+  Family open_family(out, "o365fwd_service_health_open_issues", "gauge",
+                     "Open Microsoft 365 service incidents and advisories over every tenant with "
+                     "service_health, by service and classification.");
+  for (const auto& [key, n] : open)
+    open_family.add({{"service", key.first}, {"classification", key.second}}, n);
+  Family tenants(out, "o365fwd_service_health_tenants", "gauge",
+                 "Tenants with service_health by the state of their last poll (ok, error: e.g. the "
+                 "ServiceHealth.Read.All permission is missing, starting).");
+  for (const auto& [state, n] : states) tenants.add({{"state", state}}, n);
+  Family(out, "o365fwd_service_health_issues_forwarded_total", "counter",
+         "ServiceHealth.Issue records forwarded to the sinks by this process.")
+      .add({}, forwarded);
+}
+
 }  // namespace
 
 std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
@@ -344,6 +374,7 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
   Family(out, "o365fwd_config_problems", "gauge",
          "Problems the last start or reload could not apply (e.g. a broken tenants_dir file).")
       .add({}, static_cast<std::uint64_t>(r.config_problems.size()));
+  serviceHealthMetrics(out, r);
   return redactSecrets(out);  // label values carry API and sink names
 }
 

@@ -54,4 +54,30 @@ std::string describeIssue(const ServiceIssueReport& issue) {
   return out;
 }
 
+std::string serviceHealthLines(const StatusReport& report,
+                               const std::vector<const StreamReport*>& shown,
+                               const std::string& tenant) {
+  if (report.service_health.empty()) return "";
+  std::string out;
+  for (const StreamReport* s : shown)
+    for (const ServiceIssueReport* issue : issuesOfStream(report, *s))
+      out +=
+          "  " + s->tenant + "/" + s->content_type + ": Microsoft " + describeIssue(*issue) + "\n";
+  if (!out.empty())
+    out = "\nMicrosoft 365 service health (open issues next to the streams they affect):\n" + out;
+  constexpr std::size_t kMaxNamed = 20;
+  std::size_t failing = 0;
+  std::string problems;
+  for (const ServiceHealthReport& h : report.service_health) {
+    if (!h.last_error || (!tenant.empty() && h.tenant != tenant)) continue;
+    if (++failing <= kMaxNamed)
+      problems += "  " + h.tenant + ": " + h.last_error->code + " " + h.last_error->message + "\n";
+  }
+  if (failing > kMaxNamed)
+    problems += "  ... and " + std::to_string(failing - kMaxNamed) + " more tenant(s)\n";
+  if (failing > 0)
+    out += "\nService health cannot be read (audit collection is not affected):\n" + problems;
+  return out;
+}
+
 }  // namespace o365fwd

@@ -22,4 +22,11 @@ std::vector<const ServiceIssueReport*> issuesOfStream(const StatusReport& report
 // "incident EX123456 (Exchange Online, serviceDegradation): Title" — one line, for text views.
 std::string describeIssue(const ServiceIssueReport& issue);
 
+// `o365fwd status` lines: each shown stream's open issues ("  contoso/Audit.Exchange: Microsoft
+// incident EX1 (Exchange Online, serviceDegradation): Title"), then the tenants (of `tenant`, or
+// all when empty) whose service health cannot be read, with the remedy. Empty when none.
+std::string serviceHealthLines(const StatusReport& report,
+                               const std::vector<const StreamReport*>& shown,
+                               const std::string& tenant);
+
 }  // namespace o365fwd

@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "app/status/fleet_health.h"
+#include "app/status/service_health_json.h"
 #include "core/secrets/redact.h"
 #include "core/time_format.h"
 
@@ -99,6 +100,7 @@ void stream(W& w, const StreamReport& s) {
   w.EndObject();
   time(w, "last_sweep", s.last_sweep);
   count(w, "sweeps_completed", s.sweeps_completed);
+  writeStreamServiceIssues(w, s);
   w.EndObject();
 }
 
@@ -206,6 +208,7 @@ void document(W& w, const StatusReport& r) {
   w.StartArray();
   for (const std::string& p : r.config_problems) w.String(p);
   w.EndArray();
+  writeServiceHealth(w, r);
   w.EndObject();
 }
 
@@ -447,6 +450,7 @@ Result<StatusReport> statusFromJson(std::string_view json) {
       for (const auto& v : c->value.GetArray())
         if (v.IsString()) report.config_problems.emplace_back(v.GetString());
   }
+  if (std::string p = readServiceHealth(doc, report); !p.empty() && r.problem.empty()) r.problem = p;
   if (!r.problem.empty())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
   return report;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "app/status/fleet_health.h"
+#include "app/status/service_health_status.h"
 #include "app/status/status_charts.h"
 #include "app/status/status_table.h"
 #include "core/secrets/redact.h"
@@ -64,6 +65,9 @@ tr[data-state=error] td.state,tr[data-state=down] td.state{color:#b3261e;font-we
 tr[data-state=disabled] td.state{color:#666;font-weight:600}
 td.lag-warning{background:#fff3cd}td.lag-critical{background:#f8d7da;font-weight:700}
 td.last-success,td.error .at{white-space:nowrap}
+tr.service-issues td{background:#fff8e6;border-top:none}.service-issue{display:block}
+.service-issue.incident b{color:#b3261e}.service-issue.advisory b{color:#8a6d00}
+.service-health-error{color:#8c1d18}
 td.error .code{font-family:monospace;font-weight:600}td.error .at{display:block;color:#777}
 </style>
 <script>
@@ -177,6 +181,32 @@ std::string errorCell(const std::optional<ErrorInfo>& error) {
          "</span><span class=\"at\">" + formatIsoMillis(error->at) + "</span></td>";
 }
 
+// The open Microsoft 365 incidents and advisories whose service affects the stream, as a row
+// under it (empty when none).
+std::string serviceIssuesRow(const StatusReport& report, const StreamReport& s) {
+  std::vector<const ServiceIssueReport*> issues = issuesOfStream(report, s);
+  if (issues.empty()) return "";
+  std::string row = "<tr class=\"service-issues\" data-tenant=\"" + htmlEscape(s.tenant) +
+                    "\" data-content-type=\"" + htmlEscape(s.content_type) +
+                    "\"><td colspan=\"11\">";
+  for (const ServiceIssueReport* i : issues)
+    row += "<span class=\"service-issue " + htmlEscape(i->classification) + "\" data-issue=\"" +
+           htmlEscape(i->id) + "\">Microsoft " + "<b>" + htmlEscape(i->classification) +
+           "</b> " + htmlEscape(i->id) + " &middot; " + htmlEscape(i->service) +
+           (i->status.empty() ? "" : " &middot; " + htmlEscape(i->status)) +
+           (i->title.empty() ? "" : ": " + htmlEscape(i->title)) + "</span>";
+  return row + "</td></tr>\n";
+}
+
+// The tenant's service health poll problem (e.g. the missing permission and its remedy).
+std::string serviceHealthProblem(const StatusReport& report, const std::string& tenant) {
+  const ServiceHealthReport* h = serviceHealthOf(report, tenant);
+  if (!h || !h->last_error) return "";
+  return "<p class=\"service-health-error\" data-tenant=\"" + htmlEscape(tenant) +
+         "\">Service health: <span class=\"code\">" + htmlEscape(h->last_error->code) +
+         "</span> " + htmlEscape(h->last_error->message) + "</p>\n";
+}
+
 std::string streamRow(const StreamReport& s) {
   std::string row = "<tr class=\"stream\" data-tenant=\"" + htmlEscape(s.tenant) +
                     "\" data-content-type=\"" + htmlEscape(s.content_type) + "\" data-state=\"" +
@@ -226,7 +256,7 @@ std::string problemText(const TenantGroup& g) {
   return text;
 }
 
-std::string tenantBlock(const TenantGroup& g) {
+std::string tenantBlock(const StatusReport& report, const TenantGroup& g) {
   const char* health = toString(g.health);
   std::string out = "<details class=\"tenant\" data-tenant=\"" + htmlEscape(g.tenant) +
                     "\" data-state=\"" + health + "\"><summary><span class=\"name\">" +
@@ -242,8 +272,8 @@ std::string tenantBlock(const TenantGroup& g) {
       "<th>Duplicates dropped</th><th>Without Id</th><th>Invalid UTF-8</th><th>Filtered</th>"
       "<th>Late blobs</th>"
       "<th>Last error</th></tr></thead><tbody>\n";
-  for (const StreamReport* s : g.streams) out += streamRow(*s);
-  return out + "</tbody></table></details>\n";
+  for (const StreamReport* s : g.streams) out += streamRow(*s) + serviceIssuesRow(report, *s);
+  return out + "</tbody></table>" + serviceHealthProblem(report, g.tenant) + "</details>\n";
 }
 
 // A relative link to this page with the given filter and page ("?q=..&state=..&page=..").
@@ -328,7 +358,7 @@ std::string tenantsSection(const StatusReport& r, const PageQuery& query) {
       "<div class=\"list\" id=\"tenants\"><div class=\"head\"><span></span><span>Tenant</span>"
       "<span>State</span><span>Streams</span><span>Oldest lag</span><span>Records</span>"
       "<span>Problem</span></div>\n";
-  for (std::size_t i = first; i < last; ++i) out += tenantBlock(groups[i]);
+  for (std::size_t i = first; i < last; ++i) out += tenantBlock(r, groups[i]);
   return out + "</div>\n" + pager;
 }
 
@@ -345,6 +375,33 @@ std::vector<HistoryPoint> withNow(const StatusReport& r) {
   now.oldest_lag_seconds = r.health.oldest_lag_seconds;
   points.push_back(now);
   return points;
+}
+
+// Microsoft 365 service health over the fleet: open incidents and advisories, and the tenants
+// whose service health cannot be read (at most 20 named). Empty when no tenant has it on.
+std::string serviceHealthSection(const StatusReport& report) {
+  if (report.service_health.empty()) return "";
+  std::uint64_t incidents = 0, advisories = 0, failing = 0;
+  for (const ServiceHealthReport& h : report.service_health) {
+    for (const ServiceIssueReport& i : h.open_issues)
+      (i.classification == "incident" ? incidents : advisories) += 1;
+    failing += h.state == "error";
+  }
+  std::string out = "<h2>Microsoft 365 service health</h2>\n<div id=\"service-health\"><p>"
+                    "Open incidents <b id=\"service-incidents\">" + std::to_string(incidents) +
+                    "</b>, advisories <b id=\"service-advisories\">" +
+                    std::to_string(advisories) + "</b> (shown under the streams they affect)";
+  if (failing > 0)
+    out += "; service health unreadable for <b id=\"service-health-failing\">" +
+           std::to_string(failing) + "</b> tenant(s)";
+  out += "</p>\n";
+  std::size_t named = 0;
+  for (const ServiceHealthReport& h : report.service_health) {
+    if (!h.last_error || named == 20) continue;
+    ++named;
+    out += serviceHealthProblem(report, h.tenant);
+  }
+  return out + "</div>\n";
 }
 
 }  // namespace
@@ -371,6 +428,7 @@ std::string renderStatusPage(const StatusReport& report, const PageQuery& query)
     for (const std::string& p : report.config_problems) page += "<li>" + htmlEscape(p) + "</li>\n";
     page += "</ul>\n";
   }
+  page += serviceHealthSection(report);
   page +=
       "<h2>Tenants</h2>\n<div class=\"search\">Search <input id=\"q\" type=\"search\" value=\"" +
       htmlEscape(query.q) + "\" placeholder=\"tenant name, then Enter\"></div>\n";

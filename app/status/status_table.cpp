@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/status/fleet_health.h"
+#include "app/status/service_health_status.h"
 #include "core/secrets/redact.h"
 #include "core/time_format.h"
 
@@ -179,6 +180,7 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
              groupedCount(s->records_invalid_utf8) +
              " with invalid UTF-8 (as they came; docs/STATE.md)\n";
   out += lateContentTable(r, shown);
+  out += serviceHealthLines(r, shown, options.tenant);
   if (r.source == "live") {
     out += "\nSinks:\n";
     std::vector<Row> sinks{

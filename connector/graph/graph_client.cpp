@@ -17,7 +17,9 @@ constexpr const char* kOverviewsPath = "/v1.0/admin/serviceAnnouncement/healthOv
 constexpr const char* kAllowedPrefix = "/v1.0/admin/serviceAnnouncement/";
 constexpr std::size_t kMaxMessage = 300;
 
-Error cancelled() { return Error::permanent(ErrorKind::kCancelled, "request cancelled"); }
+Error cancelled() {
+  return Error::permanent(ErrorKind::kCancelled, "request cancelled");
+}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -58,8 +60,9 @@ std::pair<std::string, std::string> graphError(const std::string& body) {
 Error classifyGraphResponse(const HttpResponse& response) {
   auto [code, message] = graphError(response.body);
   const std::string status = "HTTP " + std::to_string(response.status);
-  const std::string said =
-      code.empty() && message.empty() ? status : status + " " + code + (message.empty() ? "" : ": " + message);
+  const std::string said = code.empty() && message.empty()
+                               ? status
+                               : status + " " + code + (message.empty() ? "" : ": " + message);
   if (response.status == 403) {
     return Error::permanent(
         ErrorKind::kPermission,
@@ -75,8 +78,8 @@ Error classifyGraphResponse(const HttpResponse& response) {
     return Error::retryableError(ErrorKind::kAuth,
                                  "Microsoft Graph refused the token (" + said + ")", status);
   if (response.status == 429) {
-    Error e = Error::retryableError(ErrorKind::kThrottled, "Microsoft Graph throttled the request (" + said + ")",
-                                    status);
+    Error e = Error::retryableError(ErrorKind::kThrottled,
+                                    "Microsoft Graph throttled the request (" + said + ")", status);
     e.retry_after = retryAfter(response);
     return e;
   }
@@ -87,7 +90,8 @@ Error classifyGraphResponse(const HttpResponse& response) {
   }
   if (response.status == 404)
     return Error::permanent(ErrorKind::kHttp,
-                            "Microsoft Graph has no service announcements at this address (" + said +
+                            "Microsoft Graph has no service announcements at this address (" +
+                                said +
                                 "); check graph_url (the tenant's cloud has its own Graph host)",
                             status);
   return Error::permanent(ErrorKind::kHttp, "Microsoft Graph answered " + said, status);
@@ -102,7 +106,9 @@ GraphClient::GraphClient(GraphClientOptions options, HttpTransport& transport,
       clock_(clock),
       random_(random) {}
 
-std::uint64_t GraphClient::requests() const { return requests_.load(std::memory_order_relaxed); }
+std::uint64_t GraphClient::requests() const {
+  return requests_.load(std::memory_order_relaxed);
+}
 
 Status GraphClient::checkGraphUrl(const std::string& url) const {
   auto base = parseUrl(options_.graph_url);

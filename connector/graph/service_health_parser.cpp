@@ -88,8 +88,8 @@ std::vector<std::string_view> rawValueItems(std::string_view s) {
       std::size_t p = s.find('[', pos);
       ++p;
       for (;;) {
-        while (p < value_end && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r' ||
-                                 s[p] == ','))
+        while (p < value_end &&
+               (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r' || s[p] == ','))
           ++p;
         if (p >= value_end || s[p] == ']') break;
         std::size_t end = skipValue(s, p);
@@ -106,8 +106,9 @@ std::vector<std::string_view> rawValueItems(std::string_view s) {
 Result<const Value*> valueArray(rapidjson::Document& doc, std::string_view body) {
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError())
-    return corrupt(std::string("not valid JSON (") + rapidjson::GetParseError_En(doc.GetParseError()) +
-                   " at offset " + std::to_string(doc.GetErrorOffset()) + ")");
+    return corrupt(std::string("not valid JSON (") +
+                   rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                   std::to_string(doc.GetErrorOffset()) + ")");
   if (!doc.IsObject()) return corrupt("not a JSON object");
   auto value = doc.FindMember("value");
   if (value == doc.MemberEnd() || !value->value.IsArray())
