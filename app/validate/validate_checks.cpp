@@ -13,6 +13,7 @@
 
 #include "app/runtime.h"
 #include "app/validate/check_steps.h"
+#include "app/validate/validate_service_health.h"
 #include "app/validate/validate_access.h"
 #include "app/validate/validate_filters.h"
 #include "core/random.h"
@@ -163,6 +164,7 @@ void checkTenant(ValidationContext& ctx, TenantRuntime& tr) {
   c.detail = "token acquired in " + timer.ms() + ", expires " + formatApiTime(info.expires_at) +
              "Z, roles " + roles;
   push(ctx, std::move(c), timer);
+  checkServiceHealth(ctx, tr);  // service_health: true only; independent of the audit checks
   // Roles decide when the token has them; otherwise the API's answer to the list does.
   SubscriptionList list = Error::permanent(ErrorKind::kInternal, "not asked");
   if (!info.roles.empty()) {
