@@ -179,7 +179,8 @@ bool ServiceHealthMonitor::flushPending(Tenant& t, std::stop_token stop) {
     std::lock_guard lock(mu_);
     t.status.issues_forwarded += t.pending->size();
   }
-  log()->info("Service health issues forwarded. tenant={} records={}", t.name, t.pending->size());
+  if (t.pending->size() > 0)
+    log()->info("Service health issues forwarded. tenant={} records={}", t.name, t.pending->size());
   t.pending.reset();
   t.pending_keys.clear();
   t.pending_known.clear();

@@ -29,8 +29,9 @@ void checkServiceHealth(ValidationContext& ctx, TenantRuntime& tr) {
     const Error& e = overviews.error();
     c.code = e.code;
     if (e.kind == ErrorKind::kPermission) {
-      fail(c, "Microsoft Graph refused the service health request (403); token roles: " +
-                  (info.roles.empty() ? std::string("none readable") : join(info.roles)),
+      fail(c,
+           "Microsoft Graph refused the service health request (403); token roles: " +
+               (info.roles.empty() ? std::string("none readable") : join(info.roles)),
            "add the Microsoft Graph Application permission ServiceHealth.Read.All to the "
            "application (Entra admin center > App registrations > API permissions > Add a "
            "permission > Microsoft Graph > Application permissions) and select \"Grant admin "
@@ -46,9 +47,9 @@ void checkServiceHealth(ValidationContext& ctx, TenantRuntime& tr) {
   }
   std::size_t degraded = 0;
   for (const ServiceOverview& o : overviews->services) degraded += o.status != "serviceOperational";
-  c.detail = "Graph token and ServiceHealth.Read.All ok: " +
-             std::to_string(overviews->services.size()) + " services, " +
-             std::to_string(degraded) + " not operational, in " + timer.ms();
+  c.detail =
+      "Graph token and ServiceHealth.Read.All ok: " + std::to_string(overviews->services.size()) +
+      " services, " + std::to_string(degraded) + " not operational, in " + timer.ms();
   push(ctx, std::move(c), timer);
 }
 

@@ -11,8 +11,8 @@
 namespace o365fwd {
 namespace {
 
-using testing::FakeTransport;
 using testing::fakeJwt;
+using testing::FakeTransport;
 using testing::MemorySink;
 using testing::MemoryStateStore;
 

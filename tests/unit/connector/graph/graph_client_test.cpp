@@ -10,8 +10,8 @@
 namespace o365fwd {
 namespace {
 
-using testing::FakeTransport;
 using testing::fakeJwt;
+using testing::FakeTransport;
 
 constexpr const char* kGraph = "https://graph.microsoft.com";
 constexpr const char* kIssues = "/v1.0/admin/serviceAnnouncement/issues";
@@ -55,8 +55,8 @@ class GraphClientTest : public ::testing::Test {
     GraphClientOptions o;
     o.graph_url = kGraph;
     o.max_pages = 5;
-    client_ = std::make_unique<GraphClient>(o, transport_, *tokens_provider_, *limiter_, clock_,
-                                            random_);
+    client_ =
+        std::make_unique<GraphClient>(o, transport_, *tokens_provider_, *limiter_, clock_, random_);
   }
 
   FakeClock clock_;
@@ -86,9 +86,11 @@ TEST_F(GraphClientTest, FollowsNextLinkWithAGraphScopedTokenWithinTheBudget) {
 }
 
 TEST_F(GraphClientTest, ForbiddenIsAPermanentPermissionErrorWithTheRemedy) {
-  transport_.enqueue(kIssues,
-                     FakeTransport::response(
-                         403, R"({"error":{"code":"UnknownError","message":"Missing role permissions on the request."}})"));
+  transport_.enqueue(
+      kIssues,
+      FakeTransport::response(
+          403,
+          R"({"error":{"code":"UnknownError","message":"Missing role permissions on the request."}})"));
   auto listing = client_->listIssues({});
   ASSERT_FALSE(listing.ok());
   EXPECT_EQ(listing.error().kind, ErrorKind::kPermission);
@@ -100,9 +102,10 @@ TEST_F(GraphClientTest, ForbiddenIsAPermanentPermissionErrorWithTheRemedy) {
 }
 
 TEST_F(GraphClientTest, NextLinkToAnotherHostIsRefusedAndTheTokenNotSent) {
-  transport_.enqueue(kIssues, FakeTransport::response(
-                                  200, page("A", "https://evil.example.com/v1.0/admin/"
-                                                 "serviceAnnouncement/issues?$skiptoken=1")));
+  transport_.enqueue(kIssues,
+                     FakeTransport::response(200, page("A",
+                                                       "https://evil.example.com/v1.0/admin/"
+                                                       "serviceAnnouncement/issues?$skiptoken=1")));
   auto listing = client_->listIssues({});
   ASSERT_FALSE(listing.ok());
   EXPECT_EQ(listing.error().code, "untrusted_uri");
@@ -125,8 +128,8 @@ TEST_F(GraphClientTest, PagingLoopAndTooManyPagesEndTheListing) {
   transport_.setHandler([&](const HttpRequest& r) -> std::optional<FakeTransport::Reply> {
     if (r.url.find("/oauth2/") != std::string::npos)
       return FakeTransport::Reply(FakeTransport::tokenResponse(fakeJwt(R"({"n":1})"), 3599));
-    return FakeTransport::Reply(FakeTransport::response(
-        200, page("A", self + "?$skiptoken=" + std::to_string(++n))));
+    return FakeTransport::Reply(
+        FakeTransport::response(200, page("A", self + "?$skiptoken=" + std::to_string(++n))));
   });
   auto endless = client_->listIssues({});
   ASSERT_FALSE(endless.ok());

@@ -89,8 +89,9 @@ TEST(ServiceHealthParser, HostileBodiesFailThePageWithKCorrupt) {
 
 TEST(ServiceHealthParser, LongTextIsBoundedForDisplayButRecordKeepsAll) {
   std::string title(5000, 'x');
-  std::string body = R"({"value":[{"id":"L1","lastModifiedDateTime":"2026-01-01T00:00:00Z","title":")" +
-                     title + R"("}]})";
+  std::string body =
+      R"({"value":[{"id":"L1","lastModifiedDateTime":"2026-01-01T00:00:00Z","title":")" + title +
+      R"("}]})";
   auto page = parseServiceIssuePage(body);
   ASSERT_TRUE(page.ok());
   EXPECT_LE(page->issues[0].title.size(), ServiceIssue::kMaxText + 3);

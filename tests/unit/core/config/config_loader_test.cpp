@@ -98,6 +98,33 @@ TEST(ConfigLoader, CloudSelectsDefaultHosts) {
   EXPECT_EQ(c.config.tenants[0].api_url, "https://manage.office365.us");
 }
 
+TEST(ConfigLoader, ServiceHealthIsOffByDefaultAndGraphHostFollowsTheCloud) {
+  LoadedConfig c = load(kMinimal);
+  ASSERT_TRUE(c.valid()) << all(c);
+  EXPECT_FALSE(c.config.tenants[0].service_health);
+  EXPECT_EQ(c.config.tenants[0].graph_url, "https://graph.microsoft.com");
+  for (auto [cloud, host] : {std::pair{"gcc", "https://graph.microsoft.com"},
+                             std::pair{"gcc-high", "https://graph.microsoft.us"},
+                             std::pair{"dod", "https://dod-graph.microsoft.us"}}) {
+    c = load(minimalWith("    client_secret_env", std::string("    cloud: ") + cloud +
+                                                        "\n    service_health: true\n"
+                                                        "    client_secret_env"));
+    ASSERT_TRUE(c.valid()) << all(c);
+    EXPECT_TRUE(c.config.tenants[0].service_health);
+    EXPECT_EQ(c.config.tenants[0].graph_url, host) << cloud;
+  }
+  c = load(minimalWith("    client_secret_env",
+                       "    graph_url: http://127.0.0.1:8080/\n    client_secret_env"));
+  ASSERT_TRUE(c.valid()) << all(c);
+  EXPECT_EQ(c.config.tenants[0].graph_url, "http://127.0.0.1:8080");
+  c = load(minimalWith("    client_secret_env",
+                       "    graph_url: http://graph.example.com\n    client_secret_env"));
+  EXPECT_FALSE(c.valid());
+  EXPECT_NE(issueAt(c, "tenants[0].graph_url"), nullptr) << all(c);
+  c = load(minimalWith("    client_secret_env", "    service_health: maybe\n    client_secret_env"));
+  EXPECT_FALSE(c.valid());
+}
+
 TEST(ConfigLoader, FullFixtureSetsEveryKey) {
   LoadedConfig c = loadConfigFile((kSourceDir / "tests/data/config/full.yaml").string());
   ASSERT_TRUE(c.valid()) << all(c);
