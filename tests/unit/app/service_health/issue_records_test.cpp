@@ -1,5 +1,7 @@
 #include "app/service_health/issue_records.h"
 
+#include "core/config/config.h"
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 

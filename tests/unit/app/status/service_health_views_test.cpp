@@ -104,7 +104,8 @@ TEST(ServiceHealthViews, MetricsCountOpenIssuesWithBoundedLabels) {
 }
 
 TEST(ServiceHealthViews, PageShowsTheIncidentUnderItsStreamAndTheRemedy) {
-  EXPECT_EQ(renderStatusPage(testing::sampleReport()).find("service-health"), std::string::npos);
+  EXPECT_EQ(renderStatusPage(testing::sampleReport()).find("id=\"service-health\""),
+            std::string::npos);
   const std::string page = renderStatusPage(withServiceHealth());
   const std::string stream_row =
       "<tr class=\"stream\" data-tenant=\"contoso\" data-content-type=\"Audit.Exchange\"";
