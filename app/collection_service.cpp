@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "app/config_reload.h"
+#include "app/credentials/credential_expiry.h"
 #include "app/health/health_server.h"
 #include "app/health/sd_notify.h"
 #include "app/health/watchdog.h"
@@ -171,7 +172,8 @@ void logBrokenTenantFiles(const LoadedConfig& loaded, const char* consequence) {
 // other change is named, with the restart it needs. An invalid main file changes nothing else
 // and says why; a broken tenants_dir file changes nothing for the tenants it holds.
 void reloadConfiguration(const std::string& path, const Config& running, Runtime& runtime,
-                         TenantFleet* fleet) {
+                         TenantFleet* fleet, CredentialExpiryWatch& credential_expiry,
+                         Clock& clock) {
   auto log = getLogger("app");
   // Secret files are named by the running configuration: rotating one never depends on the rest
   // of the file being valid.
@@ -187,8 +189,12 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
         "with `o365fwd validate`, and reload again:{}",
         path, problems);
     if (fleet) fleet->setConfigProblems(configErrors(again));
+    credential_expiry.reread();
+    credential_expiry.logDue(clock.wallNow());
     return;
   }
+  credential_expiry.refresh(again.config.tenants, again.config.credentials);
+  credential_expiry.logDue(clock.wallNow());
   setLogLevel(again.config.log.level);
   std::vector<std::string> pending = changesNeedingRestart(running, again.config);
   if (fleet) {
@@ -342,6 +348,13 @@ int runCollection(const CollectionRequest& request) {
   };
   if (service_health)
     status_sources.service_health = [&service_health] { return service_health->report(); };
+  // Credential expiry: certificates read now and on SIGHUP, logged at once and then daily.
+  CredentialExpiryWatch credential_expiry(clock);
+  credential_expiry.refresh(config.tenants, config.credentials);
+  credential_expiry.logDue(clock.wallNow());
+  status_sources.credentials = [&credential_expiry](WallTime now) {
+    return credential_expiry.reports(now);
+  };
   StatusSnapshotter snapshotter(std::move(status_sources), clock);
   HistorySampler history_sampler(
       history, [&snapshotter] { return snapshotter.snapshot(); }, std::chrono::minutes(1), clock);
@@ -391,7 +404,10 @@ int runCollection(const CollectionRequest& request) {
         snapshotter.markShuttingDown();
         stop.request_stop();
       },
-      [&] { reloadConfiguration(request.config_path, config, **runtime, fleet.get()); },
+      [&] {
+        reloadConfiguration(request.config_path, config, **runtime, fleet.get(),
+                            credential_expiry, clock);
+      },
       [&] {
         collector.syncNow();
         if (service_health) service_health->pollNow();
@@ -415,6 +431,7 @@ int runCollection(const CollectionRequest& request) {
               std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2).count());
   }
   progress.start();
+  if (request.mode == CollectorMode::kDaemon) credential_expiry.start();
   if (health) history_sampler.start();
   if (watchdog) watchdog->start();
   if (service_health) service_health->start();
@@ -423,6 +440,7 @@ int runCollection(const CollectionRequest& request) {
   if (service_health) service_health->stop();
   if (watchdog) watchdog->stop();
   history_sampler.stop();
+  credential_expiry.stop();
   progress.stop();
   snapshotter.markShuttingDown();
   for (auto& sink : sinks) sink->stop();

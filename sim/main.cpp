@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   auto config = sim::buildConfig(options);
   if (!config.ok()) return fail(config.error().message, 2);
   if (!options.certificates_dir.empty()) {
-    Status s = sim::generateCertificates(config.value(), options.certificates_dir);
+    Status s = sim::generateCertificates(config.value(), options.certificates_dir,
+                                          options.certificate_days);
     if (!s.ok()) return fail(s.error().message, 1);
   }
   auto colon = options.listen.rfind(':');

@@ -22,6 +22,10 @@ std::optional<int> parseOptions(int argc, char** argv, SimOptions& o) {
                  "write the fake tenants' credentials (JSON) here");
   app.add_option("--certificates", o.certificates_dir,
                  "generate a certificate + key per tenant app into DIR");
+  app.add_option("--certificate-days", o.certificate_days,
+                 "days the generated certificates are valid (an expiring credential)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36500));
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--threads", o.threads, "HTTP worker threads")
       ->capture_default_str()

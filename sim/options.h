@@ -19,6 +19,7 @@ struct SimOptions {
   std::string request_log;
   std::string credentials_out;
   std::string certificates_dir;
+  int certificate_days = 365;  // validity of the certificates --certificates generates
   std::string log_level = "info";
   int threads = 32;
   std::optional<int> tenants;

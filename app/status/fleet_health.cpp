@@ -82,7 +82,11 @@ HealthSummary summarizeHealth(const StatusReport& r) {
   }
   for (const SinkReport& k : r.sinks)
     if (k.state != "up") ++h.sinks_down;
-  const bool degraded = h.streams_error + h.streams_lagging + h.streams_disabled + h.sinks_down > 0;
+  for (const CredentialReport& c : r.credentials)
+    if (c.level == "critical" || c.level == "expired") ++h.credentials_expiring;
+  const bool degraded = h.streams_error + h.streams_lagging + h.streams_disabled + h.sinks_down +
+                            h.credentials_expiring >
+                        0;
   h.state = degraded ? "degraded" : "ok";
   return h;
 }
@@ -102,6 +106,10 @@ std::string healthHeadline(const HealthSummary& h) {
   std::string out = "Degraded: " + parts;
   if (h.sinks_down > 0)
     out += (parts.empty() ? "" : "; ") + plural(h.sinks_down, "sink", "sinks") + " not up";
+  if (h.credentials_expiring > 0)
+    out += std::string(parts.empty() && h.sinks_down == 0 ? "" : "; ") +
+           plural(h.credentials_expiring, "credential", "credentials") +
+           " expiring within 7 days or expired: renew, then `systemctl reload o365fwd`";
   return out;
 }
 

@@ -22,7 +22,8 @@ StreamHealth streamHealth(const StreamReport& stream);
 // Everything but records_per_minute (the caller's: it needs the time series).
 HealthSummary summarizeHealth(const StatusReport& report);
 // "OK: 5,000 streams of 1,000 tenants collecting" or
-// "Degraded: 5 streams in error, 2 lagging, 1 disabled; 1 sink down".
+// "Degraded: 5 streams in error, 2 lagging, 1 disabled; 1 sink down; 1 credential expiring
+// within 7 days or expired: renew, then `systemctl reload o365fwd`".
 std::string healthHeadline(const HealthSummary& health);
 
 // Digit runs compare as numbers: tenant2 < tenant10; otherwise byte order.

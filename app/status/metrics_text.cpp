@@ -375,6 +375,14 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
          "Problems the last start or reload could not apply (e.g. a broken tenants_dir file).")
       .add({}, static_cast<std::uint64_t>(r.config_problems.size()));
   serviceHealthMetrics(out, r);
+  if (!r.credentials.empty()) {
+    // One series per credential (a shared one once, however many tenants use it).
+    Family expiry(out, "o365fwd_credential_expiry_timestamp_seconds", "gauge",
+                  "When the credential expires, in Unix seconds: a certificate's notAfter or a "
+                  "client secret's client_secret_expires.");
+    for (const CredentialReport& c : r.credentials)
+      if (c.expires_at) expiry.add({{"credential", c.name}, {"kind", c.kind}}, epochSeconds(*c.expires_at));
+  }
   return redactSecrets(out);  // label values carry API and sink names
 }
 

@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "app/credentials/credential_expiry.h"
 #include "app/status/fleet_health.h"
 #include "app/status/service_health_json.h"
 #include "core/secrets/redact.h"
@@ -153,6 +154,7 @@ void fleet(W& w, const StatusReport& r) {
   count(w, "tenants_error", h.tenants_error);
   count(w, "tenants_disabled", h.tenants_disabled);
   count(w, "sinks_down", h.sinks_down);
+  count(w, "credentials_expiring", h.credentials_expiring);
   w.Key("records_per_minute");
   if (h.records_per_minute)
     w.Uint64(*h.records_per_minute);
@@ -172,6 +174,42 @@ void fleet(W& w, const StatusReport& r) {
     count(w, "seconds", p.seconds);
     optionalInt(w, "oldest_lag_seconds", p.oldest_lag_seconds);
     count(w, "problem_streams", p.problem_streams);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// Credential expiry (issue 13 part 3): one entry per credential, its tenants named once.
+template <typename W>
+void credentials(W& w, const StatusReport& r) {
+  w.Key("credentials");
+  w.StartArray();
+  for (const CredentialReport& c : r.credentials) {
+    w.StartObject();
+    w.Key("name");
+    w.String(c.name);
+    w.Key("kind");
+    w.String(c.kind);
+    w.Key("source");
+    w.String(c.source);
+    time(w, "expires_at", c.expires_at);
+    w.Key("expires_in_seconds");
+    if (c.expires_at)
+      w.Int64(std::chrono::duration_cast<std::chrono::seconds>(*c.expires_at - r.generated_at)
+                  .count());
+    else
+      w.Null();
+    w.Key("level");
+    w.String(c.level);
+    w.Key("problem");
+    w.String(c.problem);
+    w.Key("remedy");
+    w.String(c.level == "ok" ? std::string() : expiryRemedy(c.kind));
+    count(w, "tenant_count", c.tenants.size());
+    w.Key("tenants");
+    w.StartArray();
+    for (const std::string& t : c.tenants) w.String(t);
+    w.EndArray();
     w.EndObject();
   }
   w.EndArray();
@@ -209,6 +247,7 @@ void document(W& w, const StatusReport& r) {
   for (const std::string& p : r.config_problems) w.String(p);
   w.EndArray();
   writeServiceHealth(w, r);
+  credentials(w, r);
   w.EndObject();
 }
 
@@ -272,6 +311,31 @@ std::optional<std::int64_t> optionalInt(const rapidjson::Value& o, const char* k
   return it->value.GetInt64();
 }
 
+// Credential expiry: absent in documents of older versions.
+void readCredentials(const rapidjson::Document& doc, Reader& r, StatusReport& report) {
+  auto c = doc.FindMember("credentials");
+  if (c == doc.MemberEnd()) return;
+  if (!c->value.IsArray()) {
+    if (r.problem.empty()) r.problem = "credentials is not an array";
+    return;
+  }
+  for (const auto& v : c->value.GetArray()) {
+    if (!v.IsObject()) continue;
+    const std::string at = "credentials[" + std::to_string(report.credentials.size()) + "]";
+    CredentialReport k;
+    k.name = r.str(v, "name", at);
+    k.kind = r.str(v, "kind", at);
+    k.source = r.str(v, "source", at);
+    k.expires_at = r.when(v, "expires_at", at);
+    k.level = r.str(v, "level", at);
+    k.problem = r.str(v, "problem", at);
+    if (auto t = v.FindMember("tenants"); t != v.MemberEnd() && t->value.IsArray())
+      for (const auto& name : t->value.GetArray())
+        if (name.IsString()) k.tenants.emplace_back(name.GetString());
+    report.credentials.push_back(std::move(k));
+  }
+}
+
 // The health block as written, or (documents of older versions) as judged from the streams.
 void readFleet(const rapidjson::Document& doc, Reader& r, StatusReport& report) {
   report.health = summarizeHealth(report);
@@ -289,6 +353,7 @@ void readFleet(const rapidjson::Document& doc, Reader& r, StatusReport& report) 
     s.tenants_error = r.u64(v, "tenants_error", "health");
     s.tenants_disabled = r.u64(v, "tenants_disabled", "health");
     s.sinks_down = r.u64(v, "sinks_down", "health");
+    s.credentials_expiring = r.u64(v, "credentials_expiring", "health");
     if (auto m = v.FindMember("records_per_minute"); m != v.MemberEnd() && m->value.IsUint64())
       s.records_per_minute = m->value.GetUint64();
     s.oldest_lag_seconds = optionalInt(v, "oldest_lag_seconds");
@@ -451,6 +516,7 @@ Result<StatusReport> statusFromJson(std::string_view json) {
         if (v.IsString()) report.config_problems.emplace_back(v.GetString());
   }
   if (std::string p = readServiceHealth(doc, report); !p.empty() && r.problem.empty()) r.problem = p;
+  readCredentials(doc, r, report);
   if (!r.problem.empty())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
   return report;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/credentials/credential_views.h"
 #include "app/status/fleet_health.h"
 #include "app/status/service_health_status.h"
 #include "app/status/status_charts.h"
@@ -58,6 +59,8 @@ grid-template-columns:1.2em minmax(10em,16em) 6em 5em 7em 9em 1fr;gap:.5em;paddi
 .pager{margin:.4em 0;font-size:.9em}.pager a,.pager span{margin-right:1em}
 table{border-collapse:collapse;background:#fff;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
+td.level.warning{color:#8a6d00}td.level.critical,td.level.expired{color:#b3261e;font-weight:700}
+p.credential{margin:.3em .5em .3em 1.7em}p.credential.critical,p.credential.expired{color:#b3261e}
 th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr[data-state=active] td.state,tr[data-state=up] td.state{color:#176b2c;font-weight:600}
 tr[data-state=starting] td.state{color:#8a6d00;font-weight:600}
@@ -256,7 +259,8 @@ std::string problemText(const TenantGroup& g) {
   return text;
 }
 
-std::string tenantBlock(const StatusReport& report, const TenantGroup& g) {
+std::string tenantBlock(const StatusReport& report, const TenantGroup& g,
+                        const CredentialReport* credential, WallTime now) {
   const char* health = toString(g.health);
   std::string out = "<details class=\"tenant\" data-tenant=\"" + htmlEscape(g.tenant) +
                     "\" data-state=\"" + health + "\"><summary><span class=\"name\">" +
@@ -266,6 +270,7 @@ std::string tenantBlock(const StatusReport& report, const TenantGroup& g) {
                     humanLag(g.oldest_lag_seconds) + "</span><span class=\"num\">" +
                     groupedCount(g.records) + "</span><span class=\"problem\">" +
                     htmlEscape(problemText(g)) + "</span></summary>\n";
+  if (credential) out += credentialTenantLine(*credential, now);
   out +=
       "<table class=\"streams\"><thead><tr><th>Content type</th><th>State</th>"
       "<th>Last collected</th><th>Lag</th><th>Records forwarded</th><th>Pending blobs</th>"
@@ -358,7 +363,11 @@ std::string tenantsSection(const StatusReport& r, const PageQuery& query) {
       "<div class=\"list\" id=\"tenants\"><div class=\"head\"><span></span><span>Tenant</span>"
       "<span>State</span><span>Streams</span><span>Oldest lag</span><span>Records</span>"
       "<span>Problem</span></div>\n";
-  for (std::size_t i = first; i < last; ++i) out += tenantBlock(r, groups[i]);
+  const auto credentials = credentialOfTenant(r);
+  for (std::size_t i = first; i < last; ++i) {
+    auto c = credentials.find(groups[i].tenant);
+    out += tenantBlock(r, groups[i], c == credentials.end() ? nullptr : c->second, r.generated_at);
+  }
   return out + "</div>\n" + pager;
 }
 
@@ -429,6 +438,7 @@ std::string renderStatusPage(const StatusReport& report, const PageQuery& query)
     page += "</ul>\n";
   }
   page += serviceHealthSection(report);
+  page += credentialPageSection(report);
   page +=
       "<h2>Tenants</h2>\n<div class=\"search\">Search <input id=\"q\" type=\"search\" value=\"" +
       htmlEscape(query.q) + "\" placeholder=\"tenant name, then Enter\"></div>\n";

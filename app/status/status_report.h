@@ -98,9 +98,27 @@ struct HealthSummary {
   std::uint64_t tenants_error = 0;
   std::uint64_t tenants_disabled = 0;
   std::uint64_t sinks_down = 0;                     // sinks not up
+  // Credentials that expire within 7 days or have expired (CredentialReport level critical or
+  // expired): the headline says degraded, with the remedy. Readiness does not change.
+  std::uint64_t credentials_expiring = 0;
   std::optional<std::uint64_t> records_per_minute;  // live only: over the last minute or so
   std::optional<std::int64_t> oldest_lag_seconds;   // the largest lag of a stream not disabled
   std::string oldest_lag_stream;                    // "tenant/content_type" of that stream
+};
+
+// When one application credential expires (issue 13 part 3): one per named credential
+// (`credentials:`, however many tenants share it) and one per tenant with its own certificate or
+// client_secret_expires. A client secret without client_secret_expires has no known expiry and
+// no entry.
+struct CredentialReport {
+  std::string name;    // the `credentials:` name, or "tenant:<tenant name>" for a tenant's own
+  std::string kind;    // certificate | client_secret
+  std::string source;  // the certificate file, or "client_secret_expires"
+  std::optional<WallTime> expires_at;  // notAfter, or client_secret_expires
+  // ok | warning (within 30 days) | critical (within 7 days) | expired | unknown (not readable)
+  std::string level = "ok";
+  std::string problem;               // why expires_at is unknown
+  std::vector<std::string> tenants;  // the tenants that use it, natural order
 };
 
 // One point of the in-memory time series (StatusHistory): what was forwarded since the previous
@@ -162,6 +180,8 @@ struct StatusReport {
 
   // Microsoft 365 service health: one entry per tenant with service_health on; live only.
   std::vector<ServiceHealthReport> service_health;
+  // Credential expiry, soonest first (live only; `validate` checks a stopped instance's).
+  std::vector<CredentialReport> credentials;
 };
 
 }  // namespace o365fwd

@@ -119,6 +119,7 @@ StatusReport StatusSnapshotter::snapshot() const {
   tenants_lock.unlock();
   if (sources_.config_problems) r.config_problems = sources_.config_problems();
   if (sources_.service_health) attachServiceHealth(r, sources_.service_health());
+  if (sources_.credentials) r.credentials = sources_.credentials(r.generated_at);
   r.ready = isReady(r);
   r.health = summarizeHealth(r);
   if (sources_.history) {

@@ -52,6 +52,8 @@ struct StatusSources {
 
   // Microsoft 365 service health (optional): the monitor's per-tenant reports.
   std::function<std::vector<ServiceHealthReport>()> service_health;
+  // Credential expiry (optional): each credential judged at the given time.
+  std::function<std::vector<CredentialReport>(WallTime)> credentials;
 };
 
 class StatusSnapshotter {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "app/credentials/credential_views.h"
 #include "app/status/fleet_health.h"
 #include "app/status/service_health_status.h"
 #include "core/secrets/redact.h"
@@ -129,6 +130,7 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
     out += "\nConfiguration problems (not applied; fix the files and reload):\n";
     for (const std::string& p : r.config_problems) out += "  " + p + "\n";
   }
+  out += credentialText(r, options.tenant);
   // Which streams: one tenant, the problems, or every stream (problems first, natural order).
   const bool short_list =
       options.problems || (!options.all && options.tenant.empty() &&

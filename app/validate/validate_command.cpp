@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/credentials/credential_expiry.h"
 #include "app/validate/validate_checks.h"
 #include "app/validate/validate_scope.h"
 #include "core/logging.h"
@@ -103,6 +104,23 @@ void checkTenantCredential(ValidationContext& ctx, size_t index) {
     } else {
       check.detail = "client secret from " + secret->source;
       warnings = secret->warnings;
+      if (t.client_secret_expires) {
+        const WallTime now = ctx.clock.wallNow();
+        const std::string level = judgeExpiry(*t.client_secret_expires, now);
+        check.detail += ", " + expiryPhrase(*t.client_secret_expires, now) +
+                        " (client_secret_expires" +
+                        (t.credential.empty() ? "" : " of credential " + t.credential) + ")";
+        if (level == "expired")
+          warnings.push_back("client_secret_expires says the client secret " +
+                             expiryPhrase(*t.client_secret_expires, now) +
+                             "; token requests fail with AADSTS7000222 unless it was renewed "
+                             "(then correct client_secret_expires). " +
+                             expiryRemedy("client_secret"));
+        else if (level != "ok")
+          warnings.push_back("the client secret " + expiryPhrase(*t.client_secret_expires, now) +
+                             (level == "critical" ? "; renew it now: " : "; ") +
+                             expiryRemedy("client_secret"));
+      }
       ctx.secrets.insert_or_assign(t.name, std::move(*secret));
     }
   }

@@ -34,6 +34,9 @@ struct TenantConfig {
   std::optional<Secret> client_secret;                  // inline (discouraged)
   std::optional<std::string> certificate_file;          // PEM certificate (with private_key_file)
   std::optional<std::string> private_key_file;          // PEM private key
+  // When the client secret expires (the token does not say): `client_secret_expires:
+  // 2027-05-01`, midnight UTC of that day, or an RFC 3339 UTC time. For expiry warnings only.
+  std::optional<std::chrono::system_clock::time_point> client_secret_expires;
   Cloud cloud = Cloud::kCommercial;
   std::string publisher_id;                // PublisherIdentifier; empty = the tenant GUID
   std::vector<std::string> content_types;  // default: all five
@@ -67,6 +70,7 @@ struct CredentialConfig {
   std::optional<Secret> client_secret;
   std::optional<std::string> certificate_file;
   std::optional<std::string> private_key_file;
+  std::optional<std::chrono::system_clock::time_point> client_secret_expires;
   int line = 0;
 };
 

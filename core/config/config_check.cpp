@@ -141,6 +141,10 @@ void checkCredential(Checker& c, const TenantConfig& t, const std::string& p) {
             showValue(*cred) +
                 " is not a credential name; use the name given to LoadCredential= in "
                 "the unit, e.g. contoso-secret (no '/')");
+  if (t.client_secret_expires && t.certificate_file && t.credential.empty())
+    c.error(p + ".client_secret_expires",
+            "applies to a client secret; a certificate's expiry is read from the certificate "
+            "itself (notAfter), so remove client_secret_expires");
   if (t.client_secret)
     c.warn(p + ".client_secret",
            "an inline secret is discouraged: anyone who can read this file "
@@ -237,6 +241,7 @@ void checkSharedCredentials(Checker& c, const std::vector<CredentialConfig>& cre
     as_tenant.client_secret = k.client_secret;
     as_tenant.certificate_file = k.certificate_file;
     as_tenant.private_key_file = k.private_key_file;
+    as_tenant.client_secret_expires = k.client_secret_expires;
     checkCredential(c, as_tenant, p);
   }
 }

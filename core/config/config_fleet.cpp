@@ -19,7 +19,8 @@ const std::vector<std::string_view> kCredentialKeys = {"name",
                                                        "client_secret_credential",
                                                        "client_secret",
                                                        "certificate_file",
-                                                       "private_key_file"};
+                                                       "private_key_file",
+                                                       "client_secret_expires"};
 
 bool hasOwnSecretSource(const TenantConfig& t) {
   return t.client_secret_file || t.client_secret_env || t.client_secret_credential ||
@@ -126,6 +127,7 @@ void parseCredentials(ConfigIssues& issues, const ConfigNode& node,
     if (r.getOptString("client_secret", inline_secret)) c.client_secret = Secret(*inline_secret);
     r.getOptString("certificate_file", c.certificate_file);
     r.getOptString("private_key_file", c.private_key_file);
+    readSecretExpiry(issues, r, c.client_secret_expires);
     out.push_back(std::move(c));
   }
 }
@@ -149,6 +151,13 @@ void resolveCredentialRefs(const std::vector<CredentialConfig>& credentials,
                        (known.empty() ? std::string("none defined") : "defined: " + known) + ")");
       continue;  // `credential` stays set: no second "no credential" error for the tenant
     }
+    if (t.client_secret_expires) {
+      issues.error(prefix + "[" + std::to_string(i) + "].client_secret_expires", t.line,
+                   who + " uses `credential: " + t.credential +
+                       "`; its secret's expiry belongs to that credential: set "
+                       "client_secret_expires there");
+      continue;
+    }
     if (hasOwnSecretSource(t)) {
       issues.error(p, t.line,
                    who + " has both `credential: " + t.credential +
@@ -162,6 +171,7 @@ void resolveCredentialRefs(const std::vector<CredentialConfig>& credentials,
     t.client_secret = it->client_secret;
     t.certificate_file = it->certificate_file;
     t.private_key_file = it->private_key_file;
+    t.client_secret_expires = it->client_secret_expires;
   }
 }
 

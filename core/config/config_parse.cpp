@@ -4,6 +4,7 @@
 
 #include "core/config/config_fleet.h"
 #include "core/filters/filter_parse.h"
+#include "core/time_format.h"
 
 namespace o365fwd {
 namespace {
@@ -21,6 +22,7 @@ const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "client_secret",
                                                    "certificate_file",
                                                    "private_key_file",
+                                                   "client_secret_expires",
                                                    "cloud",
                                                    "publisher_id",
                                                    "content_types",
@@ -114,6 +116,7 @@ void parseTenant(ConfigIssues& issues, const ConfigNode& node, const std::string
   if (r.getOptString("client_secret", inline_secret)) t.client_secret = Secret(*inline_secret);
   r.getOptString("certificate_file", t.certificate_file);
   r.getOptString("private_key_file", t.private_key_file);
+  readSecretExpiry(issues, r, t.client_secret_expires);
   r.getEnum("cloud", kClouds, t.cloud, "cloud");
   r.getString("publisher_id", t.publisher_id);
   if (!r.getStringList("content_types", t.content_types) && !r.find("content_types"))
@@ -326,6 +329,45 @@ void resolvePaths(const std::filesystem::path& base, Config& config) {
 }
 
 }  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parseExpiryDate(std::string_view text) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (text[i] < '0' || text[i] > '9') return false;
+    return true;
+  };
+  if (text.size() < 10 || !digits(0, 4) || text[4] != '-' || !digits(5, 2) || text[7] != '-' ||
+      !digits(8, 2))
+    return std::nullopt;
+  if (text.size() > 10 && text[10] != 'T') return std::nullopt;
+  if (text.size() > 10 && text.back() != 'Z' && text.find('+', 10) == std::string_view::npos)
+    return std::nullopt;  // a time of day must say it is UTC
+  const int month = (text[5] - '0') * 10 + (text[6] - '0');
+  const int day = (text[8] - '0') * 10 + (text[9] - '0');
+  const int year = std::stoi(std::string(text.substr(0, 4)));
+  using namespace std::chrono;
+  const year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                            std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) return std::nullopt;
+  if (text.size() == 10) return sys_days(date);
+  return parseUtc(text);
+}
+
+void readSecretExpiry(ConfigIssues& issues, MapReader& r,
+                      std::optional<std::chrono::system_clock::time_point>& out) {
+  std::optional<std::string> text;
+  if (!r.getOptString("client_secret_expires", text) || !text) return;
+  if (auto date = parseExpiryDate(*text)) {
+    out = *date;
+    return;
+  }
+  const ConfigNode* node = r.find("client_secret_expires");
+  issues.error(r.pathOf("client_secret_expires"), node ? node->line : r.line(),
+               showValue(*text) +
+                   " is not a date; write the Expires date of the client secret (Entra admin "
+                   "center: App registrations > the app > Certificates & secrets > Client "
+                   "secrets) as YYYY-MM-DD, e.g. 2027-05-01");
+}
 
 void parseConfig(const ConfigNode& root, const std::filesystem::path& base_dir,
                  ConfigIssues& issues, Config& config) {

@@ -17,6 +17,7 @@ namespace {
 constexpr size_t kMaxSecretBytes = 64 * 1024;
 constexpr size_t kMaxPemBytes = 1024 * 1024;
 constexpr long long kExpiryWarningSeconds = 30LL * 86400;
+constexpr long long kExpiryCriticalSeconds = 7LL * 86400;
 
 Error configError(std::string message) {
   return Error::permanent(ErrorKind::kConfig, std::move(message));
@@ -244,9 +245,13 @@ Result<LoadedCertificate> loadCertificate(const TenantConfig& tenant, WallTime n
                        "; create a new one and upload it to the app registration (Certificates "
                        "& secrets)");
   if (not_after - now_s <= kExpiryWarningSeconds)
-    out.warnings.push_back("certificate " + cert_path + " expires on " + utcText(not_after) +
-                           " (in " + std::to_string((not_after - now_s) / 86400) +
-                           " days); renew it and upload the new one to the app registration");
+    out.warnings.push_back(
+        "certificate " + cert_path + " expires on " + utcText(not_after) + " (in " +
+        std::to_string((not_after - now_s) / 86400) + " days); " +
+        (not_after - now_s <= kExpiryCriticalSeconds ? "collection stops then: renew it now, "
+                                                     : "renew it, ") +
+        "upload the new one to the app registration (Certificates & secrets), point "
+        "certificate_file and private_key_file at it and `systemctl reload o365fwd`");
   if (key_mode & S_IROTH)
     out.warnings.push_back("private key file " + key_path +
                            " is readable by every user; chmod "

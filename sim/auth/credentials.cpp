@@ -35,7 +35,7 @@ Status writeFileAtomic(const std::string& path, const std::string& text, unsigne
   return okStatus();
 }
 
-Status generateCertificates(SimConfig& config, const std::string& dir) {
+Status generateCertificates(SimConfig& config, const std::string& dir, int days) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
@@ -43,7 +43,7 @@ Status generateCertificates(SimConfig& config, const std::string& dir) {
                             "cannot create certificate directory " + dir + ": " + ec.message());
   for (auto& t : config.tenants) {
     if (t.apps.empty() || !t.apps.front().certificate_files.empty()) continue;
-    auto generated = crypto::generateSelfSigned("o365fwd-sim " + t.name, 2048, 365);
+    auto generated = crypto::generateSelfSigned("o365fwd-sim " + t.name, 2048, days);
     if (!generated.ok()) return generated.error();
     const std::string base = (std::filesystem::path(dir) / t.name).string();
     Status s = writeFileAtomic(base + ".crt", generated->certificate_pem, 0644);

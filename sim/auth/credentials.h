@@ -11,7 +11,7 @@ namespace o365fwd::sim {
 
 // For every tenant's first app without a certificate: generates a 2048-bit self-signed
 // certificate and key, writes DIR/<tenant name>.crt and .key (0600) and registers them.
-Status generateCertificates(SimConfig& config, const std::string& dir);
+Status generateCertificates(SimConfig& config, const std::string& dir, int days = 365);
 
 // {"api_url":..., "login_url":..., "tenants":[{"name","tenant_id","domain","client_id",
 //   "client_secret","certificate_file","private_key_file"}]} — the first app of each tenant.

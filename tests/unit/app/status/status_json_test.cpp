@@ -82,6 +82,10 @@ TEST(StatusJson, CarriesTheHealthSummaryAndHistoryLast) {
   ASSERT_FALSE(doc.HasParseError());
   auto last = doc.MemberEnd();
   --last;
+  EXPECT_STREQ(last->name.GetString(), "credentials");  // credential expiry's, added after
+  --last;
+  EXPECT_STREQ(last->name.GetString(), "service_health");  // service health's, added after
+  --last;
   EXPECT_STREQ(last->name.GetString(), "config_problems");  // fleet-config's, added after
   --last;
   EXPECT_STREQ(last->name.GetString(), "history");

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/config/config_loader.h"
+#include "core/config/config_parse.h"
 #include "tests/support/temp_dir.h"
 
 namespace o365fwd {
@@ -223,6 +224,68 @@ TEST(ConfigFleet, GroupWritableTenantFileIsBroken) {
   LoadedConfig c = loadConfigFile(dir.file("connector.yaml"));
   EXPECT_EQ(names(c.config), (std::vector<std::string>{"beta"}));
   EXPECT_NE(errorsOf(c).find("writable by group"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace o365fwd
+
+namespace o365fwd {
+namespace {
+
+// client_secret_expires (issue 13 part 3): a date per credential or per tenant secret.
+TEST(SecretExpiryDate, ParsesDatesAndUtcTimesOnly) {
+  using std::chrono::sys_days;
+  using namespace std::chrono;
+  EXPECT_EQ(parseExpiryDate("2027-05-01"), sys_days(2027y / May / 1));
+  EXPECT_EQ(parseExpiryDate("2027-05-01T12:00:00Z"), sys_days(2027y / May / 1) + 12h);
+  for (const char* bad : {"5/1/2027", "01.05.2027", "2027-02-30", "2027-13-01", "2027-5-1",
+                          "2027-05-01T12:00:00", "2027-05-01 12:00", "tomorrow", ""})
+    EXPECT_FALSE(parseExpiryDate(bad)) << bad;
+}
+
+TEST(SecretExpiryDate, CopiedFromTheSharedCredentialIntoEachTenant) {
+  std::string yaml = mainWith("tenants:\n" + tenant("contoso") + tenant("fabrikam"));
+  yaml.replace(yaml.find("    client_secret_file"), 0, "    client_secret_expires: 2027-05-01\n");
+  LoadedConfig c = loadConfigString(yaml, "/etc/o365fwd/c.yaml");
+  ASSERT_TRUE(c.valid()) << errorsOf(c);
+  using namespace std::chrono;
+  ASSERT_TRUE(c.config.credentials[0].client_secret_expires);
+  for (const TenantConfig& t : c.config.tenants)
+    EXPECT_EQ(t.client_secret_expires, sys_days(2027y / May / 1)) << t.name;
+}
+
+TEST(SecretExpiryDate, MalformedDateNamesTheKeyAndTheFormat) {
+  std::string yaml = mainWith("tenants:\n" + tenant("contoso"));
+  yaml.replace(yaml.find("    client_secret_file"), 0, "    client_secret_expires: 5/1/2027\n");
+  LoadedConfig c = loadConfigString(yaml, "/etc/o365fwd/c.yaml");
+  EXPECT_FALSE(c.valid());
+  const std::string errors = errorsOf(c);
+  EXPECT_NE(errors.find("credentials[0].client_secret_expires"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("\"5/1/2027\" is not a date"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("YYYY-MM-DD"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("Certificates & secrets"), std::string::npos) << errors;
+}
+
+TEST(SecretExpiryDate, BelongsToTheCredentialNotToATenantUsingIt) {
+  LoadedConfig c = loadConfigString(
+      mainWith("tenants:\n" + tenant("contoso", "    client_secret_expires: 2027-05-01\n")),
+      "/etc/o365fwd/c.yaml");
+  EXPECT_FALSE(c.valid());
+  EXPECT_NE(errorsOf(c).find("set client_secret_expires there"), std::string::npos)
+      << errorsOf(c);
+}
+
+TEST(SecretExpiryDate, RejectedBesideACertificate) {
+  LoadedConfig c = loadConfigString(
+      std::string("state_dir: /var/lib/o365fwd\nsinks:\n  - type: file\n    path: /tmp/x\n"
+                  "tenants:\n  - name: contoso\n    tenant_id: ") +
+          kTenantId + "\n    client_id: " + kClientId +
+          "\n    certificate_file: /etc/o365fwd/c.pem\n    private_key_file: /etc/o365fwd/c.key\n"
+          "    client_secret_expires: 2027-05-01\n",
+      "/etc/o365fwd/c.yaml");
+  EXPECT_FALSE(c.valid());
+  EXPECT_NE(errorsOf(c).find("read from the certificate itself"), std::string::npos)
+      << errorsOf(c);
 }
 
 }  // namespace
