@@ -355,6 +355,14 @@ int runCollection(const CollectionRequest& request) {
   status_sources.credentials = [&credential_expiry](WallTime now) {
     return credential_expiry.reports(now);
   };
+  status_sources.request_rates = [rt = runtime->get()] {
+    std::vector<RequestRateReport> out;
+    for (const auto& [tenant, s] : rt->requestRates())
+      out.push_back({tenant, static_cast<std::uint64_t>(s.per_minute),
+                     static_cast<std::uint64_t>(s.start), static_cast<std::uint64_t>(s.ceiling),
+                     s.raises, s.cuts});
+    return out;
+  };
   StatusSnapshotter snapshotter(std::move(status_sources), clock);
   HistorySampler history_sampler(
       history, [&snapshotter] { return snapshotter.snapshot(); }, std::chrono::minutes(1), clock);

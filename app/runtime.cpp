@@ -1,5 +1,7 @@
 #include "app/runtime.h"
 
+#include <algorithm>
+
 #include "core/secrets/secret_loader.h"
 #include "core/version.h"
 
@@ -32,7 +34,12 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
   const TenantConfig& tc = t->own_config;
   Clock& clock = clock_;
   t->stats = std::make_unique<ApiStats>();
-  t->limiter = std::make_unique<RateLimiter>(collection_.max_requests_per_minute, clock);
+  // Adaptive (issue 14 part 5): max_requests_per_minute is the ceiling; the rate starts at
+  // kStartRequestsPerMinute (or the ceiling when lower) and is learned from the answers.
+  RateLimiterOptions rate;
+  rate.ceiling_per_minute = collection_.max_requests_per_minute;
+  rate.start_per_minute = std::min(rate.ceiling_per_minute, kStartRequestsPerMinute);
+  t->limiter = std::make_unique<RateLimiter>(rate, clock);
 
   TokenProviderOptions token_options;
   token_options.login_url = tc.login_url;
@@ -122,6 +129,14 @@ TenantRuntime* Runtime::tenant(const std::string& name) const {
   for (const auto& t : tenants_)
     if (t->config->name == name) return t.get();
   return nullptr;
+}
+
+std::vector<std::pair<std::string, RateLimiterState>> Runtime::requestRates() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, RateLimiterState>> out;
+  out.reserve(tenants_.size());
+  for (const auto& t : tenants_) out.emplace_back(t->config->name, t->limiter->state());
+  return out;
 }
 
 void Runtime::reloadCredentials() {

@@ -58,6 +58,8 @@ class Runtime {
   TenantRuntime* adoptTenant(std::unique_ptr<TenantRuntime> tenant);
   std::unique_ptr<TenantRuntime> releaseTenant(const std::string& name);
   HttpTransport& transport() { return *transport_; }
+  // Each tenant's adaptive request rate, for the status report (any thread).
+  std::vector<std::pair<std::string, RateLimiterState>> requestRates() const;
   // SIGHUP: the next token refresh reads the secret or certificate again.
   void reloadCredentials();
 

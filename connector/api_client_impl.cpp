@@ -231,6 +231,7 @@ Result<HttpResponse> ApiClientImpl::callWithBudget(ApiCall call, const std::stri
     auto delay = backoff(*last);
     if (last->kind == ErrorKind::kThrottled) {
       stats_.recordThrottled();
+      limiter_.throttled();
       limiter_.penalize(delay);
       warnThrottled(call, delay, *last);
     }

@@ -375,6 +375,19 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
          "Problems the last start or reload could not apply (e.g. a broken tenants_dir file).")
       .add({}, static_cast<std::uint64_t>(r.config_problems.size()));
   serviceHealthMetrics(out, r);
+  if (!r.request_rates.empty()) {
+    // Per tenant (bounded by the tenant count), one total at `total` detail.
+    Family rate(out, "o365fwd_api_request_rate_per_minute", "gauge",
+                "The tenant's learned request budget per minute (adaptive: raised while answers "
+                "come back unthrottled, cut on AF429, never above max_requests_per_minute).");
+    if (detail == MetricsDetail::kTotal) {
+      std::uint64_t sum = 0;
+      for (const RequestRateReport& q : r.request_rates) sum += q.per_minute;
+      rate.add({}, sum);
+    } else {
+      for (const RequestRateReport& q : r.request_rates) rate.add({{"tenant", q.tenant}}, q.per_minute);
+    }
+  }
   if (!r.credentials.empty()) {
     // One series per credential (a shared one once, however many tenants use it).
     Family expiry(out, "o365fwd_credential_expiry_timestamp_seconds", "gauge",

@@ -248,6 +248,20 @@ void document(W& w, const StatusReport& r) {
   w.EndArray();
   writeServiceHealth(w, r);
   credentials(w, r);
+  w.Key("request_rates");
+  w.StartArray();
+  for (const RequestRateReport& q : r.request_rates) {
+    w.StartObject();
+    w.Key("tenant");
+    w.String(q.tenant);
+    count(w, "per_minute", q.per_minute);
+    count(w, "start", q.start);
+    count(w, "ceiling", q.ceiling);
+    count(w, "raises", q.raises);
+    count(w, "cuts", q.cuts);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 
@@ -517,6 +531,19 @@ Result<StatusReport> statusFromJson(std::string_view json) {
   }
   if (std::string p = readServiceHealth(doc, report); !p.empty() && r.problem.empty()) r.problem = p;
   readCredentials(doc, r, report);
+  if (auto q = doc.FindMember("request_rates"); q != doc.MemberEnd() && q->value.IsArray())
+    for (const auto& v : q->value.GetArray()) {
+      if (!v.IsObject()) continue;
+      const std::string at = "request_rates[" + std::to_string(report.request_rates.size()) + "]";
+      RequestRateReport k;
+      k.tenant = r.str(v, "tenant", at);
+      k.per_minute = r.u64(v, "per_minute", at);
+      k.start = r.u64(v, "start", at);
+      k.ceiling = r.u64(v, "ceiling", at);
+      k.raises = r.u64(v, "raises", at);
+      k.cuts = r.u64(v, "cuts", at);
+      report.request_rates.push_back(std::move(k));
+    }
   if (!r.problem.empty())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
   return report;

@@ -1,6 +1,7 @@
 #include "app/status/status_page.h"
 
 #include <algorithm>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +61,7 @@ grid-template-columns:1.2em minmax(10em,16em) 6em 5em 7em 9em 1fr;gap:.5em;paddi
 table{border-collapse:collapse;background:#fff;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
 td.level.warning{color:#8a6d00}td.level.critical,td.level.expired{color:#b3261e;font-weight:700}
+p.rate{margin:.3em .5em .3em 1.7em;color:#444}
 p.credential{margin:.3em .5em .3em 1.7em}p.credential.critical,p.credential.expired{color:#b3261e}
 th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr[data-state=active] td.state,tr[data-state=up] td.state{color:#176b2c;font-weight:600}
@@ -260,7 +262,8 @@ std::string problemText(const TenantGroup& g) {
 }
 
 std::string tenantBlock(const StatusReport& report, const TenantGroup& g,
-                        const CredentialReport* credential, WallTime now) {
+                        const CredentialReport* credential, WallTime now,
+                        const RequestRateReport* rate) {
   const char* health = toString(g.health);
   std::string out = "<details class=\"tenant\" data-tenant=\"" + htmlEscape(g.tenant) +
                     "\" data-state=\"" + health + "\"><summary><span class=\"name\">" +
@@ -271,6 +274,11 @@ std::string tenantBlock(const StatusReport& report, const TenantGroup& g,
                     groupedCount(g.records) + "</span><span class=\"problem\">" +
                     htmlEscape(problemText(g)) + "</span></summary>\n";
   if (credential) out += credentialTenantLine(*credential, now);
+  if (rate)
+    out += "<p class=\"rate\" data-rate=\"" + std::to_string(rate->per_minute) +
+           "\">Request rate " + groupedCount(rate->per_minute) + "/min learned (started at " +
+           groupedCount(rate->start) + ", ceiling " + groupedCount(rate->ceiling) + "; " +
+           groupedCount(rate->cuts) + " cut(s) after throttled answers)</p>\n";
   out +=
       "<table class=\"streams\"><thead><tr><th>Content type</th><th>State</th>"
       "<th>Last collected</th><th>Lag</th><th>Records forwarded</th><th>Pending blobs</th>"
@@ -364,9 +372,13 @@ std::string tenantsSection(const StatusReport& r, const PageQuery& query) {
       "<span>State</span><span>Streams</span><span>Oldest lag</span><span>Records</span>"
       "<span>Problem</span></div>\n";
   const auto credentials = credentialOfTenant(r);
+  std::map<std::string_view, const RequestRateReport*> rates;
+  for (const RequestRateReport& q : r.request_rates) rates.emplace(q.tenant, &q);
   for (std::size_t i = first; i < last; ++i) {
     auto c = credentials.find(groups[i].tenant);
-    out += tenantBlock(r, groups[i], c == credentials.end() ? nullptr : c->second, r.generated_at);
+    auto q = rates.find(groups[i].tenant);
+    out += tenantBlock(r, groups[i], c == credentials.end() ? nullptr : c->second, r.generated_at,
+                       q == rates.end() ? nullptr : q->second);
   }
   return out + "</div>\n" + pager;
 }

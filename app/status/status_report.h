@@ -121,6 +121,16 @@ struct CredentialReport {
   std::vector<std::string> tenants;  // the tenants that use it, natural order
 };
 
+// One tenant's adaptive request rate (issue 14 part 5; connector/rate_limiter.h), live only.
+struct RequestRateReport {
+  std::string tenant;
+  std::uint64_t per_minute = 0;  // learned now
+  std::uint64_t start = 0;       // where it started: min(max_requests_per_minute, 1800)
+  std::uint64_t ceiling = 0;     // collection.max_requests_per_minute
+  std::uint64_t raises = 0;
+  std::uint64_t cuts = 0;        // throttled episodes
+};
+
 // One point of the in-memory time series (StatusHistory): what was forwarded since the previous
 // point and the oldest lag at that moment.
 struct HistoryPoint {
@@ -182,6 +192,9 @@ struct StatusReport {
   std::vector<ServiceHealthReport> service_health;
   // Credential expiry, soonest first (live only; `validate` checks a stopped instance's).
   std::vector<CredentialReport> credentials;
+
+  // Each tenant's learned request rate, in the order of `api` (live only).
+  std::vector<RequestRateReport> request_rates;
 };
 
 }  // namespace o365fwd

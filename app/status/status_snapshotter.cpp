@@ -120,6 +120,7 @@ StatusReport StatusSnapshotter::snapshot() const {
   if (sources_.config_problems) r.config_problems = sources_.config_problems();
   if (sources_.service_health) attachServiceHealth(r, sources_.service_health());
   if (sources_.credentials) r.credentials = sources_.credentials(r.generated_at);
+  if (sources_.request_rates) r.request_rates = sources_.request_rates();
   r.ready = isReady(r);
   r.health = summarizeHealth(r);
   if (sources_.history) {

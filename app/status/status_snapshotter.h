@@ -54,6 +54,8 @@ struct StatusSources {
   std::function<std::vector<ServiceHealthReport>()> service_health;
   // Credential expiry (optional): each credential judged at the given time.
   std::function<std::vector<CredentialReport>(WallTime)> credentials;
+  // Adaptive request rates (optional): one per tenant.
+  std::function<std::vector<RequestRateReport>()> request_rates;
 };
 
 class StatusSnapshotter {

@@ -131,6 +131,12 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
     for (const std::string& p : r.config_problems) out += "  " + p + "\n";
   }
   out += credentialText(r, options.tenant);
+  if (!options.tenant.empty())
+    for (const RequestRateReport& q : r.request_rates)
+      if (q.tenant == options.tenant)
+        out += "\nRequest rate: " + groupedCount(q.per_minute) + "/min learned (started at " +
+               groupedCount(q.start) + ", ceiling " + groupedCount(q.ceiling) + "; " +
+               groupedCount(q.cuts) + " cut(s) after throttled answers)\n";
   // Which streams: one tenant, the problems, or every stream (problems first, natural order).
   const bool short_list =
       options.problems || (!options.all && options.tenant.empty() &&
