@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "app/cluster_command.h"
 #include "app/run_command.h"
 #include "app/status/status_command.h"
 #include "app/subscriptions_command.h"
@@ -26,7 +27,8 @@ void registerVersionCommand(CLI::App& app, const GlobalOptions&, CommandResult& 
 // Every subcommand, in the order `--help` lists them.
 constexpr RegisterCommand kCommands[] = {
     registerRunCommand,      registerReplayCommand, registerSubscriptionsCommand,
-    registerValidateCommand, registerStatusCommand, registerVersionCommand,
+    registerValidateCommand, registerStatusCommand, registerClusterCommand,
+    registerVersionCommand,
 };
 
 constexpr int kUsageError = 2;

@@ -251,6 +251,15 @@ int runCollection(const CollectionRequest& request) {
     std::cerr << "Run `o365fwd validate -c " << request.config_path << "` for details.\n";
     return kExitConfig;
   }
+  if (loaded.config.cluster.enabled) {
+    // Membership (issue 12, layer 2) is not in this build: running every tenant on every
+    // instance of a group would collect each tenant several times.
+    std::cerr << "o365fwd: " << request.config_path
+              << " has a `cluster:` block, but this build cannot join a cluster yet (only "
+                 "`o365fwd cluster init|status` and `validate` use it); remove `cluster:` to run "
+                 "as a single node (docs/CLUSTER.md)\n";
+    return kExitConfig;
+  }
   const Config& config = loaded.config;
   LogOptions log_options;
   log_options.level = config.log.level;

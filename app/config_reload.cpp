@@ -87,6 +87,12 @@ std::vector<std::string> changesNeedingRestart(const Config& running, const Conf
       std::tie(reloaded.health.listen, reloaded.health.token_file, reloaded.health.metrics_detail))
     changes.push_back("health");
   if (running.log.format != reloaded.log.format) changes.push_back("log.format");
+  const ClusterConfig& rc = running.cluster;
+  const ClusterConfig& nc = reloaded.cluster;
+  if (std::tie(rc.enabled, rc.kafka.brokers, rc.kafka.group, rc.kafka.partitions,
+               rc.kafka.properties) != std::tie(nc.enabled, nc.kafka.brokers, nc.kafka.group,
+                                                nc.kafka.partitions, nc.kafka.properties))
+    changes.push_back("cluster");
   return changes;
 }
 

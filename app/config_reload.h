@@ -12,7 +12,8 @@
 namespace o365fwd {
 
 // Setting paths whose change needs `systemctl restart o365fwd` ("tenants[contoso].content_types",
-// "sinks", "collection.poll_interval", "state_dir", "health", "log.format"), in file order.
+// "sinks", "collection.poll_interval", "state_dir", "health", "log.format", "cluster"), in file
+// order.
 std::vector<std::string> changesNeedingRestart(const Config& running, const Config& reloaded);
 
 // Same connector settings (ids, secret source, endpoints, content types): a running tenant whose

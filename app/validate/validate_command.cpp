@@ -6,6 +6,7 @@
 
 #include "app/credentials/credential_expiry.h"
 #include "app/validate/validate_checks.h"
+#include "app/validate/validate_cluster.h"
 #include "app/validate/validate_scope.h"
 #include "core/logging.h"
 #include "core/secrets/crypto.h"
@@ -201,6 +202,7 @@ ValidationReport runValidation(const ValidateOptions& options, Clock& clock,
     checkStateDirectory(ctx);
     checkTenants(ctx);
     checkSinks(ctx);
+    checkClusterTopicsStage(ctx);
   }
   ctx.report.summary = summaryOf(ctx);
   ctx.report.finished_at = clock.wallNow();

@@ -172,6 +172,22 @@ struct LogConfig {
   std::string format = "text";  // text | json
 };
 
+// Cluster mode (docs/CLUSTER.md): instances with the same `group` share the tenants through
+// Kafka's consumer-group protocol; each tenant belongs to assignment partition
+// tenantPartition(name, partitions) (cluster/tenant_partitioner.h).
+struct ClusterKafkaConfig {
+  std::string brokers;  // host:port[,host:port...], as the Kafka sink
+  std::string group;    // consumer group; topics <group>.assignments and <group>.state
+  int partitions = 64;  // of both topics, fixed at creation
+  // Passed to librdkafka with the Kafka sink's rules (`<key>_file` reads a secret file).
+  std::map<std::string, std::string> properties;
+};
+
+struct ClusterConfig {
+  bool enabled = false;  // a `cluster:` block is present; absent = single node (SQLite state)
+  ClusterKafkaConfig kafka;
+};
+
 struct Config {
   std::vector<TenantConfig> tenants;
   CollectionConfig collection;
@@ -187,6 +203,8 @@ struct Config {
 
   // Record filters (`filters:`); a tenant's own `filters:` replaces them whole.
   FilterConfig filters;
+
+  ClusterConfig cluster;  // cluster.enabled false: single node
 };
 
 const char* toString(Cloud cloud);

@@ -290,26 +290,45 @@ void checkCollection(Checker& c, const CollectionConfig& k) {
                                           "); the warning must come first");
 }
 
-void checkKafka(Checker& c, const KafkaSinkConfig& k, const std::string& p) {
-  if (k.brokers.empty()) {
+void checkBrokers(Checker& c, const std::string& brokers, const std::string& p) {
+  if (brokers.empty()) {
     c.error(p + ".brokers",
             "is required; list the bootstrap brokers, e.g. kafka1:9092,kafka2:9092");
-  } else {
-    size_t start = 0;
-    while (start <= k.brokers.size()) {
-      size_t comma = std::min(k.brokers.find(',', start), k.brokers.size());
-      std::string broker = k.brokers.substr(start, comma - start);
-      broker.erase(0, broker.find_first_not_of(' '));
-      broker.erase(broker.find_last_not_of(' ') + 1);
-      if (!parseHostPort(broker)) {
-        c.error(p + ".brokers", showValue(broker) +
-                                    " is not host:port; write e.g. "
-                                    "kafka1:9092,kafka2:9092");
-        break;
-      }
-      start = comma + 1;
-    }
+    return;
   }
+  size_t start = 0;
+  while (start <= brokers.size()) {
+    size_t comma = std::min(brokers.find(',', start), brokers.size());
+    std::string broker = brokers.substr(start, comma - start);
+    broker.erase(0, broker.find_first_not_of(' '));
+    broker.erase(broker.find_last_not_of(' ') + 1);
+    if (!parseHostPort(broker)) {
+      c.error(p + ".brokers", showValue(broker) +
+                                  " is not host:port; write e.g. "
+                                  "kafka1:9092,kafka2:9092");
+      return;
+    }
+    start = comma + 1;
+  }
+}
+
+// Inline secrets and empty *_file values of a Kafka client's `properties` (sink or cluster).
+void checkKafkaSecrets(Checker& c, const std::map<std::string, std::string>& properties,
+                       const std::string& p) {
+  static const char* kSecretKeys[] = {"sasl.password", "ssl.key.password", "ssl.keystore.password",
+                                      "sasl.oauthbearer.client.secret"};
+  for (const auto& [key, value] : properties) {
+    for (const char* secret : kSecretKeys)
+      if (key == secret)
+        c.warn(p + ".properties." + key, std::string("holds a secret inline; use `") + secret +
+                                             "_file: /etc/o365fwd/<file>` instead (chmod 0640)");
+    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0 && value.empty())
+      c.error(p + ".properties." + key, "is empty; name the file that holds the value");
+  }
+}
+
+void checkKafka(Checker& c, const KafkaSinkConfig& k, const std::string& p) {
+  checkBrokers(c, k.brokers, p);
   if (k.topic.empty()) {
     c.error(p + ".topic", "is required; e.g. o365-audit (may contain {tenant} and {content_type})");
   } else {
@@ -353,20 +372,49 @@ void checkKafka(Checker& c, const KafkaSinkConfig& k, const std::string& p) {
       {"bootstrap.servers", "brokers"},          {"compression.type", "compression"},
       {"compression.codec", "compression"},      {"message.timeout.ms", "message_timeout"},
       {"message.max.bytes", "max_message_size"}, {"enable.idempotence", "idempotence"}};
-  static const char* kSecretKeys[] = {"sasl.password", "ssl.key.password", "ssl.keystore.password",
-                                      "sasl.oauthbearer.client.secret"};
   for (const auto& [key, value] : k.properties) {
     for (const auto& [owned, ours] : kOwned)
       if (key == owned)
         c.error(p + ".properties." + key,
                 std::string("is set by the sink's `") + ours + "` key; set that instead");
-    for (const char* secret : kSecretKeys)
-      if (key == secret)
-        c.warn(p + ".properties." + key, std::string("holds a secret inline; use `") + secret +
-                                             "_file: /etc/o365fwd/<file>` instead (chmod 0640)");
-    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0 && value.empty())
-      c.error(p + ".properties." + key, "is empty; name the file that holds the value");
   }
+  checkKafkaSecrets(c, k.properties, p);
+}
+
+// cluster.kafka (docs/CLUSTER.md). The group names two topics, so it must be a topic name too.
+void checkCluster(Checker& c, const ClusterConfig& cluster) {
+  if (!cluster.enabled) return;
+  const ClusterKafkaConfig& k = cluster.kafka;
+  const std::string p = "cluster.kafka";
+  if (c.reported("cluster") || c.reported(p)) return;  // no kafka block, or not a mapping
+  checkBrokers(c, k.brokers, p);
+  // "<group>.assignments" is the longer topic name: 12 characters after the group.
+  constexpr size_t kMaxGroup = 249 - 12;
+  if (k.group.empty()) {
+    c.error(p + ".group",
+            "is required; name the group the instances share, e.g. o365fwd-prod (topics "
+            "<group>.assignments and <group>.state are created by `o365fwd cluster init`)");
+  } else if (k.group.size() > kMaxGroup || k.group == "." || k.group == ".." ||
+             !std::all_of(k.group.begin(), k.group.end(), [](char ch) {
+               return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ||
+                      ch == '-';
+             })) {
+    c.error(p + ".group", showValue(k.group) + " cannot name Kafka topics; use at most " +
+                              std::to_string(kMaxGroup) +
+                              " characters of a-z, A-Z, 0-9, '.', '_', '-', e.g. o365fwd-prod");
+  }
+  if (k.partitions < 1 || k.partitions > 10000)
+    c.error(p + ".partitions", std::to_string(k.partitions) +
+                                   " is out of range; use 1..10000 (at most this many instances "
+                                   "share the work; 64 suits up to a few dozen instances)");
+  for (const auto& [key, value] : k.properties) {
+    std::string bare = key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0
+                           ? key.substr(0, key.size() - 5)
+                           : key;
+    if (const char* remedy = clusterOwnedKafkaProperty(bare))
+      c.error(p + ".properties." + key, std::string("is set by cluster mode; ") + remedy);
+  }
+  checkKafkaSecrets(c, k.properties, p);
 }
 
 void checkSyslog(Checker& c, const SyslogSinkConfig& y, const std::string& p) {
@@ -462,6 +510,24 @@ void checkHealthAndLog(Checker& c, const Config& config) {
 
 }  // namespace
 
+const char* clusterOwnedKafkaProperty(std::string_view key) {
+  // Keys cluster mode sets itself: a different value would break membership or state reads.
+  static const std::pair<const char*, const char*> kOwned[] = {
+      {"bootstrap.servers", "set cluster.kafka.brokers instead"},
+      {"metadata.broker.list", "set cluster.kafka.brokers instead"},
+      {"group.id", "set cluster.kafka.group instead"},
+      {"group.instance.id", "each member is named by its host and process; remove it"},
+      {"partition.assignment.strategy", "assignment is cooperative-sticky; remove it"},
+      {"enable.auto.commit", "state is committed after the sinks acknowledged; remove it"},
+      {"enable.auto.offset.store", "state is committed after the sinks acknowledged; remove it"},
+      {"isolation.level", "state is read read_committed; remove it"},
+      {"transactional.id", "transactional ids are derived from the group; remove it"},
+      {"enable.idempotence", "its producers are always idempotent; remove it"}};
+  for (const auto& [owned, remedy] : kOwned)
+    if (key == owned) return remedy;
+  return nullptr;
+}
+
 void checkTenantList(const std::vector<TenantConfig>& tenants, const std::string& file,
                      const KeyLines& lines, std::vector<ConfigIssue>& issues) {
   Checker c(file, lines, issues);
@@ -480,6 +546,7 @@ void checkConfig(const Config& config, const std::string& file, const KeyLines& 
             "file, dead letters)");
   checkSinks(c, config, lines);
   checkHealthAndLog(c, config);
+  checkCluster(c, config.cluster);
 }
 
 }  // namespace o365fwd

@@ -12,7 +12,8 @@ namespace {
 // Keys of each mapping: the YAML names are the field names of core/config/config.h.
 const std::vector<std::string_view> kTopKeys = {"tenants",     "collection",  "state_dir",
                                                 "sinks",       "health",      "log",
-                                                "credentials", "tenants_dir", "filters"};
+                                                "credentials", "tenants_dir", "filters",
+                                                "cluster"};
 const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "tenant_id",
                                                    "client_id",
@@ -66,6 +67,9 @@ const std::vector<std::string_view> kSyslogSinkKeys = {
     "name",     "type",        "address",          "transport", "format",  "facility",
     "severity", "hostname",    "app_name",         "sd_id",     "ca_file", "cert_file",
     "key_file", "server_name", "max_message_size", "oversize"};
+const std::vector<std::string_view> kClusterKeys = {"kafka"};
+const std::vector<std::string_view> kClusterKafkaKeys = {"brokers", "group", "partitions",
+                                                         "properties"};
 const std::vector<std::string_view> kHealthKeys = {"listen", "token_file", "metrics_detail"};
 const std::vector<std::string_view> kLogKeys = {"level", "format"};
 
@@ -236,6 +240,23 @@ bool parseSink(ConfigIssues& issues, const ConfigNode& node, const std::string& 
   return true;
 }
 
+void parseCluster(ConfigIssues& issues, const ConfigNode& node, ClusterConfig& c) {
+  c.enabled = true;
+  MapReader r(issues, node, "cluster", "cluster", kClusterKeys);
+  const ConfigNode* kafka = r.find("kafka");
+  if (!kafka) {
+    issues.error("cluster", r.line(),
+                 "has no `kafka:`; cluster mode coordinates through Kafka: add `kafka:` with "
+                 "brokers, group and partitions, or remove `cluster:` for a single node");
+    return;
+  }
+  MapReader k(issues, *kafka, "cluster.kafka", "cluster.kafka", kClusterKafkaKeys);
+  k.getString("brokers", c.kafka.brokers);
+  k.getString("group", c.kafka.group);
+  k.getInt("partitions", c.kafka.partitions);
+  k.getScalarMap("properties", c.kafka.properties);
+}
+
 // Parses the whole document. The caller has already made sure `root` is a mapping.
 void parseRoot(ConfigIssues& issues, const ConfigNode& root, Config& config) {
   MapReader top(issues, root, "", "the top level", kTopKeys);
@@ -278,6 +299,8 @@ void parseRoot(ConfigIssues& issues, const ConfigNode& root, Config& config) {
   top.getString("tenants_dir", config.tenants_dir);
   if (const ConfigNode* f = top.find("filters"))
     parseFilters(issues, *f, "filters", config.filters);
+  if (const ConfigNode* cluster = top.find("cluster"))
+    parseCluster(issues, *cluster, config.cluster);
   if (const ConfigNode* l = top.find("log")) {
     MapReader r(issues, *l, "log", "log", kLogKeys);
     r.getString("level", config.log.level);
@@ -326,6 +349,8 @@ void resolvePaths(const std::filesystem::path& base, Config& config) {
     resolvePath(base, c.private_key_file);
   }
   resolvePath(base, config.tenants_dir);
+  for (auto& [key, value] : config.cluster.kafka.properties)
+    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) resolvePath(base, value);
 }
 
 }  // namespace

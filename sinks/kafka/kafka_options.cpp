@@ -116,6 +116,43 @@ Status validateTopicTemplate(const std::string& topic) {
   return okStatus();
 }
 
+Status appendUserKafkaProperties(
+    const std::map<std::string, std::string>& properties, std::string_view owner,
+    const std::function<std::optional<std::string>(std::string_view key)>& owned,
+    KafkaProperties& out) {
+  const std::string who(owner);
+  std::set<std::string> seen;
+  for (const auto& [raw_key, value] : properties) {
+    bool from_file = endsWith(raw_key, kFileSuffix);
+    std::string key = from_file ? raw_key.substr(0, raw_key.size() - kFileSuffix.size()) : raw_key;
+    if (key.empty()) return configError(who + " property \"" + raw_key + "\" has no name");
+    if (!seen.insert(key).second)
+      return configError(who + " properties set \"" + key + "\" both inline and as \"" + key +
+                         "_file\"; keep one");
+    if (std::optional<std::string> why = owned(key))
+      return configError(who + " property \"" + raw_key + "\" " + *why);
+    if (from_file) {
+      if (value.empty()) return configError(who + " property \"" + raw_key + "\" names no file");
+      Result<LoadedSecret> loaded = readSecretFile(value, "Kafka property " + raw_key);
+      if (!loaded.ok()) return loaded.error();
+      for (const std::string& w : loaded->warnings) out.warnings.push_back(w);
+      out.properties.push_back(KafkaProperty{key, std::move(loaded->secret), true});
+      continue;
+    }
+    bool secret = isSecretKey(key);
+    if (!secret) {
+      if (const char* why = forbiddenValue(key, value))
+        return configError(who + " property \"" + key + "=" + value + "\" is not allowed: " + why);
+    }
+    if (secret)
+      out.warnings.push_back(who + " property \"" + key + "\" is a secret written inline; " +
+                             "put it in a file readable only by the service and use \"" + key +
+                             "_file\"");
+    add(out, key, value, secret);
+  }
+  return okStatus();
+}
+
 Result<KafkaProperties> buildKafkaProperties(const KafkaSinkConfig& config,
                                              const KafkaTuning& tuning) {
   if (config.brokers.empty())
@@ -158,39 +195,14 @@ Result<KafkaProperties> buildKafkaProperties(const KafkaSinkConfig& config,
   add(out, "topic.metadata.propagation.max.ms",
       std::to_string(std::min<long long>(30000, timeout_ms / 2)));
 
-  std::set<std::string> seen;
-  for (const auto& [raw_key, value] : config.properties) {
-    bool from_file = endsWith(raw_key, kFileSuffix);
-    std::string key = from_file ? raw_key.substr(0, raw_key.size() - kFileSuffix.size()) : raw_key;
-    if (key.empty()) return configError("Kafka sink property \"" + raw_key + "\" has no name");
-    if (!seen.insert(key).second)
-      return configError("Kafka sink properties set \"" + key + "\" both inline and as \"" + key +
-                         "_file\"; keep one");
-    if (const char* typed = typedKeyFor(key)) {
-      return configError("Kafka sink property \"" + raw_key + "\" is set by the sink; use the " +
-                         "sink's `" + typed + "` key instead");
-    }
-    if (from_file) {
-      if (value.empty())
-        return configError("Kafka sink property \"" + raw_key + "\" names no file");
-      Result<LoadedSecret> loaded = readSecretFile(value, "Kafka property " + raw_key);
-      if (!loaded.ok()) return loaded.error();
-      for (const std::string& w : loaded->warnings) out.warnings.push_back(w);
-      out.properties.push_back(KafkaProperty{key, std::move(loaded->secret), true});
-      continue;
-    }
-    bool secret = isSecretKey(key);
-    if (!secret) {
-      if (const char* why = forbiddenValue(key, value))
-        return configError("Kafka sink property \"" + key + "=" + value +
-                           "\" is not allowed: " + why);
-    }
-    if (secret)
-      out.warnings.push_back("Kafka sink property \"" + key + "\" is a secret written inline; " +
-                             "put it in a file readable only by the service and use \"" + key +
-                             "_file\"");
-    add(out, key, value, secret);
-  }
+  auto owned_by_sink = [](std::string_view key) -> std::optional<std::string> {
+    if (const char* typed = typedKeyFor(key))
+      return std::string("is set by the sink; use the sink's `") + typed + "` key instead";
+    return std::nullopt;
+  };
+  if (Status user = appendUserKafkaProperties(config.properties, "Kafka sink", owned_by_sink, out);
+      !user.ok())
+    return user.error();
   return out;
 }
 

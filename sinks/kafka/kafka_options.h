@@ -13,6 +13,9 @@
 //   too, with a warning to use the *_file form. Secret values never appear in an Error or warning.
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +43,16 @@ struct KafkaProperties {
   std::vector<KafkaProperty> properties;  // in the order they must be applied
   std::vector<std::string> warnings;      // operator-facing, value-free
 };
+
+// Appends a Kafka client's user `properties` (the sink's, or cluster.kafka's) with the rules above:
+// `<key>_file` read as a secret, inline secrets marked and warned about, values that weaken
+// delivery or TLS refused. `owner` starts each message ("Kafka sink"); `owned` returns, for a key
+// the client sets itself, the rest of the sentence saying so ("is set by the sink; use ..."), else
+// nullopt.
+Status appendUserKafkaProperties(
+    const std::map<std::string, std::string>& properties, std::string_view owner,
+    const std::function<std::optional<std::string>(std::string_view key)>& owned,
+    KafkaProperties& out);
 
 // Validates `config` and builds the producer's properties (ours first, then the user's).
 Result<KafkaProperties> buildKafkaProperties(const KafkaSinkConfig& config,

@@ -54,6 +54,7 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
   yaml << "health:\n" << options.health_yaml;
   yaml << "log:\n  level: " << options.log_level << "\n";
   yaml << options.top_yaml;
+  if (!options.cluster_yaml.empty()) yaml << "cluster:\n" << options.cluster_yaml;
   std::ofstream(config_path_) << yaml.str();
 }
 

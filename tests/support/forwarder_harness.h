@@ -29,6 +29,8 @@ struct ForwarderOptions {
   std::string log_level = "info";
   // The `health:` section's lines ("  listen: 127.0.0.1:0\n"); default: the endpoint is off.
   std::string health_yaml = "  listen: \"\"\n";
+  // The `cluster:` section's lines ("  kafka:\n    brokers: ...\n"); empty: single node.
+  std::string cluster_yaml;
 };
 
 struct RunOutcome {

@@ -65,6 +65,18 @@ TEST(ChangesNeedingRestart, NamesEachChangedSection) {
   EXPECT_EQ(changesNeedingRestart(running, reloaded), expected);
 }
 
+TEST(ChangesNeedingRestart, ClusterBlockAddedOrChanged) {
+  Config running = base(), reloaded = base();
+  reloaded.cluster.enabled = true;
+  reloaded.cluster.kafka.brokers = "kafka1:9092";
+  reloaded.cluster.kafka.group = "o365fwd-prod";
+  EXPECT_EQ(changesNeedingRestart(running, reloaded), std::vector<std::string>{"cluster"});
+  Config changed = reloaded;
+  changed.cluster.kafka.partitions = 32;
+  EXPECT_EQ(changesNeedingRestart(reloaded, changed), std::vector<std::string>{"cluster"});
+  EXPECT_TRUE(changesNeedingRestart(reloaded, reloaded).empty());
+}
+
 TEST(ChangesNeedingRestart, RemovedTenantAndSink) {
   Config running = base(), reloaded = base();
   reloaded.tenants.clear();
