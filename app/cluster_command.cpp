@@ -12,7 +12,7 @@
 #include "cluster/tenant_partitioner.h"
 #include "core/config/config_loader.h"
 #include "core/logging.h"
-#include "core/redact.h"
+#include "core/secrets/redact.h"
 
 namespace o365fwd {
 namespace {

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "cluster/cluster_options.h"
 #include "core/logging.h"
@@ -147,24 +148,27 @@ Result<std::vector<TopicDescription>> KafkaGroupClient::describeTopics(
   for (const std::string& name : names) {
     TopicDescription d;
     d.name = name;
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(handle_->rk, name.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t err =
-        rd_kafka_metadata(handle_->rk, 0, rkt, &md, static_cast<int>(request_timeout_.count()));
-    rd_kafka_topic_destroy(rkt);
-    if (err) return clusterError(err, "topic " + name, brokers_, request_timeout_);
-    if (md->topic_cnt > 0) {
-      const rd_kafka_metadata_topic_t& t = md->topics[0];
-      if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR || t.err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+    // A topic created a moment ago (by `cluster init`, or another instance) may not be in every
+    // broker's metadata yet: "unknown" is asked again twice, half a second apart.
+    for (int attempt = 0; attempt < 3 && !d.exists; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(handle_->rk, name.c_str(), nullptr);
+      const rd_kafka_metadata_t* md = nullptr;
+      rd_kafka_resp_err_t err =
+          rd_kafka_metadata(handle_->rk, 0, rkt, &md, static_cast<int>(request_timeout_.count()));
+      rd_kafka_topic_destroy(rkt);
+      if (err) return clusterError(err, "topic " + name, brokers_, request_timeout_);
+      rd_kafka_resp_err_t topic_err =
+          md->topic_cnt > 0 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      if (topic_err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+          topic_err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
         d.exists = true;
-        d.partitions = t.partition_cnt;
-      } else if (t.err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-        rd_kafka_resp_err_t topic_err = t.err;
-        rd_kafka_metadata_destroy(md);
-        return clusterError(topic_err, "topic " + name, brokers_, request_timeout_);
+        d.partitions = md->topics[0].partition_cnt;
       }
+      rd_kafka_metadata_destroy(md);
+      if (!d.exists && topic_err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        return clusterError(topic_err, "topic " + name, brokers_, request_timeout_);
     }
-    rd_kafka_metadata_destroy(md);
     out.push_back(std::move(d));
   }
 
