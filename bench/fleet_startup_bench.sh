@@ -6,7 +6,10 @@
 #   - after RUN_S seconds of polling: the interval between two listings of the same stream
 #     (median, p90, max; from the simulator's request log) and how many streams were listed at
 #     least twice;
-#   - the daemon's log bytes written after ready, scaled to one hour.
+#   - the daemon's log bytes written after ready, scaled to one hour;
+#   - the CPU seconds the daemon and the simulator spent until ready (utime + stime), and the
+#     load average before the run: on this shared machine the wall time depends on the load,
+#     the CPU seconds much less.
 # Usage: bench/fleet_startup_bench.sh [TENANTS] [LATENCY_MS] [POLL_S] [RUN_S] [EXTRA_COLLECTION_YAML]
 #   e.g. bench/fleet_startup_bench.sh 1000 0 60 0        (time to ready only)
 #        bench/fleet_startup_bench.sh 1000 300 60 200    (poll intervals at 300 ms latency)
@@ -64,8 +67,11 @@ out += [f"state_dir: {work}/state", "sinks:", "  - type: file",
 open(os.path.join(work, "connector.yaml"), "w").write("\n".join(out) + "\n")
 PY
 
-echo "fleet start-up benchmark: $(nproc) cores, $TENANTS tenants x 5 content types," \
-  "latency ${LATENCY_MS} ms, poll ${POLL_S}s, forwarder $O365FWD"
+echo "fleet start-up benchmark: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+  "$TENANTS tenants x 5 content types, latency ${LATENCY_MS} ms, poll ${POLL_S}s," \
+  "forwarder $O365FWD, nice $(nice)"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+sim_ticks0=$(cpu_ticks "$sim")
 start=$(date +%s.%N)
 "$O365FWD" run -c "$work/connector.yaml" >"$work/fwd.out" 2>"$work/fwd.log" &
 fwd=$!
@@ -79,7 +85,11 @@ done
 ready=""
 for _ in $(seq 6000); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz" || true)
-  if [ "$code" = 200 ]; then ready=$(date +%s.%N); ready_ms=$(date +%s%3N); break; fi
+  if [ "$code" = 200 ]; then
+    ready=$(date +%s.%N); ready_ms=$(date +%s%3N)
+    fwd_ticks=$(cpu_ticks "$fwd"); sim_ticks=$(($(cpu_ticks "$sim") - sim_ticks0))
+    break
+  fi
   kill -0 "$fwd" 2>/dev/null || { echo "forwarder exited" >&2; tail "$work/fwd.log" >&2; exit 1; }
   sleep 0.1
 done
@@ -87,6 +97,8 @@ done
 log_at_ready=$(stat -c %s "$work/fwd.log")
 echo "time_to_ready_s=$(awk -v a="$start" -v b="$ready" 'BEGIN{printf "%.1f", b-a}')"
 echo "log_bytes_until_ready=$log_at_ready"
+echo "cpu_s_until_ready daemon=$(awk -v t="$fwd_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz}')" \
+  "simulator=$(awk -v t="$sim_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz}')"
 threads=$(ls "/proc/$fwd/task" | wc -l)
 rss=$(awk '/VmRSS/{print $2}' "/proc/$fwd/status")
 echo "threads=$threads rss_mib=$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')"

@@ -26,18 +26,24 @@ bool BlobQueue::push(BlobTaskPtr task, std::stop_token stop) {
     auto it = tenants_.find(tenant);
     return size_ < capacity_ && (it == tenants_.end() || it->second.size < tenant_share_);
   };
-  if (!cv_.wait(lock, stop, room) || closed_) return false;
+  if (!room()) {
+    ++waiting_pushers_;
+    const bool got = room_cv_.wait(lock, stop, room);
+    --waiting_pushers_;
+    if (!got) return false;
+  }
+  if (closed_) return false;
   TenantQueue& q = tenants_[tenant];
   q.streams[task->content.stream].push_back(std::move(task));
   ++q.size;
   ++size_;
-  cv_.notify_all();
+  items_cv_.notify_one();
   return true;
 }
 
 std::optional<BlobTaskPtr> BlobQueue::pop(std::stop_token stop) {
   std::unique_lock lock(mu_);
-  if (!cv_.wait(lock, stop, [&] { return closed_ || size_ > 0; }) || size_ == 0)
+  if (!items_cv_.wait(lock, stop, [&] { return closed_ || size_ > 0; }) || size_ == 0)
     return std::nullopt;
   // Round robin over tenants, then over the tenant's streams. Empty entries are erased, so the
   // next entry in turn always holds a task.
@@ -52,14 +58,16 @@ std::optional<BlobTaskPtr> BlobQueue::pop(std::stop_token stop) {
   --q.size;
   if (q.size == 0) tenants_.erase(tenant);
   --size_;
-  cv_.notify_all();
+  // Pushers wait for different conditions (their tenant's share): each looks again.
+  if (waiting_pushers_ > 0) room_cv_.notify_all();
   return task;
 }
 
 void BlobQueue::close() {
   std::lock_guard lock(mu_);
   closed_ = true;
-  cv_.notify_all();
+  items_cv_.notify_all();
+  room_cv_.notify_all();
 }
 
 std::deque<BlobTaskPtr> BlobQueue::drain() {
@@ -70,7 +78,7 @@ std::deque<BlobTaskPtr> BlobQueue::drain() {
       for (auto& t : tasks) out.push_back(std::move(t));
   tenants_.clear();
   size_ = 0;
-  cv_.notify_all();
+  room_cv_.notify_all();
   return out;
 }
 

@@ -6,7 +6,9 @@
 // - push() blocks while the queue is full (backpressure reaches the listers) or while the
 //   pushing tenant already holds its share (half the capacity, at least 1): a backlog never
 //   fills the queue, so another tenant's blob waits at most for a free place, not behind it.
-// Thread-safe; every wait ends on the stop token or close().
+// Thread-safe; every wait ends on the stop token or close(). A push wakes one waiting worker, not
+// all of them (16 workers woken per blob, 15 of them for nothing, cost a fleet's start-up a
+// context switch storm).
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,7 +48,9 @@ class BlobQueue {
   const std::size_t capacity_;
   const std::size_t tenant_share_;  // most blobs one tenant may have queued
   mutable std::mutex mu_;
-  std::condition_variable_any cv_;
+  std::condition_variable_any items_cv_;  // pop() waits for a task
+  std::condition_variable_any room_cv_;   // push() waits for room (its tenant's or the queue's)
+  std::size_t waiting_pushers_ = 0;
   std::map<std::string, TenantQueue> tenants_;
   std::optional<std::string> last_tenant_;
   std::size_t size_ = 0;

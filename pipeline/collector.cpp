@@ -59,6 +59,13 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams,
              4),
       delivery_(std::move(sinks)) {
   options_.committer.dedup_window = options_.collection.dedup_window;
+  // A blob holds one of the budget's slots (4 per download worker) until it is committed: with
+  // a commit only every commit_interval, 64 slots allowed at most 320 blobs a second however fast
+  // the API and the sinks were (a fleet's start-up of 10,000 small blobs waited on it). A quarter
+  // of the slots waiting for their commit now commits at once.
+  options_.committer.max_batch = std::clamp<std::size_t>(
+      static_cast<std::size_t>(std::max(1, options_.collection.max_concurrent_downloads)), 1,
+      options_.committer.max_batch);
   committer_ = std::make_unique<Committer>(
       options_.committer, store_, dedup_, budget_, status_, dead_letters_, delivery_.sinks(),
       clock_, random_,
@@ -77,21 +84,25 @@ Collector::~Collector() {
 
 void Collector::wakeAll() {
   ++wakeups_;
-  cv_.notify_all();
+  // A daemon's run() waits for the stop only: then just a tenant removal waits for changes.
+  if (options_.mode != CollectorMode::kDaemon || removals_waiting_ > 0) cv_.notify_all();
 }
 
 void Collector::syncNow() {
   std::lock_guard lock(mu_);
   SteadyTime now = clock_.steadyNow();
   for (auto& [key, rt] : streams_)
-    if (!rt.busy && !rt.finished) rt.next_due = now;
-  wakeAll();
+    if (!rt.busy && !rt.finished) schedulePoll(rt, now);
+  wakeDispatcher();
 }
 
 bool Collector::allStreamsFinished() const {
-  for (const auto& [key, rt] : streams_)
-    if (!rt.finished || !sweepSettled(rt)) return false;
-  return true;
+  // once/replay only (streams are neither added nor removed): a finished stream whose sweep
+  // settled stays so, so the streams before the cursor need no second look.
+  auto& cursor = const_cast<Collector*>(this)->finished_cursor_;
+  while (cursor != streams_.end() && cursor->second.finished && sweepSettled(cursor->second))
+    ++cursor;
+  return cursor == streams_.end();
 }
 
 CollectorResult Collector::run(std::stop_token stop) {
@@ -99,6 +110,7 @@ CollectorResult Collector::run(std::stop_token stop) {
   committer_->start();
   {
     std::lock_guard lock(mu_);
+    finished_cursor_ = streams_.begin();
     spreadFirstPolls(clock_.steadyNow());
   }
   dispatcher_ = std::jthread([this](std::stop_token) { dispatchLoop(listing_stop_.get_token()); });
@@ -122,8 +134,10 @@ CollectorResult Collector::run(std::stop_token stop) {
 
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, stop,
-             [&] { return options_.mode != CollectorMode::kDaemon && allStreamsFinished(); });
+    if (options_.mode == CollectorMode::kDaemon)
+      stop_cv_.wait(lock, stop, [] { return false; });  // until stopped
+    else
+      cv_.wait(lock, stop, [&] { return allStreamsFinished(); });
   }
   if (stop.stop_requested()) log()->info("Stopping: listing ends, in-flight blobs are drained");
   shutdown();
@@ -280,8 +294,13 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
     {
       std::lock_guard lock(mu_);
       rt.last_problem = error.describe();
-      if (error.code == "AF20022" || error.code == "AF20023" || error.code == "AuditingDisabled")
+      if (error.code == "AF20022" || error.code == "AF20023" || error.code == "AuditingDisabled") {
         rt.subscription_ok = false;
+        if (rt.busy && !rt.in_setup) {  // the tenant's other streams wait for this one's start
+          rt.in_setup = true;
+          schedule_.setupStarted(key.tenant);
+        }
+      }
       rt.permanent_failure = !error.retryable;
     }
     cycle->listingFinished(false);
@@ -302,7 +321,7 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
     }
     std::lock_guard lock(mu_);
     rt.subscription_ok = true;
-    wakeAll();  // the tenant's other streams may be dispatched now
+    endSetup(rt);  // the tenant's other streams may be dispatched now
   }
 
   std::optional<WallTime> listed_before;  // blobs created before it are late (queueRefs)
@@ -313,7 +332,7 @@ void Collector::runCycle(StreamRuntime& rt, std::stop_token stop) {
   auto listing = [&](bool on) {
     std::lock_guard lock(mu_);
     rt.live_listing = on;
-    if (!on) wakeAll();
+    if (!on && tenantSweepWaiting(key.tenant)) wakeSweepers();  // its sweep may list now
   };
   listing(true);
   for (const ListingWindow& window : planCycleWindows(rt)) {
@@ -592,7 +611,7 @@ void Collector::onDelivered(const BlobTaskPtr& task) {
       task->error ? task->error->describe() : "unknown");
   std::lock_guard lock(mu_);
   retries_.emplace(clock_.steadyNow() + delay, task);
-  wakeAll();
+  retry_cv_.notify_one();
 }
 
 void Collector::noteSinkProblem(const std::optional<Error>& error) {
@@ -629,8 +648,8 @@ void Collector::retryLoop(std::stop_token stop) {
           wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
                                     retries_.begin()->first - now) +
                                     std::chrono::milliseconds(1));
-        std::uint64_t seen = wakeups_;
-        cv_.wait_for(lock, stop, wait, [&] { return wakeups_ != seen; });
+        const std::size_t seen = retries_.size();
+        retry_cv_.wait_for(lock, stop, wait, [&] { return retries_.size() != seen; });
         continue;
       }
     }
@@ -667,15 +686,18 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   if (it == streams_.end()) return;
   StreamRuntime& rt = it->second;
   rt.busy = false;
+  endSetup(rt);
   rt.last_cycle_ok = ok;
   if (!ok) ++failed_polls_;
   if (cycle->listingComplete() && !rt.listed_once) {
     rt.listed_once = true;
-    if (std::all_of(streams_.begin(), streams_.end(),
-                    [](const auto& s) { return s.second.listed_once; }))
+    if (++listed_once_ == streams_.size())
       for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
   }
-  if (ok) rt.ever_ok = true;
+  if (ok && !rt.ever_ok && !rt.retiring) {
+    rt.ever_ok = true;
+    wakeSweepers();  // the stream has a watermark: its sweep may start
+  }
   bool permanent = !ok && rt.permanent_failure && !cycle->listingComplete();
   rt.permanent_failure = false;
   if (ok)
@@ -683,15 +705,18 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   else if (rt.last_problem.empty())
     rt.last_problem = std::to_string(cycle->failed()) + " blob(s) could not be delivered";
   SteadyTime steady_now = clock_.steadyNow();
-  if (options_.mode == CollectorMode::kDaemon) {
-    rt.next_due = std::max(steady_now, cycle->started() + options_.collection.poll_interval);
-    if (!ok) rt.next_due = std::min(rt.next_due, steady_now + std::chrono::seconds(30));
+  if (rt.finished) {
+    // Retired while the cycle ran: no next cycle.
+  } else if (options_.mode == CollectorMode::kDaemon) {
+    SteadyTime due = std::max(steady_now, cycle->started() + options_.collection.poll_interval);
+    if (!ok) due = std::min(due, steady_now + std::chrono::seconds(30));
+    schedulePoll(rt, due);
   } else if (ok || permanent || sink_blocked_ || rt.cycles_run >= options_.once_max_cycles) {
     rt.finished = true;
     if (!ok && sink_blocked_)
       rt.last_problem = "stopped: a sink needs the operator (" + sink_blocked_->code + ")";
   } else {
-    rt.next_due = steady_now + backoffDelay(options_.cycle_backoff, rt.cycles_run - 1, random_);
+    schedulePoll(rt, steady_now + backoffDelay(options_.cycle_backoff, rt.cycles_run - 1, random_));
   }
   wakeAll();
 }

@@ -42,6 +42,7 @@
 #include "pipeline/delivery/deduplicator.h"
 #include "pipeline/delivery/delivery.h"
 #include "pipeline/inflight_budget.h"
+#include "pipeline/poll_schedule.h"
 #include "pipeline/state/state_store.h"
 #include "pipeline/status_board.h"
 
@@ -120,11 +121,11 @@ class Collector {
   struct StreamRuntime {
     StreamSpec spec;
     std::shared_ptr<CycleTracker> cycle;
-    SteadyTime next_due{};
     int cycles_run = 0;
-    bool busy = false;
-    bool finished = false;  // once/replay: no more cycles
+    bool busy = false;      // a lister runs (or is about to run) a cycle; not in schedule_
+    bool finished = false;  // once/replay: no more cycles (retired, too); not in schedule_
     bool subscription_ok = false;
+    bool in_setup = false;  // busy without subscription_ok: counted in schedule_'s set-up tenants
     bool last_cycle_ok = false;
     bool permanent_failure = false;  // the last cycle failed on an error retrying cannot fix
     std::string last_problem;
@@ -154,7 +155,15 @@ class Collector {
     bool retiring = false;  // the tenant is being removed: no new cycle or sweep (guarded by mu_)
   };
 
+  using StreamMap = std::map<StreamKey, StreamRuntime>;
+
   // Listing schedule (pipeline/collector_dispatch.cpp).
+  // Due streams are found through schedule_, not by scanning every stream: the dispatcher wakes
+  // for a lister that became idle, a stream due earlier than it planned to look, or a tenant's
+  // set-up that ended (caller of each holds mu_).
+  void schedulePoll(StreamRuntime& rt, SteadyTime due);
+  void wakeDispatcher();
+  void endSetup(StreamRuntime& rt);  // the stream is no longer busy without a subscription
   void dispatchLoop(std::stop_token stop);
   void listerLoop(std::stop_token stop);
   // Lister threads wanted for the current stream count (caller holds mu_).
@@ -186,6 +195,10 @@ class Collector {
                    std::vector<ContentRef> refs, std::optional<WallTime> listed_before,
                    std::stop_token stop);
   // Deep sweep (pipeline/collector_sweep.cpp).
+  // Sweepers scan the streams only when something changed for the sweep (wakeSweepers, caller
+  // holds mu_) or a retry or the next sweep falls due, not on every change of the collector.
+  void wakeSweepers();
+  bool tenantSweepWaiting(const std::string& tenant) const;  // caller holds mu_
   bool sweepEnabled() const;
   bool sweepSettled(const StreamRuntime& rt) const;     // caller holds mu_
   bool tenantListing(const std::string& tenant) const;  // caller holds mu_
@@ -193,6 +206,11 @@ class Collector {
   void startSweep(StreamRuntime& rt, std::stop_token stop);
   void listSweepWindow(StreamRuntime& rt, std::stop_token stop);
   void onSweepFinished(StreamRuntime& rt, const std::shared_ptr<CycleTracker>& cycle);
+  // The tenant's streams as [first, last) of streams_ (keys sort by tenant first), so a tenant's
+  // streams are found without a scan of every stream. Caller holds mu_.
+  std::pair<StreamMap::iterator, StreamMap::iterator> tenantStreams(const std::string& tenant);
+  std::pair<StreamMap::const_iterator, StreamMap::const_iterator> tenantStreams(
+      const std::string& tenant) const;
   // Live tenant changes (pipeline/collector_streams.cpp); caller holds mu_.
   bool tenantDrained(const std::string& tenant,
                      std::vector<std::shared_ptr<CycleTracker>>& end_sweeps);
@@ -211,9 +229,15 @@ class Collector {
 
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::map<StreamKey, StreamRuntime> streams_;
+  StreamMap streams_;
   std::multimap<SteadyTime, BlobTaskPtr> retries_;
   std::uint64_t wakeups_ = 0;  // bumped (under mu_) with every cv_ notification
+  std::size_t removals_waiting_ = 0;      // removeTenant() calls waiting on cv_ (guarded by mu_)
+  std::condition_variable_any stop_cv_;   // a daemon's run() waits here for the stop only
+  std::condition_variable_any retry_cv_;  // the retry thread: a retry was added
+  // once/replay: the streams before it have finished and settled their sweep (they stay so).
+  StreamMap::const_iterator finished_cursor_;
+  std::size_t listed_once_ = 0;  // streams with listed_once (guarded by mu_)
   // once/replay: the first delivery error only the operator can fix (sinks/sink.h needsOperator);
   // from then on blobs are not sent and streams end their run.
   std::optional<Error> sink_blocked_;
@@ -227,12 +251,23 @@ class Collector {
   std::deque<StreamKey> due_;  // streams picked for a cycle, waiting for a lister (mu_)
   std::condition_variable_any due_cv_;
   std::size_t idle_listers_ = 0;  // guarded by mu_
+  PollSchedule schedule_;         // idle streams by next poll (guarded by mu_)
+  std::condition_variable_any dispatch_cv_;
+  std::uint64_t dispatch_wakeups_ = 0;               // bumped with every dispatch_cv_ notification
+  SteadyTime dispatch_look_at_ = SteadyTime::min();  // when the waiting dispatcher looks again
   // Poll summary since the last summary line (guarded by mu_).
   std::uint64_t polls_ = 0, failed_polls_ = 0, blobs_queued_ = 0, records_at_summary_ = 0;
   std::vector<std::jthread> workers_;
   std::jthread retry_thread_;
   std::vector<std::jthread> sweepers_;     // the deep sweep: each lists one window at a time
   std::optional<StreamKey> sweep_cursor_;  // round robin over the streams (guarded by mu_)
+  std::condition_variable_any sweep_cv_;
+  std::uint64_t sweep_epoch_ = 0;          // bumped by wakeSweepers (guarded by mu_)
+  std::uint64_t sweep_scanned_epoch_ = 0;  // the epoch of the last scan that found nothing
+  // After a scan that found nothing: nothing falls due before these (steady retries, wall-clock
+  // sweep intervals); until then, without a new epoch, a sweeper does not scan again.
+  SteadyTime sweep_look_at_ = SteadyTime::min();
+  WallTime sweep_look_at_wall_ = WallTime::min();
   std::mutex lateness_mu_;
   FirstListings first_listings_;  // guarded by lateness_mu_
 };

@@ -4,8 +4,11 @@
 // kMinListers, at most collection.max_concurrent_listings), so listing is not bounded by a fixed
 // thread count. The daemon's first poll of each tenant is spread over the start-up spread, and
 // one INFO line per summary_interval sums up the polls instead of a line per poll.
+//
+// The idle streams wait in schedule_ (pipeline/poll_schedule.h) by their next poll: the
+// dispatcher takes the due ones from its front and never scans every stream (at 5,000 streams a
+// scan per wake-up cost most of an idle daemon's CPU and slowed its start-up).
 #include <algorithm>
-#include <set>
 
 #include "core/logging.h"
 #include "pipeline/collector.h"
@@ -46,17 +49,34 @@ void Collector::spreadFirstPolls(SteadyTime now) {
       due = now + std::chrono::duration_cast<SteadyTime::duration>(
                       std::chrono::duration<double, std::milli>(
                           random_.uniform() * static_cast<double>(spread.count())));
-  for (auto& [key, rt] : streams_) rt.next_due = first.at(key.tenant);
+  for (auto& [key, rt] : streams_)
+    if (!rt.busy && !rt.finished) schedulePoll(rt, first.at(key.tenant));
   if (spread.count() > 0)
     log()->info("First polls spread over {} ms with jitter. tenants={} streams={}", spread.count(),
                 first.size(), streams_.size());
 }
 
+void Collector::schedulePoll(StreamRuntime& rt, SteadyTime due) {
+  schedule_.schedule(rt.spec.key, due);
+  if (due < dispatch_look_at_) wakeDispatcher();
+}
+
+void Collector::wakeDispatcher() {
+  ++dispatch_wakeups_;
+  dispatch_cv_.notify_one();
+}
+
+void Collector::endSetup(StreamRuntime& rt) {
+  if (!rt.in_setup) return;
+  rt.in_setup = false;
+  schedule_.setupEnded(rt.spec.key.tenant);
+  wakeDispatcher();  // the tenant's other streams may be dispatched now
+}
+
 void Collector::dispatchLoop(std::stop_token stop) {
   SteadyTime next_summary = clock_.steadyNow() + options_.summary_interval;
   SteadyTime last_summary = clock_.steadyNow();
-  std::vector<StreamRuntime*> due;
-  std::set<std::string> setting_up;  // tenants with a stream in ensureSubscription
+  const bool replay = options_.mode == CollectorMode::kReplay;
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     // Grow the pool to the stream count (streams may be added while running).
@@ -64,35 +84,23 @@ void Collector::dispatchLoop(std::stop_token stop) {
       listers_.emplace_back([this](std::stop_token) { listerLoop(listing_stop_.get_token()); });
 
     const SteadyTime now = clock_.steadyNow();
-    SteadyTime earliest = SteadyTime::max();
-    due.clear();
+    // As many as there are idle listers, earliest due first; the others wait for a lister.
     // A tenant's subscription requests are serialised (SubscriptionManager): while one of its
-    // streams sets up (token, list, start), its other streams that need a start wait here
-    // rather than hold a lister each, so the listers go to other tenants. (Replay never
+    // streams sets up (token, list, start), its other streams that need a start wait in the
+    // schedule rather than hold a lister each, so the listers go to other tenants. (Replay never
     // touches subscriptions.)
-    setting_up.clear();
-    if (options_.mode != CollectorMode::kReplay)
-      for (const auto& [key, rt] : streams_)
-        if (rt.busy && !rt.subscription_ok) setting_up.insert(key.tenant);
-    for (auto& [key, rt] : streams_) {
-      if (rt.busy || rt.finished) continue;
-      if (!rt.subscription_ok && !setting_up.empty() && setting_up.count(key.tenant) > 0) continue;
-      if (rt.next_due <= now)
-        due.push_back(&rt);
-      else
-        earliest = std::min(earliest, rt.next_due);
-    }
-    // As many as there are idle listers, earliest due first; the others wait for the next round.
     const std::size_t free = idle_listers_ > due_.size() ? idle_listers_ - due_.size() : 0;
-    const std::size_t take = std::min(free, due.size());
-    auto by_due = [](const StreamRuntime* a, const StreamRuntime* b) {
-      return a->next_due < b->next_due;
-    };
-    std::partial_sort(due.begin(), due.begin() + static_cast<std::ptrdiff_t>(take), due.end(),
-                      by_due);
-    for (std::size_t i = 0; i < take; ++i) {
-      due[i]->busy = true;
-      due_.push_back(due[i]->spec.key);
+    PollSchedule::Taken taken = schedule_.takeDue(now, free, [&](const StreamKey& key) {
+      StreamRuntime& rt = streams_.at(key);
+      if (replay || rt.subscription_ok) return false;
+      if (schedule_.settingUp(key.tenant)) return true;
+      rt.in_setup = true;  // taken: this stream sets the tenant up
+      schedule_.setupStarted(key.tenant);
+      return false;
+    });
+    for (const StreamKey* key : taken.keys) {
+      streams_.at(*key).busy = true;
+      due_.push_back(*key);
       due_cv_.notify_one();
     }
 
@@ -102,14 +110,16 @@ void Collector::dispatchLoop(std::stop_token stop) {
       next_summary = now + options_.summary_interval;
     }
 
-    // A lister that becomes idle, a finished cycle and syncNow() all bump wakeups_.
+    // The clock is read at least every kDispatchTick (a FakeClock moves without telling).
     auto wait = kDispatchTick;
-    if (earliest != SteadyTime::max() && due.size() <= take)
+    if (taken.next_due)
       wait = std::min<std::chrono::milliseconds>(
-          wait, std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now));
-    std::uint64_t seen = wakeups_;
-    cv_.wait_for(lock, stop, std::max(wait, std::chrono::milliseconds(1)),
-                 [&] { return wakeups_ != seen; });
+          wait, std::chrono::duration_cast<std::chrono::milliseconds>(*taken.next_due - now));
+    wait = std::max(wait, std::chrono::milliseconds(1));
+    dispatch_look_at_ = now + wait;
+    const std::uint64_t seen = dispatch_wakeups_;
+    dispatch_cv_.wait_for(lock, stop, wait, [&] { return dispatch_wakeups_ != seen; });
+    dispatch_look_at_ = SteadyTime::min();  // looking now: a new due stream needs no wake-up
   }
 }
 
@@ -119,7 +129,7 @@ void Collector::listerLoop(std::stop_token stop) {
     {
       std::unique_lock lock(mu_);
       ++idle_listers_;
-      wakeAll();  // the dispatcher may hand this lister a stream
+      wakeDispatcher();  // the dispatcher may hand this lister a stream
       const bool got = due_cv_.wait(lock, stop, [&] { return !due_.empty(); });
       --idle_listers_;
       if (!got) return;

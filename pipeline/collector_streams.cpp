@@ -23,10 +23,11 @@ Status Collector::addStreams(std::vector<StreamSpec> specs) {
   for (StreamSpec& spec : specs) {
     StreamRuntime rt;
     rt.spec = spec;
-    rt.next_due = now;
     status_.addStream(spec.key);
-    streams_.emplace(spec.key, std::move(rt));
+    auto [it, added] = streams_.emplace(spec.key, std::move(rt));
+    schedulePoll(it->second, now);
   }
+  finished_cursor_ = streams_.begin();
   wakeAll();
   return okStatus();
 }
@@ -35,11 +36,12 @@ void Collector::retireTenant(const std::string& tenant) {
   std::vector<std::shared_ptr<CycleTracker>> end_sweeps;
   {
     std::lock_guard lock(mu_);
-    for (auto& [key, rt] : streams_) {
-      if (key.tenant != tenant) continue;
+    for (auto [it, last] = tenantStreams(tenant); it != last; ++it) {
+      StreamRuntime& rt = it->second;
       rt.retiring = true;
       rt.finished = true;  // listers and syncNow() skip finished streams
       rt.ever_ok = false;  // the sweeper starts and lists nothing for it
+      schedule_.unschedule(rt.spec.key);
     }
     // Sweeps between windows end now, so many tenants retired together drain together.
     (void)tenantDrained(tenant, end_sweeps);
@@ -53,16 +55,29 @@ void Collector::retireTenant(const std::string& tenant) {
 
 bool Collector::hasTenant(const std::string& tenant) const {
   std::lock_guard lock(mu_);
-  return std::any_of(streams_.begin(), streams_.end(),
-                     [&](const auto& s) { return s.first.tenant == tenant; });
+  auto [first, last] = tenantStreams(tenant);
+  return first != last;
+}
+
+std::pair<Collector::StreamMap::iterator, Collector::StreamMap::iterator> Collector::tenantStreams(
+    const std::string& tenant) {
+  // Every key of the tenant sorts before (tenant + '\0', ""), every key of a later tenant after.
+  return {streams_.lower_bound(StreamKey{tenant, ""}),
+          streams_.lower_bound(StreamKey{tenant + '\0', ""})};
+}
+
+std::pair<Collector::StreamMap::const_iterator, Collector::StreamMap::const_iterator>
+Collector::tenantStreams(const std::string& tenant) const {
+  return {streams_.lower_bound(StreamKey{tenant, ""}),
+          streams_.lower_bound(StreamKey{tenant + '\0', ""})};
 }
 
 bool Collector::tenantDrained(const std::string& tenant,
                               std::vector<std::shared_ptr<CycleTracker>>& end_sweeps) {
   using S = StreamRuntime::Sweep;
   bool drained = true;
-  for (auto& [key, rt] : streams_) {
-    if (key.tenant != tenant) continue;
+  for (auto [it, last] = tenantStreams(tenant); it != last; ++it) {
+    StreamRuntime& rt = it->second;
     // A sweep between windows ends here: its remaining windows are not listed.
     if (rt.sweep_cycle && !rt.sweep_listing && !rt.sweep_windows.empty()) {
       rt.sweep_windows.clear();
@@ -76,6 +91,11 @@ bool Collector::tenantDrained(const std::string& tenant,
 bool Collector::removeTenant(const std::string& tenant, SteadyTime deadline, std::stop_token stop) {
   retireTenant(tenant);
   std::unique_lock lock(mu_);
+  ++removals_waiting_;
+  struct Done {
+    std::size_t& n;
+    ~Done() { --n; }
+  } done{removals_waiting_};  // under mu_: every return below holds the lock
   for (;;) {
     std::vector<std::shared_ptr<CycleTracker>> end_sweeps;
     const bool drained = tenantDrained(tenant, end_sweeps);
@@ -93,14 +113,13 @@ bool Collector::removeTenant(const std::string& tenant, SteadyTime deadline, std
     std::uint64_t seen = wakeups_;
     cv_.wait_for(lock, stop, std::chrono::milliseconds(200), [&] { return wakeups_ != seen; });
   }
-  for (auto it = streams_.begin(); it != streams_.end();) {
-    if (it->first.tenant == tenant) {
-      status_.removeStream(it->first);
-      it = streams_.erase(it);
-    } else {
-      ++it;
-    }
+  for (auto [it, last] = tenantStreams(tenant); it != last;) {
+    status_.removeStream(it->first);
+    schedule_.unschedule(it->second.spec.key);
+    if (it->second.listed_once) --listed_once_;
+    it = streams_.erase(it);
   }
+  finished_cursor_ = streams_.begin();
   return true;
 }
 

@@ -5,6 +5,12 @@
 // the same tenant is listing. So a live listing waits for at most the one sweep window in flight,
 // and every sweep request goes through the tenant's own request budget (the ContentSource's rate
 // limiter). Blobs found are queued like live ones; done blobs are skipped (queueRefs).
+//
+// A sweeper scans the streams only after something changed for the sweep (wakeSweepers: a
+// stream's first good cycle, a window listed, a tenant's live listing ended while its sweep
+// waited, a sweep started or finished) or when the earliest retry or next sweep it noted falls
+// due — not on every change of the collector: at 5,000 streams, eight sweepers scanning on every
+// wake-up cost more CPU than the whole idle daemon should.
 #include <algorithm>
 
 #include "core/logging.h"
@@ -14,11 +20,31 @@
 namespace o365fwd {
 namespace {
 
+// The clock is read at least this often (a FakeClock moves without telling) and every stream is
+// looked at at least every kSweepRescan (a wall clock stepped back can make a sweep due).
+constexpr auto kSweepTick = std::chrono::milliseconds(200);
+constexpr auto kSweepRescan = std::chrono::seconds(2);
+
 std::shared_ptr<spdlog::logger> log() {
   return getLogger("pipeline.sweep");
 }
 
 }  // namespace
+
+void Collector::wakeSweepers() {
+  ++sweep_epoch_;
+  sweep_cv_.notify_all();
+}
+
+bool Collector::tenantSweepWaiting(const std::string& tenant) const {
+  for (auto [it, last] = tenantStreams(tenant); it != last; ++it) {
+    const StreamRuntime& rt = it->second;
+    if (rt.sweep == StreamRuntime::Sweep::kRunning && !rt.sweep_listing &&
+        !rt.sweep_windows.empty())
+      return true;
+  }
+  return false;
+}
 
 bool Collector::sweepEnabled() const {
   return options_.mode != CollectorMode::kReplay &&
@@ -33,58 +59,82 @@ bool Collector::sweepSettled(const StreamRuntime& rt) const {
 }
 
 bool Collector::tenantListing(const std::string& tenant) const {
-  for (const auto& [key, rt] : streams_)
-    if (key.tenant == tenant && rt.live_listing) return true;
+  for (auto [it, last] = tenantStreams(tenant); it != last; ++it)
+    if (it->second.live_listing) return true;
   return false;
 }
 
 void Collector::sweepLoop(std::stop_token stop) {
   using S = StreamRuntime::Sweep;
   const bool once = options_.mode != CollectorMode::kDaemon;
+  SteadyTime last_scan{};
+  std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
+    const SteadyTime now = clock_.steadyNow();
+    const WallTime wall = clock_.wallNow();
+    const auto real_now = std::chrono::steady_clock::now();
+    const bool quiet = sweep_epoch_ == sweep_scanned_epoch_ && now < sweep_look_at_ &&
+                       wall < sweep_look_at_wall_ && real_now - last_scan < kSweepRescan;
     StreamRuntime* start = nullptr;
     StreamRuntime* list = nullptr;
-    {
-      std::unique_lock lock(mu_);
-      const SteadyTime now = clock_.steadyNow();
-      const WallTime wall = clock_.wallNow();
-      // Round robin: begin after the stream served last.
-      std::vector<StreamRuntime*> order;
+    if (!quiet) {
+      last_scan = real_now;
+      const std::uint64_t epoch = sweep_epoch_;
+      SteadyTime next_retry = SteadyTime::max();
+      WallTime next_due = WallTime::max();
+      // Round robin: begin after the stream served last, wrap around once.
       auto first = sweep_cursor_ ? streams_.upper_bound(*sweep_cursor_) : streams_.begin();
-      for (auto it = first; it != streams_.end(); ++it) order.push_back(&it->second);
-      for (auto it = streams_.begin(); it != first; ++it) order.push_back(&it->second);
-      for (StreamRuntime* rt : order) {
-        if (!rt->ever_ok || now < rt->sweep_retry_at) continue;
-        if (rt->sweep == S::kRunning) {
-          if (!rt->sweep_listing && !rt->sweep_windows.empty() &&
-              !tenantListing(rt->spec.key.tenant)) {
-            list = rt;
+      auto it = first;
+      for (std::size_t seen = 0; seen < streams_.size(); ++seen, ++it) {
+        if (it == streams_.end()) it = streams_.begin();
+        StreamRuntime& rt = it->second;
+        if (!rt.ever_ok) continue;  // its first good cycle wakes the sweepers
+        if (now < rt.sweep_retry_at) {
+          next_retry = std::min(next_retry, rt.sweep_retry_at);
+          continue;
+        }
+        if (rt.sweep == S::kRunning) {
+          // Listed by another sweeper, or waiting for its tenant's live listing: both wake us.
+          if (!rt.sweep_listing && !rt.sweep_windows.empty() &&
+              !tenantListing(rt.spec.key.tenant)) {
+            list = &rt;
             break;
           }
           continue;
         }
-        if (rt->sweep == S::kDone || rt->sweep == S::kGaveUp) continue;
-        if (once && rt->sweep == S::kIdle && rt->sweep_loaded) continue;  // decided: not due
-        if (!rt->sweep_loaded ||
-            sweepDue(rt->last_sweep, wall, options_.collection.sweep_interval)) {
-          start = rt;
+        if (rt.sweep == S::kDone || rt.sweep == S::kGaveUp) continue;
+        if (once && rt.sweep == S::kIdle && rt.sweep_loaded) continue;  // decided: not due
+        if (!rt.sweep_loaded || sweepDue(rt.last_sweep, wall, options_.collection.sweep_interval)) {
+          start = &rt;
           break;
         }
+        if (rt.last_sweep)
+          next_due = std::min(next_due, *rt.last_sweep + options_.collection.sweep_interval);
       }
       if (!start && !list) {
-        std::uint64_t seen = wakeups_;
-        cv_.wait_for(lock, stop, std::chrono::milliseconds(200), [&] { return wakeups_ != seen; });
-        continue;
+        sweep_scanned_epoch_ = epoch;
+        sweep_look_at_ = next_retry;
+        sweep_look_at_wall_ = next_due;
       }
-      StreamRuntime* picked = start ? start : list;
-      sweep_cursor_ = picked->spec.key;
-      if (list) list->sweep_listing = true;
-      if (start) start->sweep = S::kRunning;  // no windows yet: nobody lists it meanwhile
     }
+    if (!start && !list) {
+      const std::uint64_t seen = sweep_epoch_;
+      sweep_cv_.wait_for(lock, stop, kSweepTick, [&] { return sweep_epoch_ != seen; });
+      continue;
+    }
+    StreamRuntime* picked = start ? start : list;
+    sweep_cursor_ = picked->spec.key;
+    if (list) list->sweep_listing = true;
+    if (start) start->sweep = S::kRunning;  // no windows yet: nobody lists it meanwhile
+    // There may be more to do: another sweeper looks (it starts after this stream).
+    ++sweep_epoch_;
+    sweep_cv_.notify_one();
+    lock.unlock();
     if (start)
       startSweep(*start, stop);
     else
       listSweepWindow(*list, stop);
+    lock.lock();
   }
 }
 
@@ -100,6 +150,7 @@ void Collector::startSweep(StreamRuntime& rt, std::stop_token stop) {
     std::lock_guard lock(mu_);
     rt.sweep = S::kUndecided;
     rt.sweep_retry_at = clock_.steadyNow() + std::chrono::seconds(30);
+    wakeSweepers();  // they note the retry
     if (options_.mode != CollectorMode::kDaemon &&
         ++rt.sweep_attempts >= options_.once_max_cycles) {
       rt.sweep = S::kGaveUp;
@@ -117,6 +168,7 @@ void Collector::startSweep(StreamRuntime& rt, std::stop_token stop) {
     rt.sweep_loaded = true;
     rt.last_sweep = record->last_sweep;
     rt.sweep = S::kIdle;
+    wakeSweepers();
     wakeAll();
     return;
   }
@@ -143,6 +195,7 @@ void Collector::startSweep(StreamRuntime& rt, std::stop_token stop) {
     rt.sweep_cycle = cycle;
     rt.sweep_started = wall;
     rt.sweep_watermark = **watermark;
+    if (!windows.empty()) wakeSweepers();  // its windows may be listed now
   }
   if (windows.empty()) {  // nothing older than the live listing (a young stream)
     cycle->listingFinished(true);
@@ -169,6 +222,10 @@ void Collector::listSweepWindow(StreamRuntime& rt, std::stop_token stop) {
       stop);
   bool finished_listing = false;
   bool gave_up = false;
+  // AF20055: the window breaks the API's 7-day / 24-hour limits — the clock skew changed since
+  // the sweep was planned (the windows were never planned again, so the sweep failed for good):
+  // this attempt ends and the next one plans its windows with the skew the answer taught.
+  const bool replan = !s.ok() && s.error().code == "AF20055";
   {
     std::lock_guard lock(mu_);
     rt.sweep_listing = false;
@@ -177,6 +234,8 @@ void Collector::listSweepWindow(StreamRuntime& rt, std::stop_token stop) {
       finished_listing = rt.sweep_windows.empty();
     } else if (s.error().kind == ErrorKind::kCancelled || stop.stop_requested()) {
       gave_up = true;
+    } else if (replan) {
+      rt.sweep_windows.clear();  // onSweepFinished counts the attempt and backs off
     } else {
       ++rt.sweep_attempts;
       rt.sweep_retry_at =
@@ -184,12 +243,14 @@ void Collector::listSweepWindow(StreamRuntime& rt, std::stop_token stop) {
       if (options_.mode != CollectorMode::kDaemon && rt.sweep_attempts >= options_.once_max_cycles)
         gave_up = true;
     }
+    wakeSweepers();
     wakeAll();
   }
   if (!s.ok() && s.error().kind != ErrorKind::kCancelled)
-    log()->warn("Deep sweep: listing a window failed; it is listed again later. stream={} error={}",
-                key.str(), s.error().describe());
-  if (finished_listing || gave_up) {
+    log()->warn("Deep sweep: listing a window failed; {}. stream={} error={}",
+                replan ? "the sweep is planned again" : "it is listed again later", key.str(),
+                s.error().describe());
+  if (finished_listing || gave_up || replan) {
     if (gave_up && !s.ok()) {
       std::lock_guard lock(mu_);
       rt.sweep_problem = s.error().describe();
@@ -251,6 +312,7 @@ void Collector::onSweepFinished(StreamRuntime& rt, const std::shared_ptr<CycleTr
         rt.sweep_problem = std::to_string(cycle->failed()) + " blob(s) could not be delivered";
     }
   }
+  wakeSweepers();
   wakeAll();
 }
 
