@@ -113,6 +113,7 @@ Result<std::unique_ptr<HealthServer>> startHealthServer(const HealthConfig& heal
   }
   HealthHandlers handlers;
   handlers.snapshot = [&snapshotter] { return snapshotter.snapshot(); };
+  handlers.probe_snapshot = [&snapshotter] { return snapshotter.probeSnapshot(); };
   handlers.sync_now = [&collector, service_health] {
     collector.syncNow();
     if (service_health) service_health->pollNow();

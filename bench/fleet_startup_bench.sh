@@ -6,7 +6,9 @@
 #   - after RUN_S seconds of polling: the interval between two listings of the same stream
 #     (median, p90, max; from the simulator's request log) and how many streams were listed at
 #     least twice;
-#   - the daemon's log bytes written after ready, scaled to one hour;
+#   - the daemon's log bytes written after ready, scaled to one hour, and its CPU (% of one
+#     core) in each 10 s of the RUN_S seconds after ready: the first deep sweep of every stream
+#     runs in the first of them (sweep_interval; real work, shown apart), then the steady idle;
 #   - the CPU seconds the daemon and the simulator spent until ready (utime + stime), and the
 #     load average before the run: on this shared machine the wall time depends on the load,
 #     the CPU seconds much less.
@@ -104,7 +106,13 @@ rss=$(awk '/VmRSS/{print $2}' "/proc/$fwd/status")
 echo "threads=$threads rss_mib=$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')"
 
 if [ "$RUN_S" -gt 0 ]; then
-  sleep "$RUN_S"
+  series=""
+  for ((t = 0; t + 10 <= RUN_S; t += 10)); do
+    c0=$(cpu_ticks "$fwd"); sleep 10; c1=$(cpu_ticks "$fwd")
+    series+="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", t/hz*10}') "
+  done
+  sleep $((RUN_S % 10))
+  echo "cpu_pct_per_10s_after_ready: $series"
   log_now=$(stat -c %s "$work/fwd.log")
   echo "log_bytes_per_hour_after_ready=$(awk -v a="$log_at_ready" -v b="$log_now" -v s="$RUN_S" \
     'BEGIN{printf "%.0f", (b-a)*3600/s}')"

@@ -63,6 +63,14 @@ std::vector<StreamStatus> StatusBoard::snapshot() const {
   return out;
 }
 
+std::vector<StreamStatus> StatusBoard::withoutSuccessSince(WallTime since) const {
+  std::lock_guard lock(mu_);
+  std::vector<StreamStatus> out;
+  for (const auto& [key, s] : streams_)
+    if (!s.last_success || *s.last_success < since) out.push_back(s);
+  return out;
+}
+
 CollectionTotals StatusBoard::totals() const {
   std::lock_guard lock(mu_);
   CollectionTotals t;

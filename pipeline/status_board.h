@@ -86,6 +86,9 @@ class StatusBoard {
   void update(const StreamKey& stream, const std::function<void(StreamStatus&)>& change);
   void recordError(const StreamKey& stream, const Error& error, StreamState state);
   std::vector<StreamStatus> snapshot() const;
+  // The streams without a successful cycle at or after `since` (readiness probes: once ready,
+  // none, so a probe copies nothing).
+  std::vector<StreamStatus> withoutSuccessSince(WallTime since) const;
   CollectionTotals totals() const;
   WallTime startedAt() const { return started_at_; }
   void markStarted() { started_at_ = clock_.wallNow(); }

@@ -108,7 +108,7 @@ class MhdHealthServer final : public HealthServer {
       : options_(std::move(options)),
         cap_(connectionCap(options_.max_connections)),
         routes_(options_.token, handlers),
-        prober_(handlers.snapshot, cap_ + 64),
+        prober_(handlers.probe_snapshot ? handlers.probe_snapshot : handlers.snapshot, cap_ + 64),
         guard_(clock_, cap_, options_.header_timeout, [](int fd) { ::shutdown(fd, SHUT_RDWR); }),
         pool_(options_.render_threads, options_.render_queue) {}
   ~MhdHealthServer() override { stop(); }

@@ -42,6 +42,8 @@ struct HealthServerOptions {
 
 struct HealthHandlers {
   std::function<StatusReport()> snapshot;  // required
+  // /livez and /readyz (StatusSnapshotter::probeSnapshot); `snapshot` when empty.
+  std::function<StatusReport()> probe_snapshot;
   std::function<void()> sync_now;          // POST /sync; 503 when empty
 
   MetricsDetail metrics_detail = MetricsDetail::kStream;  // of /metrics (health.metrics_detail)

@@ -131,6 +131,32 @@ StatusReport StatusSnapshotter::snapshot() const {
   return r;
 }
 
+StatusReport StatusSnapshotter::probeSnapshot() const {
+  StatusReport r;
+  r.version = kVersion;
+  r.source = "live";
+  r.generated_at = clock_.wallNow();
+  r.shutting_down = shutting_down_.load();
+  std::shared_lock tenants_lock(tenants_mu_);
+  if (sources_.board) {
+    WallTime started = sources_.board->startedAt();
+    if (started != WallTime{}) r.started_at = started;
+    for (const StreamStatus& s : sources_.board->withoutSuccessSince(started)) {
+      auto id = sources_.tenant_ids.find(s.stream.tenant);
+      r.streams.push_back(streamReport(s, id == sources_.tenant_ids.end() ? "" : id->second,
+                                       r.generated_at, sources_.lag));
+    }
+  }
+  for (const Sink* sink : sources_.sinks) r.sinks.push_back(sinkReport(*sink));
+  if (sources_.collector) {  // its locks too: a deadlocked collector fails /livez
+    r.queued_blobs = sources_.collector->queuedBlobs();
+    r.inflight_bytes = sources_.collector->budget().bytes();
+  }
+  tenants_lock.unlock();
+  r.ready = isReady(r);
+  return r;
+}
+
 void StatusSnapshotter::setTenants(std::map<std::string, std::string> tenant_ids,
                                    std::vector<std::pair<std::string, const ApiStats*>> api) {
   std::unique_lock lock(tenants_mu_);

@@ -63,6 +63,11 @@ class StatusSnapshotter {
   StatusSnapshotter(StatusSources sources, Clock& clock)
       : sources_(std::move(sources)), clock_(clock) {}
   StatusReport snapshot() const;
+  // What a readiness or liveness probe needs, and no more: ready and the reasons against it
+  // (shutting down, the streams without a successful poll since the start, sinks not up). Takes
+  // the same locks as snapshot(); at 5,000 streams, once ready, it costs a walk of the status
+  // board instead of a full report (a probe every 100 ms took 10 % of a core at start-up).
+  StatusReport probeSnapshot() const;
   void markShuttingDown() { shutting_down_.store(true); }
   // Live tenant changes: replaces the tenant ids and API counters (the snapshots that use the
   // old ones have finished when it returns, so their ApiStats may then be destroyed).

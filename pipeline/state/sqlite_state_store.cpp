@@ -1102,6 +1102,14 @@ Status createSchemaForTesting(const fs::path& state_dir, int version, const std:
 
 // --- Deep sweep (schema version 3) ---------------------------------------------------------
 // Rare calls (one per sweep and stream), so the statements are prepared per call.
+//
+// The two sweep columns are written without waiting for the disk (synchronous = NORMAL for that
+// one transaction): at a fleet's first start every stream writes both, and 10,000 fsyncs of
+// ~3 ms each held the store's lock — which the committer, the de-duplicator and every lister
+// wait for — for most of the start-up. Nothing is lost by it: in WAL mode the next synchronous
+// commit (the committer's, within commit_interval) makes them durable with itself, and a power
+// loss can only drop a suffix of transactions, so a lost floor comes with a lost first watermark
+// (the stream starts over and stores its floor again) and a lost sweep time means one more sweep.
 
 Result<SweepRecord> SqliteStateStore::sweepRecord(const StreamKey& stream) {
   Serialized lock(*this);
@@ -1129,7 +1137,8 @@ Result<SweepRecord> SqliteStateStore::sweepRecord(const StreamKey& stream) {
 Status SqliteStateStore::writeSweepColumn(const StreamKey& stream, const char* sql, WallTime at,
                                           std::string_view doing) {
   Serialized lock(*this);
-  return transact<Unit>(true, doing, [&]() -> Status {
+  if (Status s = exec("PRAGMA synchronous = NORMAL", doing); !s.ok()) return s;
+  Status written = transact<Unit>(true, doing, [&]() -> Status {
     auto id = streamIdForWrite(stream);
     if (!id) return id.error();
     sqlite3_stmt* raw = nullptr;
@@ -1141,6 +1150,8 @@ Status SqliteStateStore::writeSweepColumn(const StreamKey& stream, const char* s
     if (rc = call.step(); rc != SQLITE_DONE) return dbError(rc, doing);
     return okStatus();
   });
+  if (Status s = exec("PRAGMA synchronous = FULL", doing); !s.ok()) return s;
+  return written;
 }
 
 Status SqliteStateStore::recordSweep(const StreamKey& stream, WallTime started) {

@@ -115,5 +115,36 @@ TEST(StatusSnapshotter, CopiesBoardSinksAndApiCounters) {
   EXPECT_TRUE(snapshotter.snapshot().shutting_down);
 }
 
+// A probe's report holds only what readiness needs, and says the same as the full one.
+TEST(StatusSnapshotter, ProbeSnapshotHoldsOnlyTheStreamsThatAreNotReady) {
+  FakeClock clock;
+  StatusBoard board(clock);
+  StreamKey ready{"contoso", "DLP.All"};
+  StreamKey waiting{"fabrikam", "Audit.Exchange"};
+  board.addStream(ready);
+  board.addStream(waiting);
+  board.markStarted();
+  clock.advance(std::chrono::seconds(1));
+  board.update(ready, [&](StreamStatus& s) { s.last_success = clock.wallNow(); });
+  testing::MemorySink sink("siem", SinkType::kFile);
+  ASSERT_TRUE(sink.start().ok());
+  StatusSources sources;
+  sources.board = &board;
+  sources.sinks = {&sink};
+  StatusSnapshotter snapshotter(sources, clock);
+  StatusReport probe = snapshotter.probeSnapshot();
+  ASSERT_EQ(probe.streams.size(), 1u);
+  EXPECT_EQ(probe.streams[0].tenant, "fabrikam");
+  EXPECT_FALSE(probe.ready);
+  EXPECT_EQ(notReadyReasons(probe), notReadyReasons(snapshotter.snapshot()));
+  board.update(waiting, [&](StreamStatus& s) { s.last_success = clock.wallNow(); });
+  probe = snapshotter.probeSnapshot();
+  EXPECT_TRUE(probe.streams.empty());
+  EXPECT_TRUE(probe.ready);
+  EXPECT_TRUE(snapshotter.snapshot().ready);
+  snapshotter.markShuttingDown();
+  EXPECT_FALSE(snapshotter.probeSnapshot().ready);
+}
+
 }  // namespace
 }  // namespace o365fwd
