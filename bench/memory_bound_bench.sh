@@ -17,7 +17,7 @@ INFLIGHT_MB=${3:-512}
   echo "build first: scripts/build.sh (Release)" >&2; exit 2; }
 work=$(mktemp -d /tmp/o365fwd-membench.XXXXXX)
 sim=""
-trap '[ -n "$sim" ] && kill "$sim" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$sim" ] && kill "$sim" 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 
 # run_case NAME DOWNLOADS MAX_BLOB_SIZE SIM_ARGS...
 run_case() {

@@ -198,6 +198,10 @@ Result<HttpResponse> ApiClientImpl::callWithBudget(ApiCall call, const std::stri
       last = result.error();
       stats_.recordTransportError(call, last->kind == ErrorKind::kCancelled);
       if (last->kind == ErrorKind::kCancelled || !last->retryable) return *last;
+      // The in-flight budget took the body's memory back: the collector fetches it again when
+      // it is the oldest download (InflightBudget::waitUntilOldest), not after a backoff that
+      // counts attempts.
+      if (last->code == "memory_budget") return *last;
       if (last->code == "timeout") {
         last->message = std::string(phaseOf(call)) + " request: " + last->message;
         noteTimeout(phaseOf(call), target, *last);

@@ -468,6 +468,15 @@ void Collector::processBlob(const BlobTaskPtr& task) {
   // download gives its bytes back when it goes out of scope.
   auto download = budget_.startDownload();
   auto body = source->fetchBlob(task->content, hard, download.get());
+  // Preempted to give its memory to an older download: fetched again, keeping its age, once it is
+  // the oldest download (which is never preempted), so every blob gets through in turn and
+  // `run --once` does not end with blobs left for a next cycle.
+  while (!body.ok() && body.error().code == "memory_budget" && !hard.stop_requested()) {
+    if (!budget_.waitUntilOldest(download->seq(), hard)) break;
+    log()->debug("Blob download preempted for an older one; fetching it again. stream={} content_id={}",
+                 key.str(), task->content.content_id);
+    body = source->fetchBlob(task->content, hard, download.get());
+  }
   if (!body.ok()) {
     const Error& e = body.error();
     if (isLoss(e)) {

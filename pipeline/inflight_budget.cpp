@@ -68,6 +68,12 @@ std::unique_ptr<InflightBudget::Download> InflightBudget::startDownload() {
   return d;
 }
 
+bool InflightBudget::waitUntilOldest(std::uint64_t seq, std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  return cv_.wait(lock, stop,
+                  [&] { return !downloads_.empty() && downloads_.begin()->first == seq; });
+}
+
 void InflightBudget::giveBackLocked(Download& d) {
   bytes_ -= std::min(d.bytes_, bytes_);
   downloading_bytes_ -= std::min(d.bytes_, downloading_bytes_);

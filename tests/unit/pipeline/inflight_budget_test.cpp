@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 namespace o365fwd {
 namespace {
 
@@ -104,6 +108,37 @@ TEST(InflightBudget, DestroyingADownloadGivesBackWhatItHeld) {
     EXPECT_EQ(d->grow(50), Grant::kGranted);
   }
   EXPECT_EQ(budget.bytes(), 0u);
+}
+
+TEST(InflightBudget, APreemptedDownloadWaitsUntilItIsTheOldest) {
+  InflightBudget budget(100, 4);
+  auto head = budget.startDownload();
+  auto young = budget.startDownload();
+  EXPECT_EQ(head->grow(60), Grant::kGranted);
+  EXPECT_EQ(young->grow(40), Grant::kGranted);
+  EXPECT_EQ(young->grow(5), Grant::kWait);
+  EXPECT_EQ(head->grow(5), Grant::kWait);
+  ASSERT_TRUE(young->preempted());
+  young->discard();
+  EXPECT_EQ(budget.bytes(), 60u);
+  std::stop_source stop;
+  std::atomic<int> woke{0};
+  std::thread waiter(
+      [&] { woke = budget.waitUntilOldest(young->seq(), stop.get_token()) ? 1 : 2; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(woke.load(), 0);  // the head still downloads: restarting now would be preempted again
+  EXPECT_EQ(head->grow(5), Grant::kGranted);
+  head.reset();  // the head's blob was committed: the young download is now the oldest
+  waiter.join();
+  EXPECT_EQ(woke.load(), 1);
+
+  auto other = budget.startDownload();
+  EXPECT_EQ(other->grow(90), Grant::kGranted);
+  std::thread stopped(
+      [&] { woke = budget.waitUntilOldest(other->seq() + 100, stop.get_token()) ? 1 : 2; });
+  stop.request_stop();
+  stopped.join();
+  EXPECT_EQ(woke.load(), 2);
 }
 
 }  // namespace
