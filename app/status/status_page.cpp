@@ -1,8 +1,8 @@
 #include "app/status/status_page.h"
 
 #include <algorithm>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -196,8 +196,8 @@ std::string serviceIssuesRow(const StatusReport& report, const StreamReport& s) 
                     "\"><td colspan=\"11\">";
   for (const ServiceIssueReport* i : issues)
     row += "<span class=\"service-issue " + htmlEscape(i->classification) + "\" data-issue=\"" +
-           htmlEscape(i->id) + "\">Microsoft " + "<b>" + htmlEscape(i->classification) +
-           "</b> " + htmlEscape(i->id) + " &middot; " + htmlEscape(i->service) +
+           htmlEscape(i->id) + "\">Microsoft " + "<b>" + htmlEscape(i->classification) + "</b> " +
+           htmlEscape(i->id) + " &middot; " + htmlEscape(i->service) +
            (i->status.empty() ? "" : " &middot; " + htmlEscape(i->status)) +
            (i->title.empty() ? "" : ": " + htmlEscape(i->title)) + "</span>";
   return row + "</td></tr>\n";
@@ -208,8 +208,8 @@ std::string serviceHealthProblem(const StatusReport& report, const std::string& 
   const ServiceHealthReport* h = serviceHealthOf(report, tenant);
   if (!h || !h->last_error) return "";
   return "<p class=\"service-health-error\" data-tenant=\"" + htmlEscape(tenant) +
-         "\">Service health: <span class=\"code\">" + htmlEscape(h->last_error->code) +
-         "</span> " + htmlEscape(h->last_error->message) + "</p>\n";
+         "\">Service health: <span class=\"code\">" + htmlEscape(h->last_error->code) + "</span> " +
+         htmlEscape(h->last_error->message) + "</p>\n";
 }
 
 std::string streamRow(const StreamReport& s) {
@@ -245,9 +245,22 @@ std::string sinkRow(const SinkReport& k) {
 }
 
 // "Audit.Exchange: AF20022 The subscription is disabled" (or its lag) for the summary line.
+// Microsoft's open incidents and advisories for a stream ("EX100000, EX100001"): on the summary
+// line too, so a lagging stream's likely cause is seen without opening the tenant.
+std::string openIssues(const StreamReport& s) {
+  std::string ids;
+  for (const std::string& id : s.service_issues) ids += (ids.empty() ? "" : ", ") + id;
+  return ids;
+}
+
 std::string problemText(const TenantGroup& g) {
   const StreamReport* s = g.first_problem;
-  if (!s) return "";
+  if (!s) {
+    for (const StreamReport* t : g.streams)
+      if (!t->service_issues.empty())
+        return t->content_type + ": Microsoft service issue open: " + openIssues(*t);
+    return "";
+  }
   std::string text = s->content_type + ": ";
   if (s->last_error)
     text += s->last_error->code + " " + s->last_error->message;
@@ -258,6 +271,7 @@ std::string problemText(const TenantGroup& g) {
   std::size_t problems = 0;
   for (const StreamReport* t : g.streams) problems += streamHealth(*t) != StreamHealth::kHealthy;
   if (problems > 1) text += " (+" + std::to_string(problems - 1) + " more)";
+  if (!s->service_issues.empty()) text += "; Microsoft service issue open: " + openIssues(*s);
   return text;
 }
 
@@ -408,10 +422,11 @@ std::string serviceHealthSection(const StatusReport& report) {
       (i.classification == "incident" ? incidents : advisories) += 1;
     failing += h.state == "error";
   }
-  std::string out = "<h2>Microsoft 365 service health</h2>\n<div id=\"service-health\"><p>"
-                    "Open incidents <b id=\"service-incidents\">" + std::to_string(incidents) +
-                    "</b>, advisories <b id=\"service-advisories\">" +
-                    std::to_string(advisories) + "</b> (shown under the streams they affect)";
+  std::string out =
+      "<h2>Microsoft 365 service health</h2>\n<div id=\"service-health\"><p>"
+      "Open incidents <b id=\"service-incidents\">" +
+      std::to_string(incidents) + "</b>, advisories <b id=\"service-advisories\">" +
+      std::to_string(advisories) + "</b> (shown under the streams they affect)";
   if (failing > 0)
     out += "; service health unreadable for <b id=\"service-health-failing\">" +
            std::to_string(failing) + "</b> tenant(s)";

@@ -6,13 +6,16 @@
 #include <rapidjson/document.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "core/secrets/crypto.h"
 #include "tests/support/forwarder_harness.h"
+#include "tests/support/headless_browser.h"
 #include "tests/support/http_client.h"
 #include "tests/support/sim_process.h"
+#include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
 namespace {
@@ -96,6 +99,19 @@ TEST(CredentialExpiry, CertificateExpiringInFiveDaysIsReportedEverywhere) {
   const std::string page = httpRequest("GET", url + "/").body;
   EXPECT_NE(page.find("data-credential=\"" + credential + "\" data-level=\"critical\""),
             std::string::npos);
+  // As an operator sees it: the page in headless Chromium (its scripts ran) shows the
+  // Credentials table with the expiring certificate; a screenshot for a person to look at.
+  if (browserAvailable()) {
+    BrowserResult rendered = dumpDom(url + "/", 2000ms);
+    ASSERT_TRUE(rendered.error.empty()) << rendered.error;
+    EXPECT_NE(rendered.dom.find("<h2>Credentials</h2>"), std::string::npos);
+    EXPECT_NE(rendered.dom.find("data-credential=\"" + credential + "\" data-level=\"critical\""),
+              std::string::npos);
+    std::filesystem::path png = binaryDir() / "test-artifacts" / "credential_expiry_page.png";
+    std::filesystem::create_directories(png.parent_path());
+    std::string error;
+    EXPECT_TRUE(screenshot(url + "/", png, 1280, 900, &error)) << error;
+  }
 
   // o365fwd status (the terminal view of the running daemon).
   RunOutcome table = fwd.runCommand({"status"}, 30s);

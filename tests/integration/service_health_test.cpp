@@ -9,12 +9,15 @@
 #include <rapidjson/document.h>
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "tests/support/forwarder_harness.h"
+#include "tests/support/headless_browser.h"
 #include "tests/support/http_client.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
 namespace {
@@ -141,6 +144,20 @@ TEST_F(ServiceHealthTest, IssuesForwardedOnceAcrossRestartAndAgainWhenChanged) {
   auto at = page.body.find(row);
   ASSERT_NE(at, std::string::npos) << page.body.substr(0, 4000);
   EXPECT_NE(page.body.find("EX100000", at), std::string::npos);
+  // As an operator sees it: the page in headless Chromium, searched for the tenant; a
+  // screenshot for a person to look at.
+  if (browserAvailable()) {
+    BrowserResult rendered = dumpDom(url + "/?q=" + t0, 2000ms);
+    ASSERT_TRUE(rendered.error.empty()) << rendered.error;
+    EXPECT_NE(rendered.dom.find(row), std::string::npos);
+    // The tenant's summary line says it without opening the tenant.
+    EXPECT_NE(rendered.dom.find("Audit.Exchange: Microsoft service issue open: EX100000"),
+              std::string::npos);
+    std::filesystem::path png = binaryDir() / "test-artifacts" / "service_health_page.png";
+    std::filesystem::create_directories(png.parent_path());
+    std::string error;
+    EXPECT_TRUE(screenshot(url + "/?q=" + t0, png, 1280, 900, &error)) << error;
+  }
   HttpResult metrics = httpRequest("GET", url + "/metrics");
   EXPECT_NE(metrics.body.find(
                 "o365fwd_service_health_open_issues{service=\"Exchange Online\",classification="

@@ -120,6 +120,11 @@ TEST(ServiceHealthViews, PageShowsTheIncidentUnderItsStreamAndTheRemedy) {
   EXPECT_NE(page.find("data-issue=\"EX1\""), std::string::npos);
   EXPECT_NE(page.find("id=\"service-incidents\">1<"), std::string::npos);
   EXPECT_NE(page.find("Grant admin consent"), std::string::npos);
+  // The tenant's summary line (seen without opening it) names the open issue too.
+  const auto block = page.find("<details class=\"tenant\" data-tenant=\"contoso\"");
+  ASSERT_NE(block, std::string::npos);
+  const std::string summary = page.substr(block, page.find("</summary>", block) - block);
+  EXPECT_NE(summary.find("Microsoft service issue open: "), std::string::npos) << summary;
 }
 
 TEST(ServiceHealthViews, TableListsIssuesNextToStreamsAndTheUnreadableTenants) {
