@@ -44,26 +44,41 @@ std::optional<LoadedConfig> loadClusterConfig(const std::string& path) {
   return loaded;
 }
 
-Result<std::unique_ptr<KafkaGroupClient>> adminClient(const Config& config) {
-  return KafkaGroupClient::create(config.cluster.kafka,
-                                  clusterClientId("cli-" + hostName(), ::getpid()));
+// The configuration and an admin client of a cluster subcommand.
+struct ClusterSession {
+  LoadedConfig loaded;
+  std::unique_ptr<KafkaGroupClient> admin;
+  const ClusterKafkaConfig& kafka() const { return loaded.config.cluster.kafka; }
+};
+
+// Loads the configuration and connects the admin client; nullopt (after printing why, with the
+// exit code in `exit_code`) when either fails.
+std::optional<ClusterSession> openClusterSession(const std::string& path, int& exit_code) {
+  std::optional<LoadedConfig> loaded = loadClusterConfig(path);
+  if (!loaded) {
+    exit_code = kInvalid;
+    return std::nullopt;
+  }
+  auto admin = KafkaGroupClient::create(loaded->config.cluster.kafka,
+                                        clusterClientId("cli-" + hostName(), ::getpid()));
+  if (!admin.ok()) {
+    std::cerr << "o365fwd: " << redactSecrets(admin.error().describe()) << "\n";
+    exit_code = admin.error().kind == ErrorKind::kConfig ? kInvalid : kFailed;
+    return std::nullopt;
+  }
+  return ClusterSession{std::move(*loaded), std::move(*admin)};
 }
 
 int runInit(const std::string& path) {
-  std::optional<LoadedConfig> loaded = loadClusterConfig(path);
-  if (!loaded) return kInvalid;
-  const ClusterKafkaConfig& k = loaded->config.cluster.kafka;
-  auto admin = adminClient(loaded->config);
-  if (!admin.ok()) {
-    std::cerr << "o365fwd: " << redactSecrets(admin.error().describe()) << "\n";
-    return admin.error().kind == ErrorKind::kConfig ? kInvalid : kFailed;
-  }
-  Result<std::vector<ClusterTopicCheck>> topics = ensureClusterTopics(**admin, k);
+  int exit_code = 0;
+  std::optional<ClusterSession> session = openClusterSession(path, exit_code);
+  if (!session) return exit_code;
+  const ClusterKafkaConfig& k = session->kafka();
+  Result<std::vector<ClusterTopicCheck>> topics = ensureClusterTopics(*session->admin, k);
   if (!topics.ok()) {
     std::cerr << "o365fwd: cluster init: " << redactSecrets(topics.error().describe()) << "\n";
     return kFailed;
   }
-  int exit_code = 0;
   std::cout << "Cluster group " << k.group << " on " << k.brokers << ":\n";
   for (const ClusterTopicCheck& t : *topics) {
     const char* verdict = t.outcome == ClusterTopicCheck::Outcome::kCreated
@@ -80,15 +95,11 @@ int runInit(const std::string& path) {
 }
 
 int runStatus(const std::string& path) {
-  std::optional<LoadedConfig> loaded = loadClusterConfig(path);
-  if (!loaded) return kInvalid;
-  const ClusterKafkaConfig& k = loaded->config.cluster.kafka;
-  auto admin = adminClient(loaded->config);
-  if (!admin.ok()) {
-    std::cerr << "o365fwd: " << redactSecrets(admin.error().describe()) << "\n";
-    return admin.error().kind == ErrorKind::kConfig ? kInvalid : kFailed;
-  }
-  Result<std::vector<ClusterTopicCheck>> topics = checkClusterTopics(**admin, k);
+  int exit_code = 0;
+  std::optional<ClusterSession> session = openClusterSession(path, exit_code);
+  if (!session) return exit_code;
+  const ClusterKafkaConfig& k = session->kafka();
+  Result<std::vector<ClusterTopicCheck>> topics = checkClusterTopics(*session->admin, k);
   if (!topics.ok()) {
     std::cerr << "o365fwd: cluster status: " << redactSecrets(topics.error().describe()) << "\n";
     return kFailed;
@@ -98,8 +109,8 @@ int runStatus(const std::string& path) {
   overview.brokers = k.brokers;
   overview.partitions = k.partitions;
   overview.topics = std::move(*topics);
-  overview.tenants_by_partition = tenantsByPartition(loaded->config.tenants, k.partitions);
-  Result<GroupDescription> group = (*admin)->describeGroup(k.group);
+  overview.tenants_by_partition = tenantsByPartition(session->loaded.config.tenants, k.partitions);
+  Result<GroupDescription> group = session->admin->describeGroup(k.group);
   if (group.ok())
     overview.members = std::move(*group);
   else

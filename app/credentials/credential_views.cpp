@@ -2,25 +2,10 @@
 
 #include "app/credentials/credential_expiry.h"
 #include "app/status/status_table.h"
+#include "core/html_escape.h"
 
 namespace o365fwd {
 namespace {
-
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string kindText(const std::string& kind) {
   return kind == "certificate" ? "certificate" : "client secret";
@@ -86,14 +71,14 @@ std::string credentialPageSection(const StatusReport& r) {
   std::size_t rows = 0;
   for (const CredentialReport& c : r.credentials) {
     if (rows++ == kCredentialPageRows) break;
-    out += "<tr class=\"credential\" data-credential=\"" + escape(c.name) + "\" data-level=\"" +
-           escape(c.level) + "\"><td class=\"name\">" + escape(c.name) + "</td><td>" +
-           escape(kindText(c.kind)) + "</td><td class=\"expires\">" +
-           escape(whenText(c, r.generated_at)) + "</td><td class=\"level " + escape(c.level) +
-           "\">" + escape(capitalized(c.level)) + "</td><td class=\"tenants\" data-count=\"" +
-           std::to_string(c.tenants.size()) + "\">" + escape(usersText(c)) +
-           "</td><td class=\"remedy\">" + (needsAction(c) ? escape(expiryRemedy(c.kind)) : "") +
-           "</td></tr>\n";
+    out += "<tr class=\"credential\" data-credential=\"" + htmlEscape(c.name) + "\" data-level=\"" +
+           htmlEscape(c.level) + "\"><td class=\"name\">" + htmlEscape(c.name) + "</td><td>" +
+           htmlEscape(kindText(c.kind)) + "</td><td class=\"expires\">" +
+           htmlEscape(whenText(c, r.generated_at)) + "</td><td class=\"level " +
+           htmlEscape(c.level) + "\">" + htmlEscape(capitalized(c.level)) +
+           "</td><td class=\"tenants\" data-count=\"" + std::to_string(c.tenants.size()) + "\">" +
+           htmlEscape(usersText(c)) + "</td><td class=\"remedy\">" +
+           (needsAction(c) ? htmlEscape(expiryRemedy(c.kind)) : "") + "</td></tr>\n";
   }
   out += "</tbody></table>\n";
   if (r.credentials.size() > kCredentialPageRows)
@@ -110,10 +95,10 @@ std::map<std::string_view, const CredentialReport*> credentialOfTenant(const Sta
 }
 
 std::string credentialTenantLine(const CredentialReport& c, WallTime now) {
-  return "<p class=\"credential " + escape(c.level) + "\" data-credential=\"" + escape(c.name) +
-         "\">Credential " + escape(c.name) + " (" + escape(kindText(c.kind)) + ") " +
-         escape(whenText(c, now)) + (needsAction(c) ? ": " + escape(expiryRemedy(c.kind)) : "") +
-         "</p>\n";
+  return "<p class=\"credential " + htmlEscape(c.level) + "\" data-credential=\"" +
+         htmlEscape(c.name) + "\">Credential " + htmlEscape(c.name) + " (" +
+         htmlEscape(kindText(c.kind)) + ") " + htmlEscape(whenText(c, now)) +
+         (needsAction(c) ? ": " + htmlEscape(expiryRemedy(c.kind)) : "") + "</p>\n";
 }
 
 }  // namespace o365fwd

@@ -9,46 +9,19 @@
 
 #include <string>
 
+#include "app/status/json_members.h"
 #include "app/status/status_report.h"
-#include "core/time_format.h"
 
 namespace o365fwd {
 
-namespace service_health_json {
-
-template <typename W>
-void optionalTime(W& w, const char* key, const std::optional<WallTime>& t) {
-  w.Key(key);
-  if (t)
-    w.String(formatIsoMillis(*t));
-  else
-    w.Null();
-}
-
-template <typename W>
-void string(W& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value);
-}
-
-template <typename W>
-void strings(W& w, const char* key, const std::vector<std::string>& values) {
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& v : values) w.String(v);
-  w.EndArray();
-}
-
-}  // namespace service_health_json
-
 template <typename W>
 void writeStreamServiceIssues(W& w, const StreamReport& s) {
-  service_health_json::strings(w, "service_issues", s.service_issues);
+  json_members::strings(w, "service_issues", s.service_issues);
 }
 
 template <typename W>
 void writeServiceHealth(W& w, const StatusReport& r) {
-  using namespace service_health_json;
+  using namespace json_members;
   w.Key("service_health");
   w.StartArray();
   for (const ServiceHealthReport& h : r.service_health) {
@@ -57,20 +30,9 @@ void writeServiceHealth(W& w, const StatusReport& r) {
     string(w, "state", h.state);
     optionalTime(w, "last_poll", h.last_poll);
     optionalTime(w, "last_success", h.last_success);
-    w.Key("last_error");
-    if (h.last_error) {
-      w.StartObject();
-      string(w, "at", formatIsoMillis(h.last_error->at));
-      string(w, "code", h.last_error->code);
-      string(w, "message", h.last_error->message);
-      w.EndObject();
-    } else {
-      w.Null();
-    }
-    w.Key("issues_forwarded");
-    w.Uint64(h.issues_forwarded);
-    w.Key("open_issues_total");
-    w.Uint64(h.open_issues_total);
+    lastError(w, h.last_error);
+    count(w, "issues_forwarded", h.issues_forwarded);
+    count(w, "open_issues_total", h.open_issues_total);
     w.Key("open_issues");
     w.StartArray();
     for (const ServiceIssueReport& i : h.open_issues) {

@@ -7,6 +7,7 @@
 
 #include "app/credentials/credential_expiry.h"
 #include "app/status/fleet_health.h"
+#include "app/status/json_members.h"
 #include "app/status/service_health_json.h"
 #include "core/secrets/redact.h"
 #include "core/time_format.h"
@@ -14,37 +15,9 @@
 namespace o365fwd {
 namespace {
 
-template <typename W>
-void time(W& w, const char* key, const std::optional<WallTime>& t) {
-  w.Key(key);
-  if (t)
-    w.String(formatIsoMillis(*t));
-  else
-    w.Null();
-}
-
-template <typename W>
-void count(W& w, const char* key, std::uint64_t value) {
-  w.Key(key);
-  w.Uint64(value);
-}
-
-template <typename W>
-void error(W& w, const std::optional<ErrorInfo>& e) {
-  w.Key("last_error");
-  if (!e) {
-    w.Null();
-    return;
-  }
-  w.StartObject();
-  w.Key("at");
-  w.String(formatIsoMillis(e->at));
-  w.Key("code");
-  w.String(e->code);
-  w.Key("message");
-  w.String(e->message);
-  w.EndObject();
-}
+using json_members::count;
+using json_members::lastError;
+using json_members::optionalTime;
 
 template <typename W>
 void stream(W& w, const StreamReport& s) {
@@ -57,9 +30,9 @@ void stream(W& w, const StreamReport& s) {
   w.String(s.content_type);
   w.Key("state");
   w.String(s.state);
-  time(w, "last_poll", s.last_poll);
-  time(w, "last_success", s.last_success);
-  time(w, "watermark", s.watermark);
+  optionalTime(w, "last_poll", s.last_poll);
+  optionalTime(w, "last_success", s.last_success);
+  optionalTime(w, "watermark", s.watermark);
   w.Key("lag_seconds");
   if (s.lag_seconds)
     w.Int64(*s.lag_seconds);
@@ -78,7 +51,7 @@ void stream(W& w, const StreamReport& s) {
   count(w, "duplicates_dropped", s.duplicates_dropped);
   count(w, "dead_lettered", s.dead_lettered);
   count(w, "consecutive_failures", s.consecutive_failures);
-  error(w, s.last_error);
+  lastError(w, s.last_error);
   count(w, "records_without_id", s.records_without_id);
   count(w, "records_invalid_utf8", s.records_invalid_utf8);
   count(w, "records_filtered", s.records_filtered);
@@ -99,7 +72,7 @@ void stream(W& w, const StreamReport& s) {
   w.Double(s.lateness.sum_seconds);
   count(w, "count", s.lateness.count);
   w.EndObject();
-  time(w, "last_sweep", s.last_sweep);
+  optionalTime(w, "last_sweep", s.last_sweep);
   count(w, "sweeps_completed", s.sweeps_completed);
   writeStreamServiceIssues(w, s);
   w.EndObject();
@@ -121,7 +94,7 @@ void sink(W& w, const SinkReport& s) {
   count(w, "queued_bytes", s.queued_bytes);
   count(w, "truncated", s.truncated);
   count(w, "restarts", s.restarts);
-  error(w, s.last_error);
+  lastError(w, s.last_error);
   w.EndObject();
 }
 
@@ -192,11 +165,11 @@ void credentials(W& w, const StatusReport& r) {
     w.String(c.kind);
     w.Key("source");
     w.String(c.source);
-    time(w, "expires_at", c.expires_at);
+    optionalTime(w, "expires_at", c.expires_at);
     w.Key("expires_in_seconds");
     if (c.expires_at)
-      w.Int64(std::chrono::duration_cast<std::chrono::seconds>(*c.expires_at - r.generated_at)
-                  .count());
+      w.Int64(
+          std::chrono::duration_cast<std::chrono::seconds>(*c.expires_at - r.generated_at).count());
     else
       w.Null();
     w.Key("level");
@@ -222,8 +195,8 @@ void document(W& w, const StatusReport& r) {
   w.String(r.version);
   w.Key("source");
   w.String(r.source);
-  time(w, "generated_at", r.generated_at);
-  time(w, "started_at", r.started_at);
+  optionalTime(w, "generated_at", r.generated_at);
+  optionalTime(w, "started_at", r.started_at);
   w.Key("ready");
   w.Bool(r.ready);
   w.Key("shutting_down");
@@ -529,7 +502,8 @@ Result<StatusReport> statusFromJson(std::string_view json) {
       for (const auto& v : c->value.GetArray())
         if (v.IsString()) report.config_problems.emplace_back(v.GetString());
   }
-  if (std::string p = readServiceHealth(doc, report); !p.empty() && r.problem.empty()) r.problem = p;
+  if (std::string p = readServiceHealth(doc, report); !p.empty() && r.problem.empty())
+    r.problem = p;
   readCredentials(doc, r, report);
   if (auto q = doc.FindMember("request_rates"); q != doc.MemberEnd() && q->value.IsArray())
     for (const auto& v : q->value.GetArray()) {

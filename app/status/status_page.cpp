@@ -12,10 +12,12 @@
 #include "app/status/service_health_status.h"
 #include "app/status/status_charts.h"
 #include "app/status/status_table.h"
+#include "core/html_escape.h"
 #include "core/secrets/redact.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
+
 namespace {
 
 // Styles and the refresh script. The script swaps in the parts of a freshly rendered page (the
@@ -133,22 +135,6 @@ td.error .code{font-family:monospace;font-weight:600}td.error .at{display:block;
 })();
 </script>
 )HTML";
-
-std::string htmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string urlEncode(std::string_view text) {
   static const char* kHex = "0123456789ABCDEF";

@@ -119,15 +119,7 @@ void parseCredentials(ConfigIssues& issues, const ConfigNode& node,
     CredentialConfig c;
     c.line = r.line();
     r.getString("name", c.name);
-    r.getString("client_id", c.client_id);
-    r.getOptString("client_secret_file", c.client_secret_file);
-    r.getOptString("client_secret_env", c.client_secret_env);
-    r.getOptString("client_secret_credential", c.client_secret_credential);
-    std::optional<std::string> inline_secret;
-    if (r.getOptString("client_secret", inline_secret)) c.client_secret = Secret(*inline_secret);
-    r.getOptString("certificate_file", c.certificate_file);
-    r.getOptString("private_key_file", c.private_key_file);
-    readSecretExpiry(issues, r, c.client_secret_expires);
+    readCredentialKeys(issues, r, c);
     out.push_back(std::move(c));
   }
 }

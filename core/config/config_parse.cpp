@@ -10,10 +10,9 @@ namespace o365fwd {
 namespace {
 
 // Keys of each mapping: the YAML names are the field names of core/config/config.h.
-const std::vector<std::string_view> kTopKeys = {"tenants",     "collection",  "state_dir",
-                                                "sinks",       "health",      "log",
-                                                "credentials", "tenants_dir", "filters",
-                                                "cluster"};
+const std::vector<std::string_view> kTopKeys = {
+    "tenants", "collection",  "state_dir",   "sinks",   "health",
+    "log",     "credentials", "tenants_dir", "filters", "cluster"};
 const std::vector<std::string_view> kTenantKeys = {"name",
                                                    "tenant_id",
                                                    "client_id",
@@ -112,15 +111,7 @@ void parseTenant(ConfigIssues& issues, const ConfigNode& node, const std::string
   t.line = r.line();
   r.getString("name", t.name);
   r.getString("tenant_id", t.tenant_id);
-  r.getString("client_id", t.client_id);
-  r.getOptString("client_secret_file", t.client_secret_file);
-  r.getOptString("client_secret_env", t.client_secret_env);
-  r.getOptString("client_secret_credential", t.client_secret_credential);
-  std::optional<std::string> inline_secret;
-  if (r.getOptString("client_secret", inline_secret)) t.client_secret = Secret(*inline_secret);
-  r.getOptString("certificate_file", t.certificate_file);
-  r.getOptString("private_key_file", t.private_key_file);
-  readSecretExpiry(issues, r, t.client_secret_expires);
+  readCredentialKeys(issues, r, t);
   r.getEnum("cloud", kClouds, t.cloud, "cloud");
   r.getString("publisher_id", t.publisher_id);
   if (!r.getStringList("content_types", t.content_types) && !r.find("content_types"))
@@ -371,7 +362,8 @@ std::optional<std::chrono::system_clock::time_point> parseExpiryDate(std::string
   const int day = (text[8] - '0') * 10 + (text[9] - '0');
   const int year = std::stoi(std::string(text.substr(0, 4)));
   using namespace std::chrono;
-  const year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+  const year_month_day date{std::chrono::year(year),
+                            std::chrono::month(static_cast<unsigned>(month)),
                             std::chrono::day(static_cast<unsigned>(day))};
   if (!date.ok()) return std::nullopt;
   if (text.size() == 10) return sys_days(date);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/config/config.h"
@@ -29,5 +30,21 @@ std::optional<std::chrono::system_clock::time_point> parseExpiryDate(std::string
 // Reads `client_secret_expires` of mapping `r` into `out`; reports a malformed date.
 void readSecretExpiry(ConfigIssues& issues, MapReader& r,
                       std::optional<std::chrono::system_clock::time_point>& out);
+
+// The application credential keys a tenant and a `credentials:` entry share: client_id, the
+// secret sources (file, env, systemd credential, inline), certificate_file + private_key_file and
+// client_secret_expires. `C` is TenantConfig or CredentialConfig (the same member names).
+template <typename C>
+void readCredentialKeys(ConfigIssues& issues, MapReader& r, C& c) {
+  r.getString("client_id", c.client_id);
+  r.getOptString("client_secret_file", c.client_secret_file);
+  r.getOptString("client_secret_env", c.client_secret_env);
+  r.getOptString("client_secret_credential", c.client_secret_credential);
+  std::optional<std::string> inline_secret;
+  if (r.getOptString("client_secret", inline_secret)) c.client_secret = Secret(*inline_secret);
+  r.getOptString("certificate_file", c.certificate_file);
+  r.getOptString("private_key_file", c.private_key_file);
+  readSecretExpiry(issues, r, c.client_secret_expires);
+}
 
 }  // namespace o365fwd
