@@ -22,6 +22,7 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)      # librdkafka-de
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev (simulator, tests)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)    # libmicrohttpd-dev (health endpoint)
 pkg_check_modules(BROTLIENC REQUIRED IMPORTED_TARGET libbrotlienc)  # libbrotli-dev (health answers)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)   # libdeflate-dev (blob bodies, one-shot gzip)
 
 # librdkafka's mock cluster (experimental API, test code only); tests needing it are skipped without it.
 include(CheckCXXSourceCompiles)

@@ -13,6 +13,8 @@ BUILD_PACKAGES=(
   libmicrohttpd-dev
   # brotli and gzip of health answers (app/health/answer_encoding.cpp)
   zlib1g-dev libbrotli-dev
+  # one-shot gzip decoding of blob bodies (connector/http/gzip_inflater.cpp)
+  libdeflate-dev
 )
 TEST_PACKAGES=(
   openssl curl libgtest-dev libgmock-dev

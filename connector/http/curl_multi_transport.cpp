@@ -60,6 +60,13 @@ struct CurlMultiTransport::Transfer {
   bool too_large = false;
   bool over_budget = false;  // body_budget answered kNever
   bool paused = false;       // waiting for body_budget
+  // This attempt stores a gzip body as it arrives and decodes it whole at the end (GzipInflater);
+  // false: libcurl decodes every encoding while the body arrives (the fallback).
+  bool whole_gzip = true;
+  // The gzip body arrived; waiting for body_budget to grant its decoded size.
+  bool decode_pending = false;
+  std::uint64_t decoded_size = 0;  // the gzip trailer's size
+  std::string encoded;             // the whole gzip body, until decoded
   char error[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
@@ -113,9 +120,10 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
     if (auto length = t->response.header("Content-Length")) {
       std::uint64_t value = 0;
       auto [ptr, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
-      // The decoded size of an unencoded body; an encoded one's says nothing about it.
+      // The size of the bytes stored: an unencoded body, or a gzip body kept whole (its decoded
+      // size comes from its trailer); a body libcurl decodes says nothing about its decoded size.
       if (ec == std::errc() && value <= t->request.max_response_bytes &&
-          !t->response.header("Content-Encoding"))
+          (t->whole_gzip || !t->response.header("Content-Encoding")))
         t->body.reserve(value);
     }
     return n;
@@ -125,6 +133,36 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
   t->response.headers.emplace_back(std::string(trim(line.substr(0, colon))),
                                    std::string(trim(line.substr(colon + 1))));
   return n;
+}
+
+// Who decodes the body: gzip only, stored as it arrives and decoded whole at the end; or every
+// encoding libcurl knows, decoded as it arrives.
+void setDecoding(Transfer& t) {
+  curl_easy_setopt(t.easy, CURLOPT_ACCEPT_ENCODING, t.whole_gzip ? "gzip" : "");
+  curl_easy_setopt(t.easy, CURLOPT_HTTP_CONTENT_DECODING, t.whole_gzip ? 0L : 1L);
+}
+
+// The body's Content-Encoding, lower case; empty for none or identity.
+std::string contentEncoding(const HttpResponse& response) {
+  auto header = response.header("Content-Encoding");
+  std::string value(header ? trim(*header) : std::string_view());
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value == "identity" ? std::string() : value;
+}
+
+Error tooLarge(const HttpRequest& r) {
+  return Error::permanent(ErrorKind::kTransport,
+                          describeTarget(r) + ": the response is larger than the limit of " +
+                              std::to_string(r.max_response_bytes) + " bytes",
+                          "response_too_large");
+}
+
+Error overBudget(const HttpRequest& r) {
+  return Error::permanent(ErrorKind::kTransport,
+                          describeTarget(r) +
+                              ": the decoded body alone exceeds the memory budget "
+                              "(collection.max_inflight_bytes)",
+                          "exceeds_inflight_budget");
 }
 
 // Configures one easy handle; returns an error message, or empty on success.
@@ -164,7 +202,7 @@ std::string configure(Transfer& t, const CurlTransportOptions& o) {
   const std::string agent =
       o.user_agent.empty() ? std::string("o365fwd/") + kVersion : o.user_agent;
   curl_easy_setopt(e, CURLOPT_USERAGENT, agent.c_str());  // copied by libcurl
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");       // every encoding libcurl decodes
+  setDecoding(t);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
@@ -333,10 +371,102 @@ void CurlMultiTransport::startQueued() {
   }
 }
 
+void CurlMultiTransport::complete(Transfer* t) {
+  const std::string encoding = t->whole_gzip ? contentEncoding(t->response) : std::string();
+  if (encoding.empty()) {  // stored as it arrived: unencoded, or decoded by libcurl
+    t->response.body = t->body.take();
+    HttpResponse response = std::move(t->response);
+    finish(t, std::move(response));
+    return;
+  }
+  // The transfer is over; the handle leaves the multi handle (a fetch again re-adds it).
+  curl_multi_remove_handle(asMulti(multi_), t->easy);
+  t->added = false;
+  t->encoded = t->body.take();
+  std::optional<std::uint64_t> size;
+  if (encoding == "gzip" || encoding == "x-gzip") size = GzipInflater::trailerSize(t->encoded);
+  if (!size) {
+    fetchAgainStreaming(t, "an encoding other than gzip, or not a gzip body");
+    return;
+  }
+  t->decoded_size = *size;
+  if (t->decoded_size > t->request.max_response_bytes) {
+    // Its decoded size is at least what its trailer says. Whichever limit is smaller is named
+    // first, as when the body is decoded while it arrives.
+    BodyBudget* budget = t->request.body_budget;
+    if (budget && budget->grow(t->decoded_size) == BodyBudget::Grant::kNever) {
+      finish(t, overBudget(t->request));
+    } else {
+      finish(t, tooLarge(t->request));  // gives back anything granted
+    }
+    return;
+  }
+  decodeWhole(t);
+}
+
+void CurlMultiTransport::decodeWhole(Transfer* t) {
+  // The budget counted the gzip bytes as they arrived; it is now asked for the rest of the
+  // decoded size. The gzip body is freed right after decoding, so beyond the budget the process
+  // holds at most one gzip body at a time: decoding runs on this one thread.
+  const std::uint64_t stored = t->encoded.size();
+  if (BodyBudget* budget = t->request.body_budget; budget && t->decoded_size > stored) {
+    switch (budget->grow(t->decoded_size - stored)) {
+      case BodyBudget::Grant::kGranted: break;
+      case BodyBudget::Grant::kWait:
+        t->decode_pending = true;  // resumePaused() asks again
+        return;
+      case BodyBudget::Grant::kNever: finish(t, overBudget(t->request)); return;
+    }
+  }
+  t->decode_pending = false;
+  const std::string encoded = std::move(t->encoded);  // freed when this returns
+  std::string decoded;
+  switch (inflater_.inflate(encoded, t->decoded_size, decoded)) {
+    case GzipInflater::Outcome::kDecoded: {
+      t->response.body = std::move(decoded);
+      HttpResponse response = std::move(t->response);
+      finish(t, std::move(response));
+      return;
+    }
+    case GzipInflater::Outcome::kLarger:
+      fetchAgainStreaming(t, "it decodes to more than its gzip trailer says");
+      return;
+    case GzipInflater::Outcome::kInvalid:
+      fetchAgainStreaming(t, "not a valid single gzip stream");
+      return;
+  }
+}
+
+void CurlMultiTransport::fetchAgainStreaming(Transfer* t, const char* why) {
+  // Several gzip members, a body of 4 GiB or more, another encoding, a corrupt body: libcurl
+  // decodes it while it arrives, every piece counted and limited as it is decoded (a bomb stops
+  // at a limit), and reports what is wrong with it.
+  getLogger("connector.http")
+      ->debug(
+          "Body not decoded in one piece; fetching it again, decoded as it arrives. "
+          "target={} reason={}",
+          describeTarget(t->request), why);
+  if (BodyBudget* budget = t->request.body_budget) budget->discard();
+  t->body = BodyBuffer();
+  std::string().swap(t->encoded);
+  t->response = HttpResponse();
+  t->whole_gzip = false;
+  t->decode_pending = false;
+  t->too_large = t->over_budget = t->paused = false;
+  t->error[0] = '\0';
+  setDecoding(*t);
+  if (curl_multi_add_handle(asMulti(multi_), t->easy) != CURLM_OK) {
+    finish(t, Error::permanent(ErrorKind::kInternal,
+                               describeTarget(t->request) + ": curl_multi_add_handle failed"));
+    return;
+  }
+  t->added = true;
+}
+
 void CurlMultiTransport::resumePaused() {
   std::vector<Transfer*> paused;
   for (const auto& t : running_)
-    if (t->paused) paused.push_back(t.get());
+    if (t->paused || t->decode_pending) paused.push_back(t.get());
   for (Transfer* t : paused) {
     if (t->request.body_budget->preempted()) {
       finish(t, Error::retryableError(ErrorKind::kTransport,
@@ -344,6 +474,10 @@ void CurlMultiTransport::resumePaused() {
                                           ": aborted to give its memory to an older download; "
                                           "fetched again later",
                                       "memory_budget"));
+      continue;
+    }
+    if (t->decode_pending) {
+      decodeWhole(t);  // may wait once more
       continue;
     }
     // Delivers the held bytes to onBody() again, which may pause the transfer once more.
@@ -417,21 +551,11 @@ void CurlMultiTransport::run() {
         curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &micros);
         t->response.status = static_cast<int>(status);
         t->response.elapsed = std::chrono::milliseconds(micros / 1000);
-        t->response.body = t->body.take();
-        HttpResponse response = std::move(t->response);
-        finish(t, std::move(response));
+        complete(t);
       } else if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
-        finish(t, Error::permanent(ErrorKind::kTransport,
-                                   describeTarget(t->request) +
-                                       ": the response is larger than the limit of " +
-                                       std::to_string(t->request.max_response_bytes) + " bytes",
-                                   "response_too_large"));
+        finish(t, tooLarge(t->request));
       } else if (t->over_budget) {
-        finish(t, Error::permanent(ErrorKind::kTransport,
-                                   describeTarget(t->request) +
-                                       ": the decoded body alone exceeds the memory budget "
-                                       "(collection.max_inflight_bytes)",
-                                   "exceeds_inflight_budget"));
+        finish(t, overBudget(t->request));
       } else {
         finish(t, transferError(*t, code));
       }

@@ -17,10 +17,20 @@
 //   (permanent; request.body_budget answered kNever), "memory_budget" (retryable; the budget
 //   preempted the paused transfer, or it timed out while paused), or kCancelled (request.stop,
 //   or shutdown()).
-// - With request.body_budget, every decoded piece is granted before it is stored; a transfer
-//   the budget cannot serve yet is paused (CURL_WRITEFUNC_PAUSE, no busy loop: asked again every
-//   100 ms) while the others go on; a paused transfer is exempt from the stall timeout but not
-//   from the total one. Bodies are stored in BodyBuffer chunks, never in a doubling string.
+// - With request.body_budget, every piece is granted before it is stored; a transfer the budget
+//   cannot serve yet is paused (CURL_WRITEFUNC_PAUSE, no busy loop: asked again every 100 ms)
+//   while the others go on; a paused transfer is exempt from the stall timeout but not from the
+//   total one. Bodies are stored in BodyBuffer chunks, never in a doubling string.
+// - gzip: only gzip is asked for, and a gzip body is stored as it arrives (counted and limited as
+//   stored bytes), then decoded whole on the I/O thread into a buffer of its trailer's size
+//   (GzipInflater), the budget asked for that size first: over max_response_bytes or the whole
+//   budget fails at once as above; no room yet waits (asked again every 100 ms, preemptable, not
+//   subject to the timeouts: the transfer is over). Beyond what the budget counts the process
+//   then holds at most one gzip body, the one being decoded. A body that does not decode so
+//   (several members, 4 GiB or more, another encoding, corrupt, a trailer that understates) is
+//   fetched again with libcurl decoding it while it arrives, every decoded piece counted and
+//   limited as above: a decompression bomb stops at a limit either way. (libcurl refuses bytes
+//   after a first gzip member, so a body of several members fails, retryable, as it always did.)
 // - request.stop is checked at least every 100 ms, for running and for queued requests.
 // - TLS peer and host verification are always on; only http and https; redirects are never
 //   followed; the bearer token goes through CURLOPT_XOAUTH2_BEARER; no verbose output.
@@ -34,6 +44,7 @@
 #include <string>
 #include <thread>
 
+#include "connector/http/gzip_inflater.h"
 #include "connector/http/http_transport.h"
 #include "core/result.h"
 
@@ -68,6 +79,9 @@ class CurlMultiTransport final : public HttpTransport {
   void run();
   void startQueued();
   void finish(Transfer* transfer, Result<HttpResponse> result);
+  void complete(Transfer* transfer);     // the transfer succeeded: decode if needed, finish
+  void decodeWhole(Transfer* transfer);  // asks the budget for the decoded size, decodes, finishes
+  void fetchAgainStreaming(Transfer* transfer, const char* why);
   void cancelStopped();
   void resumePaused();  // asks body budgets again for paused transfers; aborts preempted ones
   void failAll();
@@ -80,6 +94,7 @@ class CurlMultiTransport final : public HttpTransport {
   bool stopping_ = false;                        // guarded by mu_
 
   std::deque<std::unique_ptr<Transfer>> running_;  // I/O thread only
+  GzipInflater inflater_;                          // I/O thread only
   std::atomic<std::size_t> in_flight_{0};
   std::thread thread_;
   std::once_flag shutdown_once_;
