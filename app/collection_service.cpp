@@ -17,6 +17,7 @@
 #include "app/run_summary.h"
 #include "app/runtime.h"
 #include "app/service_health/issue_delivery.h"
+#include "app/service_health/listing_gate.h"
 #include "app/service_health/service_health_monitor.h"
 #include "app/signal_watcher.h"
 #include "app/status/progress_reporter.h"
@@ -330,19 +331,25 @@ int runCollection(const CollectionRequest& request) {
   options.collection = config.collection;
   options.mode = request.mode;
   options.replay_window = request.replay_window;
+  // Microsoft 365 service health (daemon only): tenants with service_health: true (also those a
+  // SIGHUP adds later). The file sink's recovered tail is released once the audit streams and
+  // service health have both sent again what was in flight (docs/STATE.md "Sink positions").
+  const bool with_service_health = request.mode == CollectorMode::kDaemon;
+  ListingGate listing_gate(sink_ptrs, with_service_health ? 2 : 1);
+  options.every_stream_listed = [&listing_gate] { listing_gate.arrive(); };
   Collector collector(options, *streams, sink_ptrs, **store, status, dead_letters, clock, random);
-  // Microsoft 365 service health (daemon only): tenants with service_health: true.
   IssueDelivery issue_delivery(sink_ptrs, **store, &dead_letters, clock);
   std::unique_ptr<ServiceHealthMonitor> service_health;
-  if (request.mode == CollectorMode::kDaemon) {
+  if (with_service_health) {
     std::size_t with_health = 0;
     for (const auto& t : (*runtime)->tenants()) with_health += t->graph ? 1 : 0;
     ServiceHealthOptions health_options;
+    health_options.every_tenant_polled = [&listing_gate] { listing_gate.arrive(); };
     health_options.dedup_window = config.collection.dedup_window;
     health_options.startup_spread = config.collection.startup_spread;
     health_options.workers = with_health / 150 + 1;
-    service_health = std::make_unique<ServiceHealthMonitor>(health_options, issue_delivery,
-                                                            **store, clock, random);
+    service_health = std::make_unique<ServiceHealthMonitor>(health_options, issue_delivery, **store,
+                                                            clock, random);
     for (const auto& t : (*runtime)->tenants())
       if (t->graph && selected(request.tenants, t->config->name))
         service_health->addTenant(t->config->name, t->graph.get());
@@ -423,8 +430,8 @@ int runCollection(const CollectionRequest& request) {
         stop.request_stop();
       },
       [&] {
-        reloadConfiguration(request.config_path, config, **runtime, fleet.get(),
-                            credential_expiry, clock);
+        reloadConfiguration(request.config_path, config, **runtime, fleet.get(), credential_expiry,
+                            clock);
       },
       [&] {
         collector.syncNow();

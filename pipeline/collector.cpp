@@ -473,8 +473,9 @@ void Collector::processBlob(const BlobTaskPtr& task) {
   // `run --once` does not end with blobs left for a next cycle.
   while (!body.ok() && body.error().code == "memory_budget" && !hard.stop_requested()) {
     if (!budget_.waitUntilOldest(download->seq(), hard)) break;
-    log()->debug("Blob download preempted for an older one; fetching it again. stream={} content_id={}",
-                 key.str(), task->content.content_id);
+    log()->debug(
+        "Blob download preempted for an older one; fetching it again. stream={} content_id={}",
+        key.str(), task->content.content_id);
     body = source->fetchBlob(task->content, hard, download.get());
   }
   if (!body.ok()) {
@@ -700,8 +701,12 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   if (!ok) ++failed_polls_;
   if (cycle->listingComplete() && !rt.listed_once) {
     rt.listed_once = true;
-    if (++listed_once_ == streams_.size())
-      for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
+    if (++listed_once_ == streams_.size()) {
+      if (options_.every_stream_listed)
+        options_.every_stream_listed();
+      else
+        for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
+    }
   }
   if (ok && !rt.ever_ok && !rt.retiring) {
     rt.ever_ok = true;

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,10 @@ struct CollectorOptions {
   // Deep sweep threads: one per this many streams, at most max_sweepers.
   std::size_t streams_per_sweeper = 500;
   std::size_t max_sweepers = 8;
+  // Called once when every stream has listed all its windows since start; unset: the collector
+  // tells its sinks (Sink::everyStreamListed) itself. Set when another source of records also has
+  // to re-send what was in flight before the sinks are told (service health).
+  std::function<void()> every_stream_listed;
 };
 
 struct StreamSpec {
@@ -231,7 +236,7 @@ class Collector {
   std::condition_variable_any cv_;
   StreamMap streams_;
   std::multimap<SteadyTime, BlobTaskPtr> retries_;
-  std::uint64_t wakeups_ = 0;  // bumped (under mu_) with every cv_ notification
+  std::uint64_t wakeups_ = 0;             // bumped (under mu_) with every cv_ notification
   std::size_t removals_waiting_ = 0;      // removeTenant() calls waiting on cv_ (guarded by mu_)
   std::condition_variable_any stop_cv_;   // a daemon's run() waits here for the stop only
   std::condition_variable_any retry_cv_;  // the retry thread: a retry was added

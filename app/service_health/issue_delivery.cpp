@@ -91,7 +91,13 @@ Status IssueDelivery::commit(const ContentRef& content, const std::vector<Record
   c.content = content;
   c.keys = keys;
   c.records_forwarded = records;
-  Status s = store_.commit({c}, {}, clock_.wallNow());
+  // The sinks' positions move on with this commit too (the file sink's recovered tail stays
+  // short while audit content is idle); a position is valid whichever committer stores it last.
+  std::vector<SinkPosition> positions;
+  for (Sink* sink : sinks_)
+    if (auto p = sink->durablePosition({content}))
+      positions.push_back({sink->name(), std::move(*p)});
+  Status s = store_.commit({c}, {}, positions, clock_.wallNow());
   if (!s.ok()) return s;
   for (Sink* sink : sinks_) sink->forgetDone({content});
   return okStatus();

@@ -35,7 +35,8 @@ class IssueDelivery {
   // `problem` receives the last sink error. Rejected records are dead-lettered and counted.
   bool deliver(const BatchPtr& batch, std::vector<bool>& delivered, std::string& problem,
                std::uint64_t& rejected, std::chrono::milliseconds timeout, std::stop_token stop);
-  // One transaction: the batch's content as done, `keys` as seen, `records` forwarded.
+  // One transaction: the batch's content as done, `keys` as seen, `records` forwarded, and each
+  // sink's durablePosition() (docs/STATE.md "Sink positions").
   Status commit(const ContentRef& content, const std::vector<RecordKey>& keys,
                 std::uint64_t records);
 

@@ -41,6 +41,12 @@ ServiceHealthMonitor::~ServiceHealthMonitor() {
 }
 
 void ServiceHealthMonitor::start() {
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, t] : tenants_) first_poll_pending_.insert(name);
+    started_ = true;
+  }
+  notePolled("");  // no tenant at all: done at once
   const std::size_t n = std::clamp<std::size_t>(options_.workers, 1, 8);
   for (std::size_t i = 0; i < n; ++i)
     workers_.emplace_back([this](std::stop_token stop) { workerLoop(stop); });
@@ -78,6 +84,18 @@ void ServiceHealthMonitor::removeTenant(const std::string& name) {
   tenants_.erase(it);
   // The poll ends at its next request (the cancel aborts transfers and waits).
   while (t->busy) idle_cv_.wait_for(lock, kIdleTick);
+  lock.unlock();
+  notePolled(name);
+}
+
+void ServiceHealthMonitor::notePolled(const std::string& name) {
+  {
+    std::lock_guard lock(mu_);
+    first_poll_pending_.erase(name);
+    if (!started_ || first_polls_done_ || !first_poll_pending_.empty()) return;
+    first_polls_done_ = true;
+  }
+  if (options_.every_tenant_polled) options_.every_tenant_polled();
 }
 
 void ServiceHealthMonitor::pollNow() {
@@ -106,9 +124,12 @@ std::shared_ptr<ServiceHealthMonitor::Tenant> ServiceHealthMonitor::nextDue(std:
 void ServiceHealthMonitor::workerLoop(std::stop_token stop) {
   while (auto t = nextDue(stop)) {
     poll(*t, stop);
-    std::lock_guard lock(mu_);
-    t->busy = false;
-    idle_cv_.notify_all();
+    {
+      std::lock_guard lock(mu_);
+      t->busy = false;
+      idle_cv_.notify_all();
+    }
+    if (!stop.stop_requested()) notePolled(t->name);
   }
 }
 
@@ -122,9 +143,12 @@ void ServiceHealthMonitor::pollTenant(const std::string& name, std::stop_token s
     t->busy = true;
   }
   poll(*t, stop);
-  std::lock_guard lock(mu_);
-  t->busy = false;
-  idle_cv_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    t->busy = false;
+    idle_cv_.notify_all();
+  }
+  if (!stop.stop_requested()) notePolled(name);
 }
 
 void ServiceHealthMonitor::noteError(Tenant& t, const Error& error) {

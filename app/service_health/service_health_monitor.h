@@ -14,10 +14,12 @@
 // newer of the tenant, and the keys are committed only once every sink has it.
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -43,6 +45,10 @@ struct ServiceHealthOptions {
   std::chrono::milliseconds dedup_window{std::chrono::hours(24 * 7)};
   std::size_t workers = 1;
   std::size_t max_open_shown = 50;
+  // Called once, on a worker, when every tenant added before start() has finished its first poll
+  // (successful or not; removed tenants count as done): by then every issue batch that was in
+  // flight when the last process ended has been sent again (the file sink's recovery waits for it).
+  std::function<void()> every_tenant_polled;
 };
 
 class ServiceHealthMonitor {
@@ -92,6 +98,8 @@ class ServiceHealthMonitor {
   bool flushPending(Tenant& t, std::stop_token stop);
   void noteError(Tenant& t, const Error& error);
   void noteOk(Tenant& t);
+  // A poll of `name` ended (or the tenant was removed): the first-poll bookkeeping.
+  void notePolled(const std::string& name);
 
   ServiceHealthOptions options_;
   IssueDelivery& delivery_;
@@ -104,6 +112,10 @@ class ServiceHealthMonitor {
   std::condition_variable_any idle_cv_;  // a poll ended (removeTenant waits for it)
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;
   std::vector<std::jthread> workers_;
+  // Tenants added before start() that have not finished a poll yet (guarded by mu_).
+  std::set<std::string> first_poll_pending_;
+  bool started_ = false;           // start() was called (guarded by mu_)
+  bool first_polls_done_ = false;  // every_tenant_polled was called (guarded by mu_)
 };
 
 }  // namespace o365fwd

@@ -72,9 +72,10 @@ void FileSink::runRecovery() {
   if (recover_position_) {
     from = FilePosition::decode(*recover_position_);
     if (!from)
-      log_->warn("The stored position of this sink is not readable; reading every output file. "
-                 "path={} position=\"{}\"",
-                 config_.path, *recover_position_);
+      log_->warn(
+          "The stored position of this sink is not readable; reading every output file. "
+          "path={} position=\"{}\"",
+          config_.path, *recover_position_);
   }
   auto tail = recoverTail(config_.path, config_.max_files, from, recover_max_bytes_, *log_);
   {
@@ -83,18 +84,18 @@ void FileSink::runRecovery() {
     anchor_ = tail.ok() && tail->read_from ? tail->read_from->encode() : recover_position_;
   }
   if (!tail.ok()) {
-    log_->warn("Cannot read what was written after the last commit; records of blobs that were "
-               "in flight at a crash may be written again. error={}",
-               tail.error().message);
+    log_->warn(
+        "Cannot read what was written after the last commit; records of blobs that were "
+        "in flight at a crash may be written again. error={}",
+        tail.error().message);
     return;
   }
   log_->info(
       "Recovered the records written after the last commit; they are acknowledged, not written "
       "again, when their blobs are sent again. path={} position=\"{}\" files={} bytes={} "
       "lines={} keys={} lines_without_id={} torn_bytes={} skipped_bytes={}",
-      config_.path, recover_position_.value_or("none"), tail->files, tail->bytes_read,
-      tail->lines, tail->keys.size(), tail->lines_without_key, tail->torn_bytes,
-      tail->bytes_skipped);
+      config_.path, recover_position_.value_or("none"), tail->files, tail->bytes_read, tail->lines,
+      tail->keys.size(), tail->lines_without_key, tail->torn_bytes, tail->bytes_skipped);
   std::lock_guard lock(pos_mu_);
   recovered_ = std::move(tail->keys);
 }
@@ -106,7 +107,7 @@ std::uint64_t FileSink::skipRecovered(Item& item) {
   if (recovered_.empty()) return 0;
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (b.id(i).empty()) continue;  // cannot be matched: written (docs/STATE.md)
-    if (recovered_.erase(fileRecordKey(b.id(i), b.operation(i))) == 0) continue;
+    if (recovered_.erase(batchRecordFileKey(b, i)) == 0) continue;
     if (item.skip.empty()) item.skip.assign(b.size(), false);
     item.skip[i] = true;
     ++skipped;
@@ -116,9 +117,10 @@ std::uint64_t FileSink::skipRecovered(Item& item) {
   // blob is done.
   if (skipped > 0) open_.insert_or_assign(blobKey(b.content), Position{});
   if (skipped > 0 && recovered_.empty())
-    log_->info("Every record recovered after the crash was sent again and not written twice. "
-               "records={}",
-               recovered_skipped_);
+    log_->info(
+        "Every record recovered after the crash was sent again and not written twice. "
+        "records={}",
+        recovered_skipped_);
   return skipped;
 }
 

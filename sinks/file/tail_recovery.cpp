@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "core/config/config.h"
+
 namespace o365fwd {
 namespace {
 
@@ -20,19 +22,26 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kReadChunk = 1 << 20;
 
-// Top-level "Id" and "Operation" of one object; aborts the parse once both are known.
+// The key fields of one line: top-level "Id" and "Operation" (an audit record), or, when the
+// first member is the "o365fwd" object of a service health record, its "tenant" and
+// "contentType" and the top-level "id" and "lastModifiedDateTime". Aborts the parse once the
+// line's key is known.
 class KeyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyHandler> {
  public:
   bool StartObject() {
     ++depth_;
+    if (depth_ == 2 && entering_meta_) in_meta_ = true;
+    entering_meta_ = false;
     return true;
   }
   bool EndObject(rapidjson::SizeType) {
+    if (depth_ == 2) in_meta_ = false;
     --depth_;
     return true;
   }
   bool StartArray() {
     if (depth_ == 0) return false;  // a line must be an object
+    entering_meta_ = false;
     ++depth_;
     return true;
   }
@@ -42,8 +51,25 @@ class KeyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyHan
   }
   bool Key(const char* str, rapidjson::SizeType len, bool) {
     field_ = nullptr;
-    if (depth_ != 1) return true;
     std::string_view key(str, len);
+    if (depth_ == 2 && in_meta_) {
+      if (key == "tenant" && !tenant_) field_ = &tenant_;
+      if (key == "contentType" && !content_type_) field_ = &content_type_;
+      return true;
+    }
+    if (depth_ != 1) return true;
+    const bool first = !seen_member_;
+    seen_member_ = true;
+    if (first && key == kServiceHealthMember) {
+      meta_ = true;
+      entering_meta_ = true;
+      return true;
+    }
+    if (meta_) {
+      if (key == "id" && !id_) field_ = &id_;
+      if (key == "lastModifiedDateTime" && !operation_) field_ = &operation_;
+      return true;
+    }
     if (key == "Id" && !id_) field_ = &id_;
     if (key == "Operation" && !operation_) field_ = &operation_;
     return true;
@@ -55,25 +81,43 @@ class KeyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyHan
   }
   bool Default() {
     field_ = nullptr;
+    entering_meta_ = false;
     return depth_ != 0;
   }
 
-  bool done() const { return id_ && operation_; }
-  const std::optional<std::string>& id() const { return id_; }
-  const std::optional<std::string>& operation() const { return operation_; }
+  bool done() const {
+    if (!id_ || !operation_) return false;
+    return !meta_ || (tenant_ && content_type_);
+  }
+  std::optional<RecordKey> key() const {
+    if (!id_ || id_->empty()) return std::nullopt;
+    if (meta_ && tenant_ && content_type_ == kServiceHealthContentType)
+      return serviceHealthFileKey(*tenant_, *id_, operation_.value_or(""));
+    if (meta_) return std::nullopt;  // an "o365fwd" member of another kind: not ours to match
+    return fileRecordKey(*id_, operation_.value_or(""));
+  }
 
  private:
+  static constexpr std::string_view kServiceHealthMember = "o365fwd";
+
   bool value(const char* str, rapidjson::SizeType len) {
+    entering_meta_ = false;
     if (depth_ == 0) return false;
-    if (field_ != nullptr && depth_ == 1) *field_ = std::string(str, len);
+    if (field_ != nullptr) *field_ = std::string(str, len);
     field_ = nullptr;
-    return !done();  // both known: stop here
+    return !done();  // the key is known: stop here
   }
 
   int depth_ = 0;
+  bool seen_member_ = false;    // a top-level member was seen
+  bool meta_ = false;           // the first top-level member is "o365fwd"
+  bool entering_meta_ = false;  // its value is about to start
+  bool in_meta_ = false;        // inside the "o365fwd" object
   std::optional<std::string>* field_ = nullptr;
   std::optional<std::string> id_;
   std::optional<std::string> operation_;
+  std::optional<std::string> tenant_;
+  std::optional<std::string> content_type_;
 };
 
 struct Segment {
@@ -184,6 +228,17 @@ RecordKey fileRecordKey(std::string_view id, std::string_view operation) {
   return RecordKey::of("", id, operation);
 }
 
+RecordKey serviceHealthFileKey(std::string_view tenant, std::string_view id,
+                               std::string_view last_modified) {
+  return RecordKey::of(tenant, id, last_modified);
+}
+
+RecordKey batchRecordFileKey(const RecordBatch& batch, std::size_t i) {
+  if (batch.content.stream.content_type == kServiceHealthContentType)
+    return serviceHealthFileKey(batch.content.stream.tenant, batch.id(i), batch.operation(i));
+  return fileRecordKey(batch.id(i), batch.operation(i));
+}
+
 std::optional<RecordKey> lineRecordKey(std::string_view line) {
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
                               rapidjson::kParseNumbersAsStringsFlag |
@@ -193,8 +248,8 @@ std::optional<RecordKey> lineRecordKey(std::string_view line) {
   KeyHandler handler;
   rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, handler);
   bool complete = parsed || (parsed.Code() == rapidjson::kParseErrorTermination && handler.done());
-  if (!complete || !handler.id() || handler.id()->empty()) return std::nullopt;
-  return fileRecordKey(*handler.id(), handler.operation().value_or(""));
+  if (!complete) return std::nullopt;
+  return handler.key();
 }
 
 Result<RecoveredTail> recoverTail(const fs::path& path, int max_files,

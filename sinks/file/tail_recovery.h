@@ -25,6 +25,7 @@
 
 #include "core/record_key.h"
 #include "core/result.h"
+#include "pipeline/parse/record_batch.h"
 
 namespace o365fwd {
 
@@ -38,14 +39,23 @@ struct FilePosition {
   static std::optional<FilePosition> decode(std::string_view text);
 };
 
-// The key the file sink matches records on: RecordKey::of("", Id, Operation). The file holds no
-// tenant, so the tenant part is empty on both sides (writing and recovering).
+// The key the file sink matches audit records on: RecordKey::of("", Id, Operation). The file
+// holds no tenant, so the tenant part is empty on both sides (writing and recovering).
 RecordKey fileRecordKey(std::string_view id, std::string_view operation);
+// The key of a ServiceHealth.Issue record: RecordKey::of(tenant, id, lastModifiedDateTime). Its
+// line names the tenant ("o365fwd":{"tenant":...} first), and Microsoft gives every tenant the
+// same issue ids, so the tenant is part of it.
+RecordKey serviceHealthFileKey(std::string_view tenant, std::string_view id,
+                               std::string_view last_modified);
+// The key of record `i` of `batch` as its line will yield it (by the batch's content type).
+RecordKey batchRecordFileKey(const RecordBatch& batch, std::size_t i);
 
 // The key of one NDJSON line: top-level "Id" (a string; anything else counts as no Id) and
 // "Operation" (a string, or a number kept as its text); the first occurrence wins; escapes
-// decoded — the rules of parseBlobInto(). Stops parsing once both were seen. nullopt: no Id, or
-// not a JSON object.
+// decoded — the rules of parseBlobInto(). A line whose first member is "o365fwd" with
+// "contentType":"ServiceHealth.Issue" is a service health record: serviceHealthFileKey() of its
+// tenant, "id" and "lastModifiedDateTime". Stops parsing once the key is known. nullopt: no Id,
+// or not a JSON object.
 std::optional<RecordKey> lineRecordKey(std::string_view line);
 
 struct RecoveredTail {

@@ -68,6 +68,23 @@ TEST(LineRecordKeyTest, FollowsTheParsersRulesForIdAndOperation) {
   EXPECT_FALSE(lineRecordKey(""));
 }
 
+TEST(LineRecordKeyTest, AServiceHealthLineIsKeyedByItsTenantIdAndLastModified) {
+  EXPECT_EQ(lineRecordKey(R"({"o365fwd":{"tenant":"contoso","contentType":"ServiceHealth.Issue"},)"
+                          R"("startDateTime":"s","posts":[{"id":"p"}],"id":"EX1",)"
+                          R"("lastModifiedDateTime":"2026-12-01T00:00:00Z","Id":"x"})"),
+            serviceHealthFileKey("contoso", "EX1", "2026-12-01T00:00:00Z"));
+  EXPECT_NE(serviceHealthFileKey("contoso", "EX1", "t"),
+            serviceHealthFileKey("fabrikam", "EX1", "t"));
+  EXPECT_EQ(lineRecordKey(R"({"Id":"a","Operation":"Op","o365fwd":{"tenant":"t"}})"),
+            fileRecordKey("a", "Op"))
+      << "only a first member o365fwd makes a service health line";
+  EXPECT_FALSE(lineRecordKey(R"({"o365fwd":{"tenant":"t","contentType":"Other"},"id":"a"})"))
+      << "an o365fwd record of another kind is not matched";
+  EXPECT_FALSE(lineRecordKey(R"({"o365fwd":{"tenant":"t","contentType":"ServiceHealth.Issue"},)"
+                             R"("lastModifiedDateTime":"t"})"))
+      << "no id";
+}
+
 TEST(FilePositionTest, EncodesAndDecodesAndRefusesAnythingElse) {
   FilePosition p{2049, 1234567, 99};
   EXPECT_EQ(p.encode(), "file-v1 dev=2049 ino=1234567 offset=99");

@@ -1,9 +1,10 @@
 #include "app/service_health/issue_records.h"
 
-#include "core/config/config.h"
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+
+#include "core/config/config.h"
+#include "sinks/file/tail_recovery.h"
 
 namespace o365fwd {
 namespace {
@@ -55,6 +56,24 @@ TEST(IssueRecords, BatchRecordsAreTheIssueWithTheTenantFirst) {
   EXPECT_EQ(batch->workload(0), "Exchange Online");
   EXPECT_EQ(batch->records[0].creation_time, issues[1].last_modified_at);
   EXPECT_EQ(batch->content.stream.content_type, "ServiceHealth.Issue");
+}
+
+// The file sink's crash recovery reads the key back from the written line: it must be the key the
+// sink computes for the batch's record, and differ between tenants (Microsoft gives every tenant
+// the same issue ids).
+TEST(IssueRecords, TheWrittenLineYieldsTheFileSinksKeyOfItsTenant) {
+  std::vector<ServiceIssue> issues = {issue("EX1", "2026-12-01T00:00:00Z")};
+  issues[0].raw = R"({"id":"EX1","title":"x","lastModifiedDateTime":"2026-12-01T00:00:00Z",)"
+                  R"("posts":[{"id":"p"}]})";
+  ContentRef a, b;
+  a.stream = {"contoso", kServiceHealthContentType};
+  b.stream = {"fabrikam", kServiceHealthContentType};
+  BatchPtr batch_a = buildIssueBatch(a, issues, {0});
+  BatchPtr batch_b = buildIssueBatch(b, issues, {0});
+  EXPECT_EQ(lineRecordKey(batch_a->raw(0)), batchRecordFileKey(*batch_a, 0));
+  EXPECT_EQ(lineRecordKey(batch_b->raw(0)), batchRecordFileKey(*batch_b, 0));
+  EXPECT_NE(batchRecordFileKey(*batch_a, 0), batchRecordFileKey(*batch_b, 0));
+  EXPECT_NE(batchRecordFileKey(*batch_a, 0), fileRecordKey("EX1", "2026-12-01T00:00:00Z"));
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include "tests/fakes/fake_transport.h"
 #include "tests/fakes/memory_sink.h"
@@ -146,6 +148,34 @@ TEST_F(ServiceHealthMonitorTest, MissingPermissionIsReportedWithTheRemedy) {
   m->pollTenant("contoso", {});
   EXPECT_EQ(status(*m).state, "ok");
   EXPECT_FALSE(status(*m).last_error.has_value());
+}
+
+// The file sink's recovered tail is held until every tenant of the start sent again what was in
+// flight: the callback comes once, after each start tenant's first poll (a removed one counts).
+TEST_F(ServiceHealthMonitorTest, EveryTenantPolledComesOnceAfterTheStartTenantsFirstPolls) {
+  answer(issueJson("EX1", "t1", false));
+  delivery_ =
+      std::make_unique<IssueDelivery>(std::vector<Sink*>{&sink_a_}, store_, nullptr, clock_);
+  std::atomic<int> calls{0};
+  ServiceHealthOptions o;
+  o.every_tenant_polled = [&calls] { ++calls; };
+  ServiceHealthMonitor m(o, *delivery_, store_, clock_, random_);
+  m.addTenant("contoso", graph_.get());
+  m.addTenant("fabrikam", graph_.get());
+  m.addTenant("gone", graph_.get());
+  m.removeTenant("gone");
+  m.start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (calls.load() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  m.stop();
+  EXPECT_EQ(calls.load(), 1);
+  for (const ServiceHealthReport& r : m.report()) EXPECT_TRUE(r.last_poll) << r.tenant;
+
+  ServiceHealthMonitor empty(o, *delivery_, store_, clock_, random_);
+  empty.start();  // no tenant: at once
+  empty.stop();
+  EXPECT_EQ(calls.load(), 2);
 }
 
 TEST_F(ServiceHealthMonitorTest, RemovedTenantIsNoLongerReported) {
