@@ -14,10 +14,13 @@
 #include <string>
 #include <thread>
 
+#include "tests/unit/pipeline/state/state_store_contract.h"
+
 namespace o365fwd {
 namespace {
 
 namespace fs = std::filesystem;
+using contract::StateStoreContract;
 using std::chrono::hours;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
@@ -75,6 +78,34 @@ class SqliteStateStoreTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// The StateStore contract (state_store_contract.h) over SQLite in a fresh state_dir; a failed
+// write is a fault at "commit:before_commit", as an SQLite error there would be.
+class SqliteUnderTest final : public contract::StateStoreUnderTest {
+ public:
+  std::unique_ptr<StateStore> open() override {
+    SqliteStateStoreOptions options;
+    options.fail_point = [fail = fail_](std::string_view p) {
+      return p == "commit:before_commit" && *fail > 0 && (*fail)-- > 0;
+    };
+    auto store = openSqliteStateStore(dir_.path() / "state", options);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+  bool failNextWrite() override {
+    *fail_ = 1;
+    return true;
+  }
+
+ private:
+  TempDir dir_;
+  std::shared_ptr<int> fail_ = std::make_shared<int>(0);
+};
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StateStoreContract,
+                         ::testing::Values(contract::StateStoreContractParam{
+                             "Sqlite", [] { return std::make_unique<SqliteUnderTest>(); }}),
+                         contract::stateStoreContractName);
+
 TEST_F(SqliteStateStoreTest, CreatesThePrivateStateDirectoryAndWritesThePidIntoTheLock) {
   auto store = open();
   ASSERT_TRUE(store);
@@ -101,102 +132,6 @@ TEST_F(SqliteStateStoreTest, SecondOpenOfTheSameDirectoryNamesTheHolderUntilItCl
                                         "); stop it or use another state_dir");
   first.reset();
   EXPECT_TRUE(openSqliteStateStore(stateDir()).ok());
-}
-
-TEST_F(SqliteStateStoreTest, WatermarkRoundTripsExactlyAndNeverMovesBackwards) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  auto none = store->watermark(kExchange);
-  ASSERT_TRUE(none.ok());
-  EXPECT_FALSE(*none);
-
-  const WallTime t1 = kT0 + std::chrono::nanoseconds(123'456'789);
-  ASSERT_TRUE(store->commit({}, {{kExchange, t1}}, kT0).ok());
-  EXPECT_EQ(*store->watermark(kExchange), t1);
-  ASSERT_TRUE(store->commit({}, {{kExchange, t1 - hours(1)}}, kT0).ok());
-  EXPECT_EQ(*store->watermark(kExchange), t1) << "an older watermark must be ignored";
-  ASSERT_TRUE(store->commit({}, {{kExchange, t1 + hours(1)}}, kT0).ok());
-  EXPECT_EQ(*store->watermark(kExchange), t1 + hours(1));
-  EXPECT_FALSE(*store->watermark(kSharePoint));
-
-  store.reset();
-  store = open();
-  ASSERT_TRUE(store);
-  EXPECT_EQ(*store->watermark(kExchange), t1 + hours(1));
-}
-
-TEST_F(SqliteStateStoreTest, BlobsDoneAnswersInInputOrderPerStream) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  ASSERT_TRUE(store->commit({blob(kExchange, "b1", {}), blob(kExchange, "b3", {})}, {}, kT0).ok());
-  auto done = store->blobsDone(kExchange, {"b3", "b2", "b1", "b3", ""});
-  ASSERT_TRUE(done.ok());
-  EXPECT_EQ(*done, (std::vector<bool>{true, false, true, true, false}));
-  EXPECT_EQ(*store->blobsDone(kSharePoint, {"b1", "b3"}), (std::vector<bool>{false, false}));
-  EXPECT_TRUE(store->blobsDone(kExchange, {})->empty());
-}
-
-TEST_F(SqliteStateStoreTest, KeysSeenAfterCommitIncludingKeysAboveTwoToTheSixtyThree) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  const RecordKey a{0xFFFFFFFFFFFFFFFFull, 1}, b{1, 0x8000000000000000ull}, c{0, 0};
-  const RecordKey absent{0xFFFFFFFFFFFFFFFFull, 2};
-  ASSERT_TRUE(
-      store->commit({blob(kExchange, "b1", {a, b, a}), blob(kSharePoint, "b2", {c})}, {}, kT0)
-          .ok());
-  auto seen = store->keysSeen({absent, c, a, b, absent});
-  ASSERT_TRUE(seen.ok());
-  EXPECT_EQ(*seen, (std::vector<bool>{false, true, true, true, false}));
-  EXPECT_TRUE(store->keysSeen({})->empty());
-}
-
-TEST_F(SqliteStateStoreTest, CountersAddUpPerStreamAndABlobIsCountedDoneOnce) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  BlobCommit b1 = blob(kExchange, "b1", {{1, 1}, {1, 2}});
-  b1.duplicates_dropped = 3;
-  b1.dead_lettered = 1;
-  ASSERT_TRUE(store->commit({b1, blob(kSharePoint, "s1", {{2, 1}})}, {{kExchange, kT0}}, kT0).ok());
-  ASSERT_TRUE(store->commit({b1}, {}, kT0 + hours(1)).ok());  // a replay commits b1 again
-  ASSERT_TRUE(store->recordLostBlob(blobRef(kExchange, "gone"), "AF20051 content expired").ok());
-  ASSERT_TRUE(store->recordLostBlob(blobRef(kExchange, "gone"), "AF20051 again").ok());
-  ASSERT_TRUE(store->recordLostBlob(blobRef(kExchange, "gone-too"), "past expiration").ok());
-
-  auto counters = store->counters();
-  ASSERT_TRUE(counters.ok());
-  ASSERT_EQ(counters->size(), 2u);
-  const StreamCounters& ex = (*counters)[0];  // ordered by tenant, content type
-  EXPECT_EQ(ex.stream, kExchange);
-  EXPECT_EQ(ex.watermark, kT0);
-  EXPECT_EQ(ex.blobs_done, 1u);
-  EXPECT_EQ(ex.events_forwarded, 4u);
-  EXPECT_EQ(ex.duplicates_dropped, 6u);
-  EXPECT_EQ(ex.dead_lettered, 2u);
-  EXPECT_EQ(ex.blobs_lost, 2u);
-  EXPECT_EQ(ex.last_success, kT0 + hours(1));
-  const StreamCounters& sp = (*counters)[1];
-  EXPECT_EQ(sp.stream, kSharePoint);
-  EXPECT_FALSE(sp.watermark);
-  EXPECT_EQ(sp.blobs_done, 1u);
-  EXPECT_EQ(sp.events_forwarded, 1u);
-  EXPECT_EQ(sp.blobs_lost, 0u);
-  EXPECT_EQ(sp.last_success, kT0);
-}
-
-TEST_F(SqliteStateStoreTest, FailureAttemptsPersistAcrossReopenAndACommitClearsThem) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  const ContentRef bad = blobRef(kExchange, "bad");
-  EXPECT_EQ(*store->recordBlobFailure(bad, "invalid JSON at offset 17"), 1);
-  EXPECT_EQ(*store->recordBlobFailure(bad, "invalid JSON at offset 17"), 2);
-  EXPECT_EQ(*store->recordBlobFailure(blobRef(kSharePoint, "bad"), std::string(5000, 'x')), 1);
-  store.reset();
-  store = open();
-  ASSERT_TRUE(store);
-  EXPECT_EQ(*store->recordBlobFailure(bad, "invalid JSON"), 3);
-  ASSERT_TRUE(store->commit({blob(kExchange, "bad", {})}, {}, kT0).ok());
-  EXPECT_EQ(*store->recordBlobFailure(bad, "invalid JSON"), 1);
-  EXPECT_EQ(*store->recordBlobFailure(blobRef(kSharePoint, "bad"), "again"), 2);
 }
 
 // Everything a commit writes, checked for absence after a failed commit.
@@ -262,43 +197,6 @@ TEST_F(SqliteStateStoreTest, AFullDiskFailsTheWholeCommitRetryablyAndSaysWhy) {
   ASSERT_TRUE(seen.ok());
   EXPECT_EQ(std::count(seen->begin(), seen->end(), true), 0);
   EXPECT_TRUE(store->commit({blob(kExchange, "small", {{5, 5}})}, {}, kT0).ok());
-}
-
-TEST_F(SqliteStateStoreTest, PruneRemovesExpiredBlobsAndFailures) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  BlobCommit early = blob(kExchange, "early", {});
-  early.content.expiration = kT0 + hours(1);
-  BlobCommit late = blob(kExchange, "late", {});
-  late.content.expiration = kT0 + hours(3);
-  ASSERT_TRUE(store->commit({early, late}, {}, kT0).ok());
-  ContentRef failing = blobRef(kExchange, "failing");
-  failing.expiration = kT0 + hours(1);
-  EXPECT_EQ(*store->recordBlobFailure(failing, "bad JSON"), 1);
-
-  ASSERT_TRUE(store->prune(kT0 + hours(1), hours(24 * 7)).ok());  // expiration == now: kept
-  EXPECT_EQ(*store->blobsDone(kExchange, {"early", "late"}), (std::vector<bool>{true, true}));
-  ASSERT_TRUE(store->prune(kT0 + hours(2), hours(24 * 7)).ok());
-  EXPECT_EQ(*store->blobsDone(kExchange, {"early", "late"}), (std::vector<bool>{false, true}));
-  EXPECT_EQ(*store->recordBlobFailure(failing, "bad JSON"), 1) << "the failure row was pruned";
-  EXPECT_EQ((*store->counters())[0].blobs_done, 2u) << "pruning does not change the counters";
-}
-
-TEST_F(SqliteStateStoreTest, PruneRemovesKeysOlderThanTheWindowAndKeepsTheBoundary) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  const auto window = hours(24 * 7);
-  const RecordKey old_key{1, 1}, newer{2, 2}, refreshed{3, 3};
-  ASSERT_TRUE(store->commit({blob(kExchange, "a", {old_key, refreshed})}, {}, kT0).ok());
-  ASSERT_TRUE(store->commit({blob(kExchange, "b", {newer})}, {}, kT0 + hours(48)).ok());
-  ASSERT_TRUE(store->commit({blob(kExchange, "c", {refreshed})}, {}, kT0 + hours(48)).ok());
-
-  ASSERT_TRUE(store->prune(kT0 + window, window).ok());  // seen exactly at the cutoff: kept
-  EXPECT_EQ(*store->keysSeen({old_key}), std::vector<bool>{true});
-  ASSERT_TRUE(store->prune(kT0 + window + seconds(1), window).ok());
-  EXPECT_EQ(*store->keysSeen({old_key, newer, refreshed}), (std::vector<bool>{false, true, true}));
-  ASSERT_TRUE(store->prune(kT0 + window + hours(48) + seconds(1), window).ok());
-  EXPECT_EQ(*store->keysSeen({newer, refreshed}), (std::vector<bool>{false, false}));
 }
 
 TEST_F(SqliteStateStoreTest, PruneWorksInChunksAndLetsCommitsRunMeanwhile) {
@@ -498,29 +396,6 @@ TEST_F(SqliteStateStoreTest, AnotherProgramsSqliteDatabaseIsRefused) {
   auto store = openSqliteStateStore(stateDir());
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(store.error().message, HasSubstr("an SQLite database of another program"));
-}
-
-TEST_F(SqliteStateStoreTest, SweepRecordRoundTripsKeepsTheFirstFloorAndNeverMovesBack) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  auto empty = store->sweepRecord(kExchange);
-  ASSERT_TRUE(empty.ok());
-  EXPECT_FALSE(empty->last_sweep);
-  EXPECT_FALSE(empty->floor);
-  ASSERT_TRUE(store->setSweepFloor(kExchange, kT0 - hours(24)).ok());
-  ASSERT_TRUE(store->setSweepFloor(kExchange, kT0 - hours(2)).ok());  // ignored: set once
-  ASSERT_TRUE(store->recordSweep(kExchange, kT0).ok());
-  ASSERT_TRUE(store->recordSweep(kExchange, kT0 - hours(1)).ok());  // ignored: older
-  store.reset();
-  store = open();
-  ASSERT_TRUE(store);
-  auto got = store->sweepRecord(kExchange);
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->last_sweep, kT0);
-  EXPECT_EQ(got->floor, kT0 - hours(24));
-  auto other = store->sweepRecord(kSharePoint);
-  ASSERT_TRUE(other.ok());
-  EXPECT_FALSE(other->last_sweep);
 }
 
 TEST_F(SqliteStateStoreTest, AVersionOneDatabaseIsMigratedKeepingItsStreamsAndBlobs) {
