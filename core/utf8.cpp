@@ -60,4 +60,37 @@ bool isValidUtf8(std::string_view bytes) {
   return true;
 }
 
+bool flattenLineBreaksAndCheckUtf8(char* bytes, std::size_t size) {
+  constexpr std::uint64_t kSpaces = 0x2020202020202020ull;
+  auto* p = reinterpret_cast<unsigned char*>(bytes);
+  std::size_t left = size;
+  bool valid = true;
+  while (left > 0) {
+    if (left >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      // A high bit: non-ASCII; (word - 0x20..) & ~word & 0x80..: some byte is below 0x20.
+      if (((word & kHighBits) | ((word - kSpaces) & ~word & kHighBits)) == 0) {
+        p += 8;
+        left -= 8;
+        continue;
+      }
+    }
+    if (*p < 0x80) {
+      if (*p == '\n' || *p == '\r') *p = ' ';
+      ++p;
+      --left;
+      continue;
+    }
+    std::size_t n = valid ? sequenceLength(p, left) : 1;
+    if (n == 0) {
+      valid = false;  // go on flattening
+      n = 1;
+    }
+    p += n;
+    left -= n;
+  }
+  return valid;
+}
+
 }  // namespace o365fwd

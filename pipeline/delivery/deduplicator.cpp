@@ -1,9 +1,39 @@
 #include "pipeline/delivery/deduplicator.h"
 
 #include <string>
-#include <unordered_set>
 
 namespace o365fwd {
+namespace {
+
+// One blob's record keys, to find repeats inside it: a flat set sized for the blob (at most half
+// full, linear probing), two arrays instead of a node allocation per key.
+class BlobKeySet {
+ public:
+  explicit BlobKeySet(std::size_t keys) {
+    std::size_t slots = 16;
+    while (slots < 2 * keys) slots <<= 1;
+    keys_.resize(slots);
+    used_.assign(slots, 0);
+  }
+  // False when the key was already there.
+  bool insert(const RecordKey& key) {
+    const std::size_t mask = keys_.size() - 1;
+    for (std::size_t i = static_cast<std::size_t>(key.lo) & mask;; i = (i + 1) & mask) {
+      if (!used_[i]) {
+        used_[i] = 1;
+        keys_[i] = key;
+        return true;
+      }
+      if (keys_[i] == key) return false;
+    }
+  }
+
+ private:
+  std::vector<RecordKey> keys_;
+  std::vector<unsigned char> used_;
+};
+
+}  // namespace
 
 Deduplicator::Deduplicator(StateStore& store) : store_(store) {}
 
@@ -22,8 +52,7 @@ Result<DedupOutcome> Deduplicator::filter(RecordBatch& batch, bool replay) {
   std::vector<std::size_t> origin;  // record index of keys[j]
   keys.reserve(n);
   origin.reserve(n);
-  std::unordered_set<RecordKey, RecordKeyHash> in_blob;
-  in_blob.reserve(n);
+  BlobKeySet in_blob(n);
   for (std::size_t i = 0; i < n; ++i) {
     std::string_view id = batch.id(i);
     if (id.empty()) {
@@ -31,7 +60,7 @@ Result<DedupOutcome> Deduplicator::filter(RecordBatch& batch, bool replay) {
       continue;
     }
     RecordKey key = RecordKey::of(tenant, id, batch.operation(i));
-    if (!in_blob.insert(key).second) {
+    if (!in_blob.insert(key)) {
       if (!replay) drop[i] = true;
       continue;
     }
@@ -112,16 +141,21 @@ std::size_t Deduplicator::inFlight() const {
 }
 
 bool Deduplicator::registerLocked(const RecordKey& key, const RecordKey& blob, bool force) {
-  auto [it, inserted] = in_flight_.try_emplace(key, Entry{blob, 0});
-  if (!inserted && it->second.owner != blob && !force) return false;
-  ++it->second.refs;
+  auto [entry, inserted] = in_flight_.insert(key, blob);
+  if (inserted) return true;
+  if (entry->owner != blob && !force) return false;
+  ++entry->refs;
   return true;
 }
 
 void Deduplicator::releaseLocked(const RecordKey& key) {
-  auto it = in_flight_.find(key);
-  if (it == in_flight_.end()) return;  // released twice: a caller bug, harmless here
-  if (--it->second.refs == 0) in_flight_.erase(it);
+  InFlightKeyTable::Entry* entry = in_flight_.find(key);
+  if (entry == nullptr) return;  // released twice: a caller bug, harmless here
+  if (entry->refs == 1) {
+    in_flight_.erase(key);  // finds it by its refs, so before they reach 0
+  } else {
+    --entry->refs;
+  }
 }
 
 }  // namespace o365fwd

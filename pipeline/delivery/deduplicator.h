@@ -17,10 +17,10 @@
 // Every successful filter() must be matched by exactly one release(outcome.kept_keys).
 #include <cstdint>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
+#include "pipeline/delivery/inflight_key_table.h"
 #include "pipeline/parse/record_batch.h"
 #include "pipeline/state/state_store.h"
 
@@ -55,11 +55,6 @@ class Deduplicator {
   std::size_t inFlight() const;
 
  private:
-  struct Entry {
-    RecordKey owner;         // blob that registered the key first
-    std::uint32_t refs = 0;  // registrations not yet released
-  };
-
   // Registers `key` for `blob` unless it is in flight for another blob (then returns false;
   // `force` registers anyway). Caller holds mu_.
   bool registerLocked(const RecordKey& key, const RecordKey& blob, bool force);
@@ -67,7 +62,7 @@ class Deduplicator {
 
   StateStore& store_;
   mutable std::mutex mu_;
-  std::unordered_map<RecordKey, Entry, RecordKeyHash> in_flight_;
+  InFlightKeyTable in_flight_;  // key -> the blob that registered it first, registrations
 };
 
 }  // namespace o365fwd

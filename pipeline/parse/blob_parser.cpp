@@ -297,19 +297,11 @@ Error corrupt(const RecordBatch& batch, const char* code, std::size_t offset,
 
 // Newlines inside a record are whitespace between tokens; make each record one line. Marks the
 // records whose bytes are not well-formed UTF-8 (only string contents can hold non-ASCII bytes, so
-// checking the record's whole span checks its strings), while the span is in cache.
+// checking the record's whole span checks its strings), in the same pass.
 void flattenNewlinesAndCheckUtf8(RecordBatch& batch) {
   char* data = batch.body.data();
-  for (RecordMeta& r : batch.records) {
-    r.invalid_utf8 = !isValidUtf8(std::string_view(data + r.raw.offset, r.raw.length));
-    char* begin = data + r.raw.offset;
-    char* end = begin + r.raw.length;
-    for (char c : {'\n', '\r'}) {
-      for (char* p = begin;
-           (p = static_cast<char*>(std::memchr(p, c, static_cast<std::size_t>(end - p))));)
-        *p++ = ' ';
-    }
-  }
+  for (RecordMeta& r : batch.records)
+    r.invalid_utf8 = !flattenLineBreaksAndCheckUtf8(data + r.raw.offset, r.raw.length);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace o365fwd {
@@ -48,6 +49,48 @@ TEST(Utf8, BadByteAtEveryPosition) {
     std::string ok = base;
     ok.insert(at, "\xC3\xA9");
     EXPECT_TRUE(isValidUtf8(ok)) << at;
+  }
+}
+
+// The one-pass flattening: CR and LF become spaces wherever they are, nothing else changes, and
+// the answer is isValidUtf8's, for every mix of ASCII, control bytes and (ill-formed) UTF-8.
+TEST(Utf8, FlattenLineBreaksMatchesTheSeparatePasses) {
+  EXPECT_TRUE(flattenLineBreaksAndCheckUtf8(nullptr, 0));
+  std::string pretty = "{\r\n  \"Id\": \"caf\xC3\xA9\",\n\t\"Operation\": \"x\"\n}";
+  EXPECT_TRUE(flattenLineBreaksAndCheckUtf8(pretty.data(), pretty.size()));
+  EXPECT_EQ(pretty, "{    \"Id\": \"caf\xC3\xA9\", \t\"Operation\": \"x\" }");
+  std::string bad = "\xFE\nafter an ill-formed byte, still flattened\r";
+  EXPECT_FALSE(flattenLineBreaksAndCheckUtf8(bad.data(), bad.size()));
+  EXPECT_EQ(bad, "\xFE after an ill-formed byte, still flattened ");
+
+  const std::string alphabet[] = {"a",
+                                  "Z",
+                                  " ",
+                                  "\n",
+                                  "\r",
+                                  "\t",
+                                  std::string(1, '\0'),
+                                  "\x1F",
+                                  "\xC3\xA9",
+                                  "\xE2\x82\xAC",
+                                  "\xF0\x9F\x98\x80",
+                                  "\x80",
+                                  "\xFF",
+                                  "\xED\xA0\x80",
+                                  "\xC3",
+                                  "0123456789abcdef"};
+  std::mt19937 random(20261207);  // fixed seed: the same inputs every run
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    const int pieces = static_cast<int>(random() % 40);
+    for (int i = 0; i < pieces; ++i) s += alphabet[random() % std::size(alphabet)];
+    std::string expected = s;
+    for (char& c : expected)
+      if (c == '\n' || c == '\r') c = ' ';
+    const bool valid = isValidUtf8(s);
+    std::string flattened = s;
+    EXPECT_EQ(flattenLineBreaksAndCheckUtf8(flattened.data(), flattened.size()), valid) << s;
+    EXPECT_EQ(flattened, expected);
   }
 }
 
