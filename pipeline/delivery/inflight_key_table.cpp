@@ -54,7 +54,7 @@ void InFlightKeyTable::erase(const RecordKey& key) {
   }
   slots_[hole].refs = 0;
   --size_;
-  if (slots_.size() > kInitialSlots && size_ * 8 < slots_.size()) resize(slots_.size() / 2);
+  if (slots_.size() > kInitialSlots && size_ * 16 < slots_.size()) resize(slots_.size() / 2);
 }
 
 void InFlightKeyTable::resize(std::size_t slots) {

@@ -1,7 +1,7 @@
 #pragma once
 // The de-duplicator's in-flight record keys: each key with the blob that registered it first and
 // its count of registrations not yet released, in one flat open-addressing table (linear probing,
-// at most 70 % full, doubled when fuller, halved when under 1/8 full and above the initial size;
+// at most 70 % full, doubled when fuller, halved when under 1/16 full and above the initial size;
 // erase shifts the following entries back, so there are no tombstones). Replaces a node-based
 // std::unordered_map that cost an allocation and a free per record and a dependent cache miss per
 // lookup (3 % of run --once's CPU in a perf profile, plus its share of malloc/free).
