@@ -119,6 +119,26 @@ TEST(KafkaStateStore, EveryRecordOfATenantGoesToItsPartitionAndTheCheckpointCome
       << "b/a1, b/a2, c/a";
 }
 
+TEST(KafkaStateStore, ABlobOfManyRecordsIsSplitIntoRecordsBelowKafkasMessageSize) {
+  FakeKafkaStore env;
+  auto store = env.open();
+  ASSERT_TRUE(store);
+  std::vector<RecordKey> keys;
+  for (std::uint64_t i = 0; i < 2 * kDigestsPerRecord + 5; ++i) keys.push_back({i, i});
+  ASSERT_TRUE(store->commit({blob("contoso", "big", keys)}, {}, kT0).ok());
+  std::lock_guard lock(env.topic().mu);
+  std::vector<std::string> blob_keys;
+  for (const auto& [_, records] : env.topic().partitions)
+    for (const StateLogRecord& r : records) {
+      ASSERT_TRUE(r.value);
+      EXPECT_LT(r.value->size() + r.key.size(), 1'000'000u) << r.key;
+      if (r.key[0] == 'b') blob_keys.push_back(r.key);
+    }
+  EXPECT_EQ(blob_keys, (std::vector<std::string>{"b/contoso/Audit.Exchange/big",
+                                                 "b/contoso/Audit.Exchange/big/1",
+                                                 "b/contoso/Audit.Exchange/big/2"}));
+}
+
 TEST(KafkaStateStore, AWriteForATenantOfAnUnloadedPartitionIsAPermanentErrorAndWritesNothing) {
   FakeKafkaStore env;
   auto [a, b] = tenantsInTwoPartitions();
