@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -32,19 +33,33 @@
 
 namespace o365fwd {
 
+// What the store holds and how its writes went, for the status views.
+struct ClusterStateStats {
+  std::vector<std::int32_t> partitions;  // loaded, ascending
+  std::uint64_t streams = 0;
+  std::uint64_t blobs = 0;        // blob records held (done, or expired until their tombstone)
+  std::uint64_t keys = 0;         // record keys in the de-duplication index
+  std::uint64_t index_bytes = 0;  // its table
+  std::uint64_t partitions_loaded = 0;  // partitions loaded since the start (moves in)
+  double last_load_seconds = 0;         // the last loadPartitions() that loaded something
+  std::uint64_t write_failures = 0;     // writes that returned an error (each retry counts)
+  std::string last_write_error;         // the last one's message (empty: none yet)
+};
+
 class ClusterStateStore : public StateStore {
  public:
   // Reads these state partitions (read_committed) from the beginning to their end offsets as of
   // the call, bounded by `deadline`; after it returns ok the partitions' tenants can be collected.
   // Partitions already loaded are skipped. On error none of the requested partitions that were
-  // not loaded before is loaded.
+  // not loaded before is loaded. A stop request ends it early with a kCancelled error.
   virtual Status loadPartitions(const std::vector<std::int32_t>& partitions,
-                                std::chrono::milliseconds deadline) = 0;
+                                std::chrono::milliseconds deadline, std::stop_token stop = {}) = 0;
   // Drops the partitions' in-memory state (after their tenants drained and committed: the end of
   // a revocation). Partitions not loaded are ignored.
   virtual void releasePartitions(const std::vector<std::int32_t>& partitions) = 0;
   // The loaded partitions, ascending.
   virtual std::vector<std::int32_t> loadedPartitions() const = 0;
+  virtual ClusterStateStats stats() const = 0;
 };
 
 struct KafkaStateStoreOptions {

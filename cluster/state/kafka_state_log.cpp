@@ -69,7 +69,7 @@ class KafkaStateLog final : public StateLog {
   Status write(const std::vector<StateLogRecord>& records) override;
   void writeAsync(const std::vector<StateLogRecord>& records) override;
   Status read(const std::vector<std::int32_t>& partitions, milliseconds deadline,
-              const RecordVisitor& visit) override;
+              std::stop_token stop, const RecordVisitor& visit) override;
   std::string describe() const override { return topic_ + " on " + brokers_; }
 
  private:
@@ -98,7 +98,9 @@ class KafkaStateLog final : public StateLog {
 };
 
 void KafkaStateLog::logLine(const rd_kafka_t*, int level, const char* fac, const char* buf) {
-  auto lvl = level <= 3 ? spdlog::level::warn : spdlog::level::debug;
+  // Our Errors carry what matters (which brokers, what to check); librdkafka's connection chatter
+  // during an outage stays at DEBUG, as the group client's.
+  auto lvl = level <= 2 ? spdlog::level::warn : spdlog::level::debug;
   getLogger("cluster.kafka")->log(lvl, "librdkafka {}: {}", fac ? fac : "", buf ? buf : "");
 }
 
@@ -307,7 +309,11 @@ void KafkaStateLog::writeAsync(const std::vector<StateLogRecord>& records) {
 }
 
 Status KafkaStateLog::read(const std::vector<std::int32_t>& partitions, milliseconds deadline,
-                           const RecordVisitor& visit) {
+                           std::stop_token stop, const RecordVisitor& visit) {
+  const auto stopped = [&] {
+    return Error::permanent(ErrorKind::kCancelled,
+                            "reading " + describe() + " was stopped (the instance is stopping)");
+  };
   if (partitions.empty()) return okStatus();
   const SteadyTime until = clock_.steadyNow() + deadline;
   auto left = [&] {
@@ -324,7 +330,8 @@ Status KafkaStateLog::read(const std::vector<std::int32_t>& partitions, millisec
     do {
       err = rd_kafka_query_watermark_offsets(rk, topic_.c_str(), p, &low, &high,
                                              std::min(left(), 5000));
-    } while (err && isTransport(err) && clock_.steadyNow() < until);
+    } while (err && isTransport(err) && clock_.steadyNow() < until && !stop.stop_requested());
+    if (stop.stop_requested()) return stopped();
     if (err)
       return readError(err,
                        "reading the end offset of state partition " + std::to_string(p) + " of");
@@ -340,7 +347,7 @@ Status KafkaStateLog::read(const std::vector<std::int32_t>& partitions, millisec
   if (assigned) return readError(assigned, "assigning");
   std::uint64_t records = 0;
   std::optional<Error> failed;
-  while (!end.empty() && !failed && clock_.steadyNow() < until) {
+  while (!end.empty() && !failed && clock_.steadyNow() < until && !stop.stop_requested()) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, std::min(left(), 100));
     if (!m) continue;
     const std::int32_t p = m->partition;
@@ -362,6 +369,7 @@ Status KafkaStateLog::read(const std::vector<std::int32_t>& partitions, millisec
   }
   rd_kafka_consumer_close(rk);
   if (failed) return *failed;
+  if (!end.empty() && stop.stop_requested()) return stopped();
   if (!end.empty()) {
     std::string waiting;
     for (const auto& [p, _] : end) waiting += (waiting.empty() ? "" : ",") + std::to_string(p);

@@ -1,7 +1,7 @@
 #pragma once
-// Builds the StateLog over <group>.state with librdkafka (cluster/state/kafka_state_log.cpp, the seam):
-// an idempotent producer (acks=all, explicit partitions, message.timeout.ms = write_timeout) and a
-// read_committed consumer per read() that assigns partitions without joining a group. Client
+// Builds the StateLog over <group>.state with librdkafka (cluster/state/kafka_state_log.cpp, the
+// seam): an idempotent producer (acks=all, explicit partitions, message.timeout.ms = write_timeout)
+// and a read_committed consumer per read() that assigns partitions without joining a group. Client
 // properties are cluster.kafka's (buildClusterClientProperties). No broker round trip here.
 #include <chrono>
 #include <memory>

@@ -168,7 +168,7 @@ Status KafkaStateStore::applyLoaded(std::int32_t partition, std::string_view key
 }
 
 Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitions,
-                                       std::chrono::milliseconds deadline) {
+                                       std::chrono::milliseconds deadline, std::stop_token stop) {
   std::lock_guard load_lock(load_mu_);
   std::vector<std::int32_t> todo;
   {
@@ -193,7 +193,7 @@ Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitio
     for (const auto& [d, seen] : stats.digests) keys_.remember(d, seen, stats.digests_partition);
     stats.digests.clear();
   };
-  Status read = log_->read(todo, deadline,
+  Status read = log_->read(todo, deadline, stop,
                            [&](std::int32_t p, std::string_view key,
                                std::optional<std::string_view> value, std::int64_t) {
                              if (stats.fatal) return;
@@ -232,6 +232,7 @@ Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitio
       auto it = key_cutoff.find(p);
       return it != key_cutoff.end() && seen_s < it->second;
     });
+    partitions_loaded_ += fresh.size();
     for (auto& [p, state] : fresh) {
       streams += state.streams.size();
       for (const auto& [_, st] : state.streams) blobs += st.blobs.size();
@@ -240,6 +241,10 @@ Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitio
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  {
+    std::lock_guard lock(mu_);
+    last_load_seconds_ = seconds;
+  }
   logger_->info(
       "Loaded state partitions. partitions={} records={} streams={} blobs={} keys_in_memory={} "
       "seconds={:.2f}",
@@ -275,6 +280,23 @@ std::vector<std::int32_t> KafkaStateStore::loadedPartitions() const {
   std::lock_guard lock(mu_);
   std::vector<std::int32_t> out;
   for (const auto& [p, _] : loaded_) out.push_back(p);
+  return out;
+}
+
+ClusterStateStats KafkaStateStore::stats() const {
+  std::lock_guard lock(mu_);
+  ClusterStateStats out;
+  for (const auto& [p, part] : loaded_) {
+    out.partitions.push_back(p);
+    out.streams += part.streams.size();
+    for (const auto& [_, st] : part.streams) out.blobs += st.blobs.size();
+  }
+  out.keys = keys_.size();
+  out.index_bytes = keys_.memoryBytes();
+  out.partitions_loaded = partitions_loaded_;
+  out.last_load_seconds = last_load_seconds_;
+  out.write_failures = write_failures_;
+  out.last_write_error = last_write_error_;
   return out;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
-// KafkaStateStore: the ClusterStateStore (cluster/state/cluster_state_store.h) over a StateLog — the
-// records of docs/CLUSTER.md "State records" (cluster/state/state_records.h), served from an in-memory
-// index of the loaded partitions. Without librdkafka: openKafkaStateStore() builds it over the
-// librdkafka StateLog; unit tests build it over tests/fakes/fake_state_log.h.
+// KafkaStateStore: the ClusterStateStore (cluster/state/cluster_state_store.h) over a StateLog —
+// the records of docs/CLUSTER.md "State records" (cluster/state/state_records.h), served from an
+// in-memory index of the loaded partitions. Without librdkafka: openKafkaStateStore() builds it
+// over the librdkafka StateLog; unit tests build it over tests/fakes/fake_state_log.h.
 //
 // Owns the index (per loaded partition: each stream's checkpoint, done blobs, failures and lost
 // blobs; one KeyDigestIndex of every loaded partition's record-key digests, 24 bytes a key), the
@@ -33,9 +33,10 @@ class KafkaStateStore final : public ClusterStateStore {
                   std::unique_ptr<LocalStateFiles> local);
 
   Status loadPartitions(const std::vector<std::int32_t>& partitions,
-                        std::chrono::milliseconds deadline) override;
+                        std::chrono::milliseconds deadline, std::stop_token stop = {}) override;
   void releasePartitions(const std::vector<std::int32_t>& partitions) override;
   std::vector<std::int32_t> loadedPartitions() const override;
+  ClusterStateStats stats() const override;
 
   Result<std::optional<WallTime>> watermark(const StreamKey& stream) override;
   Result<std::vector<bool>> blobsDone(const StreamKey& stream,
@@ -91,7 +92,8 @@ class KafkaStateStore final : public ClusterStateStore {
   StateLogRecord checkpointRecord(const StreamKey& stream, const CheckpointValue& value) const;
   Status applyLoaded(std::int32_t partition, std::string_view key,
                      std::optional<std::string_view> value, PartitionState& into, LoadStats& stats);
-  Status writeTombstones(std::vector<StateLogRecord> records);
+  // log_->write(records), counting a failure for stats().
+  Status writeRecords(const std::vector<StateLogRecord>& records);
 
   const int partitions_;
   std::unique_ptr<StateLog> log_;
@@ -105,6 +107,10 @@ class KafkaStateStore final : public ClusterStateStore {
   std::set<std::int32_t> loading_;
   KeyDigestIndex keys_;
   std::vector<SinkPosition> positions_;
+  std::uint64_t partitions_loaded_ = 0;
+  double last_load_seconds_ = 0;
+  std::uint64_t write_failures_ = 0;
+  std::string last_write_error_;
 };
 
 }  // namespace o365fwd

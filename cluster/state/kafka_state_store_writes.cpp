@@ -1,5 +1,5 @@
-// KafkaStateStore's writes (class comment in cluster/state/kafka_state_store.h): each one stages its
-// records from a copy of the index, writes them through the StateLog (waiting for the brokers'
+// KafkaStateStore's writes (class comment in cluster/state/kafka_state_store.h): each one stages
+// its records from a copy of the index, writes them through the StateLog (waiting for the brokers'
 // acknowledgement with the write lock held), and only then applies them to the index — so a
 // failed write changes nothing and the same call can be retried.
 #include <algorithm>
@@ -36,6 +36,16 @@ std::vector<KeyDigest> uniqueDigests(const std::vector<RecordKey>& keys) {
 }
 
 }  // namespace
+
+Status KafkaStateStore::writeRecords(const std::vector<StateLogRecord>& records) {
+  Status s = log_->write(records);
+  if (!s.ok()) {
+    std::lock_guard lock(mu_);
+    ++write_failures_;
+    last_write_error_ = s.error().message;
+  }
+  return s;
+}
 
 Status KafkaStateStore::commit(const std::vector<BlobCommit>& blobs,
                                const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
@@ -137,7 +147,7 @@ Status KafkaStateStore::commit(const std::vector<BlobCommit>& blobs,
   }
 
   if (!records.empty())
-    if (Status s = log_->write(records); !s.ok()) return s;
+    if (Status s = writeRecords(records); !s.ok()) return s;
 
   {
     std::lock_guard lock(mu_);
@@ -209,7 +219,7 @@ Result<int> KafkaStateStore::recordBlobFailure(const ContentRef& content, std::s
       {p, encodeStateKey({StateRecordKind::kFailure, content.stream, content.content_id, 0}),
        encodeBlobNote({note.attempts, note.expiration_ns, redactSecrets(reason)})});
   if (write_checkpoint) records.push_back(checkpointRecord(content.stream, cp));
-  if (Status s = log_->write(records); !s.ok()) return s.error();
+  if (Status s = writeRecords(records); !s.ok()) return s.error();
   std::lock_guard lock(mu_);
   if (auto part = loaded_.find(p); part != loaded_.end()) {
     StreamState& st = part->second.streams[content.stream];
@@ -238,7 +248,7 @@ Status KafkaStateStore::recordLostBlob(const ContentRef& content, std::string_vi
       {p, encodeStateKey({StateRecordKind::kLost, content.stream, content.content_id, 0}),
        encodeBlobNote({0, expiration, redactSecrets(reason)})});
   records.push_back(checkpointRecord(content.stream, cp));
-  if (Status s = log_->write(records); !s.ok()) return s;
+  if (Status s = writeRecords(records); !s.ok()) return s;
   std::lock_guard lock(mu_);
   if (auto part = loaded_.find(p); part != loaded_.end()) {
     StreamState& st = part->second.streams[content.stream];
@@ -333,7 +343,7 @@ Status KafkaStateStore::prune(WallTime now, std::chrono::milliseconds dedup_wind
         keys_.removeIf([&](std::int64_t seen_s, std::int32_t) { return seen_s < cutoff_s; });
   }
   if (!prune_records.empty()) {
-    if (Status s = log_->write(prune_records); !s.ok()) return s;
+    if (Status s = writeRecords(prune_records); !s.ok()) return s;
     std::lock_guard lock(mu_);
     for (const auto& [p, v] : prunes)
       if (auto it = loaded_.find(p); it != loaded_.end()) it->second.last_prune = v;
@@ -344,7 +354,7 @@ Status KafkaStateStore::prune(WallTime now, std::chrono::milliseconds dedup_wind
     std::size_t end = std::min(tombstones.size(), written + kTombstonesPerWrite);
     std::vector<StateLogRecord> chunk(tombstones.begin() + static_cast<std::ptrdiff_t>(written),
                                       tombstones.begin() + static_cast<std::ptrdiff_t>(end));
-    if (Status s = log_->write(chunk); !s.ok()) return s;
+    if (Status s = writeRecords(chunk); !s.ok()) return s;
     written = end;
     std::lock_guard lock(mu_);
     for (; applied < removals.size() && counted + removals[applied].records <= written; ++applied) {

@@ -1,9 +1,9 @@
 #pragma once
-// The de-duplication set of the Kafka state store (cluster/state/kafka_state_store.h): each record-key
-// digest of the loaded state partitions with the latest second it was committed and the partition
-// it came from, in one flat open-addressing table (linear probing, at most 70 % full). 24 bytes
-// a key; removal rebuilds the table (prune and partition release are rare, whole-table events).
-// Not thread-safe: the store calls it under its own lock.
+// The de-duplication set of the Kafka state store (cluster/state/kafka_state_store.h): each
+// record-key digest of the loaded state partitions with the latest second it was committed and the
+// partition it came from, in one flat open-addressing table (linear probing, at most 70 % full). 24
+// bytes a key; removal rebuilds the table (prune and partition release are rare, whole-table
+// events). Not thread-safe: the store calls it under its own lock.
 #include <cstddef>
 #include <cstdint>
 #include <functional>

@@ -1,8 +1,9 @@
 #pragma once
-// What the Kafka state store (cluster/state/kafka_state_store.h) asks of <group>.state, as an interface
-// of ours: write records to explicit partitions and wait for their acknowledgement, and read
-// partitions from the beginning to their end. KafkaStateLog (cluster/state/kafka_state_log.cpp, the
-// librdkafka seam) implements it; unit tests use tests/fakes/fake_state_log.h.
+// What the Kafka state store (cluster/state/kafka_state_store.h) asks of <group>.state, as an
+// interface of ours: write records to explicit partitions and wait for their acknowledgement, and
+// read partitions from the beginning to their end. KafkaStateLog
+// (cluster/state/kafka_state_log.cpp, the librdkafka seam) implements it; unit tests use
+// tests/fakes/fake_state_log.h.
 //
 // Threads: write()/writeAsync() from one thread at a time (the store serialises its writes);
 // read() from any thread, concurrently with writes.
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,9 +44,11 @@ class StateLog {
   // same partition is ordered after these records.
   virtual void writeAsync(const std::vector<StateLogRecord>& records) = 0;
   // Reads each partition (read_committed) from its beginning to its end offset as of the call,
-  // calling `visit` for every record. Bounded by `deadline`.
+  // calling `visit` for every record. Bounded by `deadline`; a stop request ends it with a
+  // kCancelled error.
   virtual Status read(const std::vector<std::int32_t>& partitions,
-                      std::chrono::milliseconds deadline, const RecordVisitor& visit) = 0;
+                      std::chrono::milliseconds deadline, std::stop_token stop,
+                      const RecordVisitor& visit) = 0;
   // "<topic> on <brokers>", for messages.
   virtual std::string describe() const = 0;
 };

@@ -1,7 +1,7 @@
 #pragma once
-// In-memory StateLog (cluster/state/state_log.h) for unit tests: each partition is a vector of records
-// that several FakeStateLog instances may share (a "topic" that outlives a store, so a test can
-// reopen a store over it), with compaction on demand and injected write failures. Thread-safe.
+// In-memory StateLog (cluster/state/state_log.h) for unit tests: each partition is a vector of
+// records that several FakeStateLog instances may share (a "topic" that outlives a store, so a test
+// can reopen a store over it), with compaction on demand and injected write failures. Thread-safe.
 // Unit tests only.
 #include <map>
 #include <memory>
@@ -65,7 +65,9 @@ class FakeStateLog final : public StateLog {
     ++topic_->writes;
   }
   Status read(const std::vector<std::int32_t>& partitions, std::chrono::milliseconds,
-              const RecordVisitor& visit) override {
+              std::stop_token stop, const RecordVisitor& visit) override {
+    if (stop.stop_requested())
+      return Error::permanent(ErrorKind::kCancelled, "reading fake.state was stopped");
     std::map<std::int32_t, std::vector<StateLogRecord>> copy;
     {
       std::lock_guard lock(topic_->mu);

@@ -190,8 +190,15 @@ TEST(KafkaStateStore, TwoPartitionsAreLoadedAndReleasedIndependently) {
   EXPECT_EQ(*store->keysSeen({{1, 1}, {2, 2}}), (std::vector<bool>{true, true}));
   EXPECT_EQ(store->counters()->size(), 2u);
 
+  ClusterStateStats both = store->stats();
+  EXPECT_EQ(both.partitions, (std::vector<std::int32_t>{std::min(pa, pb), std::max(pa, pb)}));
+  EXPECT_EQ(both.streams, 2u);
+  EXPECT_EQ(both.blobs, 2u);
+  EXPECT_EQ(both.keys, 2u);
+  EXPECT_EQ(both.partitions_loaded, 2u);
   store->releasePartitions({pa});
   EXPECT_EQ(store->loadedPartitions(), std::vector<std::int32_t>{pb});
+  EXPECT_EQ(store->stats().keys, 1u);
   EXPECT_EQ(*store->keysSeen({{1, 1}, {2, 2}}), (std::vector<bool>{false, true}));
   EXPECT_EQ(*store->blobsDone({a, "Audit.Exchange"}, {"a1"}), std::vector<bool>{false});
   EXPECT_EQ(*store->blobsDone({b, "Audit.Exchange"}, {"b1"}), std::vector<bool>{true});
@@ -200,6 +207,21 @@ TEST(KafkaStateStore, TwoPartitionsAreLoadedAndReleasedIndependently) {
   ASSERT_TRUE(store->loadPartitions({pa}, seconds(5)).ok());
   EXPECT_EQ(*store->keysSeen({{1, 1}}), std::vector<bool>{true}) << "loaded again";
   EXPECT_FALSE(store->loadPartitions({kPartitions}, seconds(5)).ok()) << "no such partition";
+  store->releasePartitions({pa});
+  std::stop_source stopping;
+  stopping.request_stop();
+  Status stopped = store->loadPartitions({pa}, seconds(5), stopping.get_token());
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(store->loadedPartitions(), std::vector<std::int32_t>{pb});
+  ASSERT_TRUE(store->loadPartitions({pa}, seconds(5)).ok());
+  {
+    std::lock_guard lock(env.topic().mu);
+    env.topic().fail_writes = 1;
+  }
+  EXPECT_FALSE(store->commit({blob(a, "a3", {})}, {}, kT0).ok());
+  EXPECT_EQ(store->stats().write_failures, 1u);
+  EXPECT_THAT(store->stats().last_write_error, HasSubstr("injected failure"));
 }
 
 TEST(KafkaStateStore, PruneTombstonesABlobOnlyOnceItExpiredAndItsKeysLeftTheWindow) {
