@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/cluster/cluster_service.h"
 #include "app/config_reload.h"
 #include "app/credentials/credential_expiry.h"
 #include "app/health/health_server.h"
@@ -24,6 +25,7 @@
 #include "app/status/status_command.h"
 #include "app/status/status_snapshotter.h"
 #include "app/tenant_fleet.h"
+#include "cluster/cluster_options.h"
 #include "core/config/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
@@ -174,8 +176,8 @@ void logBrokenTenantFiles(const LoadedConfig& loaded, const char* consequence) {
 // other change is named, with the restart it needs. An invalid main file changes nothing else
 // and says why; a broken tenants_dir file changes nothing for the tenants it holds.
 void reloadConfiguration(const std::string& path, const Config& running, Runtime& runtime,
-                         TenantFleet* fleet, CredentialExpiryWatch& credential_expiry,
-                         Clock& clock) {
+                         TenantFleet* fleet, ClusterService* cluster,
+                         CredentialExpiryWatch& credential_expiry, Clock& clock) {
   auto log = getLogger("app");
   // Secret files are named by the running configuration: rotating one never depends on the rest
   // of the file being valid.
@@ -207,6 +209,8 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
                                  [](const std::string& p) { return p.rfind("tenants[", 0) == 0; }),
                   pending.end());
     fleet->apply(again.config.tenants, again.brokenTenantFiles());
+    // Cluster mode: the fleet keeps only the tenants of the partitions held here.
+    if (cluster) cluster->setTenants(again.config.tenants);
   }
   std::string names;
   for (const std::string& p : pending) names += (names.empty() ? "" : ", ") + p;
@@ -253,13 +257,14 @@ int runCollection(const CollectionRequest& request) {
     std::cerr << "Run `o365fwd validate -c " << request.config_path << "` for details.\n";
     return kExitConfig;
   }
-  if (loaded.config.cluster.enabled) {
-    // Membership (issue 12, layer 2) is not in this build: running every tenant on every
-    // instance of a group would collect each tenant several times.
+  const bool cluster_mode = loaded.config.cluster.enabled;
+  if (cluster_mode && (request.mode != CollectorMode::kDaemon || !request.tenants.empty() ||
+                       !request.content_types.empty())) {
+    // A one-off run would collect every tenant, also those other instances of the group hold.
     std::cerr << "o365fwd: " << request.config_path
-              << " has a `cluster:` block, but this build cannot join a cluster yet (only "
-                 "`o365fwd cluster init|status` and `validate` use it); remove `cluster:` to run "
-                 "as a single node (docs/CLUSTER.md)\n";
+              << " has a `cluster:` block: `run --once` and `replay` do not join the group and "
+                 "would collect tenants other instances hold; run them with a copy of the "
+                 "configuration without `cluster:` (docs/CLUSTER.md)\n";
     return kExitConfig;
   }
   const Config& config = loaded.config;
@@ -313,12 +318,14 @@ int runCollection(const CollectionRequest& request) {
     sinks.push_back(std::move(*sink));
   }
 
-  auto runtime = Runtime::create(config, clock, random);
+  // Cluster mode: no tenant is built before the group assigns its partition (app/cluster/).
+  auto runtime = Runtime::create(config, clock, random, /*build_tenants=*/!cluster_mode);
   if (!runtime.ok()) {
     log->error("Cannot start the connector: {}", runtime.error().describe());
     return kExitFailed;
   }
-  auto streams = selectStreams(request, **runtime);
+  auto streams = cluster_mode ? Result<std::vector<StreamSpec>>(std::vector<StreamSpec>{})
+                              : selectStreams(request, **runtime);
   if (!streams.ok()) {
     std::cerr << "o365fwd: " << redactSecrets(streams.error().message) << "\n";
     return kExitConfig;
@@ -357,7 +364,15 @@ int runCollection(const CollectionRequest& request) {
   StatusHistory history;  // the status page's charts: one point a minute, six hours
   // Daemon: tenants are added, changed and removed live on SIGHUP (app/tenant_fleet.h).
   std::unique_ptr<TenantFleet> fleet;
+  std::unique_ptr<ClusterService> cluster;  // after fleet: destroyed before it
   StatusSources status_sources = statusSources(config, status, sink_ptrs, **runtime, collector);
+  if (cluster_mode) {
+    status_sources.tenant_ids.clear();  // the fleet publishes the tenants held here
+    status_sources.cluster = [&cluster]() -> std::optional<ClusterReport> {
+      if (!cluster) return std::nullopt;
+      return cluster->report();
+    };
+  }
   status_sources.history = &history;
   std::vector<std::string> start_problems = configErrors(loaded);
   status_sources.config_problems = [&fleet, &start_problems] {
@@ -398,7 +413,25 @@ int runCollection(const CollectionRequest& request) {
     for (const auto& t : (*runtime)->tenants()) started_tenants.push_back(*t->config);
     fleet = std::make_unique<TenantFleet>(parts, std::move(started_tenants));
     fleet->setConfigProblems(start_problems);
+    if (cluster_mode) fleet->enableOwnership(config.cluster.kafka.partitions, config.tenants);
     fleet->start();
+  }
+  if (cluster_mode) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+    ClusterServiceParts parts;
+    parts.config = config.cluster.kafka;
+    parts.client_id = clusterClientId(host, static_cast<long>(::getpid()));
+    parts.tenants = config.tenants;
+    parts.fleet = fleet.get();
+    parts.clock = &clock;
+    parts.drain_timeout = config.collection.drain_timeout;
+    auto created = ClusterService::create(std::move(parts));
+    if (!created.ok()) {
+      log->error("Cannot join the cluster: {}", redactSecrets(created.error().describe()));
+      return kExitConfig;
+    }
+    cluster = std::move(*created);
   }
 
   // The health endpoint belongs to the service; `run --once` and `replay` show progress instead
@@ -423,15 +456,28 @@ int runCollection(const CollectionRequest& request) {
                             progressOutput(), clock);
 
   std::stop_source stop;
+  std::jthread stopper;  // cluster mode: leaves the group, then stops the collector
   SignalWatcher signals(SignalHandlers{
       [&] {
         sdNotify("STOPPING=1");
         snapshotter.markShuttingDown();
+        if (cluster && !stopper.joinable()) {
+          // Leave the group first: the revocation drains and commits every tenant held here,
+          // and the others take over as soon as the coordinator hears of it.
+          stopper = std::jthread([&] {
+            const auto deadline =
+                clock.steadyNow() + config.collection.drain_timeout + std::chrono::seconds(30);
+            if (!cluster->leave(deadline))
+              log->warn("Leaving the cluster group did not finish in time; stopping anyway");
+            stop.request_stop();
+          });
+          return;
+        }
         stop.request_stop();
       },
       [&] {
-        reloadConfiguration(request.config_path, config, **runtime, fleet.get(), credential_expiry,
-                            clock);
+        reloadConfiguration(request.config_path, config, **runtime, fleet.get(), cluster.get(),
+                            credential_expiry, clock);
       },
       [&] {
         collector.syncNow();
@@ -460,7 +506,15 @@ int runCollection(const CollectionRequest& request) {
   if (health) history_sampler.start();
   if (watchdog) watchdog->start();
   if (service_health) service_health->start();
+  if (cluster) {
+    if (Status s = cluster->start(); !s.ok()) {
+      log->error("Cannot join the cluster group: {}", redactSecrets(s.error().describe()));
+      stop.request_stop();
+    }
+  }
   CollectorResult result = collector.run(stop.get_token());
+  if (stopper.joinable()) stopper.join();
+  if (cluster) cluster->stop();
   if (fleet) fleet->stop();
   if (service_health) service_health->stop();
   if (watchdog) watchdog->stop();

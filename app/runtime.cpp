@@ -7,8 +7,8 @@
 
 namespace o365fwd {
 
-Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock,
-                                                 Random& random) {
+Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& clock, Random& random,
+                                                 bool build_tenants) {
   std::unique_ptr<Runtime> rt(new Runtime(config.collection, clock, random));
   CurlTransportOptions transport_options;
   // Downloads plus listing and token requests of every tenant share the transport.
@@ -23,7 +23,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, Clock& cl
   rt->subscription_gate_ =
       std::make_unique<RequestGate>(config.collection.max_concurrent_setup_requests, clock);
 
-  for (const TenantConfig& tc : config.tenants) rt->tenants_.push_back(rt->buildTenant(tc));
+  if (build_tenants)
+    for (const TenantConfig& tc : config.tenants) rt->tenants_.push_back(rt->buildTenant(tc));
   return rt;
 }
 
@@ -73,8 +74,8 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
     t->graph_tokens = std::make_unique<TokenProvider>(std::move(graph_token_options), *transport_,
                                                       clock, random_, t->stats.get());
   }
-  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock,
-                                              random_, t->stats.get());
+  t->tokens = std::make_unique<TokenProvider>(std::move(token_options), *transport_, clock, random_,
+                                              t->stats.get());
 
   ApiClientOptions api_options;
   api_options.api_url = tc.api_url;
@@ -94,8 +95,8 @@ std::unique_ptr<TenantRuntime> Runtime::buildTenant(const TenantConfig& config) 
   if (t->graph_tokens) {
     GraphClientOptions graph_options;
     graph_options.graph_url = tc.graph_url;
-    graph_options.request_timeout = std::min<std::chrono::milliseconds>(
-        collection_.request_timeout, std::chrono::seconds(120));
+    graph_options.request_timeout =
+        std::min<std::chrono::milliseconds>(collection_.request_timeout, std::chrono::seconds(120));
     graph_options.low_speed_time = collection_.stall_timeout;
     t->graph = std::make_unique<GraphClient>(graph_options, *transport_, *t->graph_tokens,
                                              *t->limiter, clock, random_);

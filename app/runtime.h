@@ -14,8 +14,8 @@
 #include "connector/api_stats.h"
 #include "connector/auth/token_provider.h"
 #include "connector/content_lister.h"
-#include "connector/http/curl_multi_transport.h"
 #include "connector/graph/graph_client.h"
+#include "connector/http/curl_multi_transport.h"
 #include "connector/rate_limiter.h"
 #include "connector/request_gate.h"
 #include "connector/subscription_manager.h"
@@ -43,8 +43,9 @@ struct TenantRuntime {
 
 class Runtime {
  public:
-  static Result<std::unique_ptr<Runtime>> create(const Config& config, Clock& clock,
-                                                 Random& random);
+  // `build_tenants` false (cluster mode): no tenant is built now; they come with buildTenant().
+  static Result<std::unique_ptr<Runtime>> create(const Config& config, Clock& clock, Random& random,
+                                                 bool build_tenants = true);
   ~Runtime();
 
   // Start-up only (before any tenant is added or released live).

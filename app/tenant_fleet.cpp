@@ -4,6 +4,7 @@
 #include <set>
 
 #include "app/config_reload.h"
+#include "cluster/tenant_partitioner.h"
 #include "core/logging.h"
 
 namespace o365fwd {
@@ -61,6 +62,7 @@ std::vector<TenantConfig> wantedTenants(const std::vector<TenantConfig>& loaded,
 TenantFleet::TenantFleet(TenantFleetParts parts, std::vector<TenantConfig> running)
     : parts_(parts) {
   for (TenantConfig& t : running) running_.emplace(t.name, std::move(t));
+  for (const auto& [name, t] : running_) running_names_.push_back(name);
 }
 
 TenantFleet::~TenantFleet() {
@@ -81,10 +83,50 @@ void TenantFleet::stop() {
 void TenantFleet::apply(std::vector<TenantConfig> loaded, std::vector<std::string> broken_files) {
   {
     std::lock_guard lock(mu_);
-    if (pending_) log()->info("A newer reload replaces one not applied yet");
-    pending_ = Request{std::move(loaded), std::move(broken_files)};
+    if (partitions_ > 0) {
+      cluster_loaded_ = std::move(loaded);
+      cluster_broken_ = std::move(broken_files);
+      std::optional<SteadyTime> deadline = pending_ ? pending_->drain_deadline : std::nullopt;
+      pending_ = Request{cluster_loaded_, cluster_broken_, deadline};
+    } else {
+      if (pending_) log()->info("A newer reload replaces one not applied yet");
+      pending_ = Request{std::move(loaded), std::move(broken_files), std::nullopt};
+    }
+    ++requested_;
   }
   cv_.notify_all();
+}
+
+void TenantFleet::enableOwnership(int partitions, std::vector<TenantConfig> loaded) {
+  std::lock_guard lock(mu_);
+  partitions_ = partitions;
+  cluster_loaded_ = std::move(loaded);
+}
+
+bool TenantFleet::reassign(std::set<int> owned, SteadyTime drain_deadline,
+                           SteadyTime wait_deadline) {
+  std::uint64_t seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    owned_ = std::move(owned);
+    SteadyTime deadline = drain_deadline;
+    if (pending_ && pending_->drain_deadline)
+      deadline = std::min(deadline, *pending_->drain_deadline);
+    pending_ = Request{cluster_loaded_, cluster_broken_, deadline};
+    seq = ++requested_;
+  }
+  cv_.notify_all();
+  std::unique_lock lock(mu_);
+  // Short slices against the injected clock: the deadline is the Clock's.
+  while (applied_ < seq && thread_.joinable() && !thread_.get_stop_token().stop_requested() &&
+         parts_.clock->steadyNow() < wait_deadline)
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  return applied_ >= seq;
+}
+
+std::vector<std::string> TenantFleet::runningTenants() const {
+  std::lock_guard lock(mu_);
+  return running_names_;
 }
 
 void TenantFleet::setConfigProblems(std::vector<std::string> problems) {
@@ -100,14 +142,40 @@ std::vector<std::string> TenantFleet::configProblems() const {
 void TenantFleet::loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::optional<Request> request;
+    std::uint64_t seq = 0;
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, stop, std::chrono::seconds(1), [&] { return pending_.has_value(); });
-      if (!pending_) continue;
-      request = std::move(pending_);
-      pending_.reset();
+      if (pending_) {
+        request = std::move(pending_);
+        pending_.reset();
+        seq = requested_;
+      }
     }
+    if (!lingering_.empty()) finishLingering(stop, /*wait=*/false);
+    if (!request) continue;
     reconcile(*request, stop);
+    {
+      std::lock_guard lock(mu_);
+      applied_ = std::max(applied_, seq);
+    }
+    cv_.notify_all();
+  }
+  cv_.notify_all();
+}
+
+void TenantFleet::finishLingering(std::stop_token stop, bool wait) {
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    const std::string name = *it;
+    const SteadyTime deadline =
+        parts_.clock->steadyNow() + (wait ? parts_.drain_timeout : std::chrono::milliseconds(0));
+    if (!parts_.collector->removeTenant(name, deadline, stop)) {
+      ++it;
+      continue;
+    }
+    it = lingering_.erase(it);
+    std::unique_ptr<TenantRuntime> gone = parts_.runtime->releaseTenant(name);
+    log()->info("Tenant finished draining after its revocation. tenant={}", name);
   }
 }
 
@@ -116,6 +184,17 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
   std::vector<TenantConfig> running;
   for (const auto& [name, t] : running_) running.push_back(t);
   std::vector<TenantConfig> wanted = wantedTenants(request.loaded, request.broken_files, running);
+  int partitions = 0;
+  std::set<int> owned;
+  {
+    std::lock_guard lock(mu_);
+    partitions = partitions_;
+    owned = owned_;
+  }
+  if (partitions > 0)  // cluster mode: only the tenants of the partitions held
+    std::erase_if(wanted, [&](const TenantConfig& t) {
+      return owned.count(tenantPartition(t.name, partitions)) == 0;
+    });
   TenantChanges changes = diffTenants(running, wanted);
   if (changes.empty()) {
     log()->info("Reload: no tenant added, changed or removed. tenants={}", running_.size());
@@ -129,7 +208,8 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
   for (const std::string& name : leaving) parts_.collector->retireTenant(name);
   std::size_t removed = 0;
   for (const std::string& name : leaving) {
-    if (!drainAndRelease(name, stop)) return;  // stopping: the daemon drains everything anyway
+    // Stopping: the daemon drains everything anyway.
+    if (!drainAndRelease(name, request.drain_deadline, stop)) return;
     ++removed;
   }
   std::map<std::string, const TenantConfig*> by_name;
@@ -139,6 +219,10 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
   entering.insert(entering.end(), changes.added.begin(), changes.added.end());
   for (const std::string& name : entering) {
     if (stop.stop_requested()) return;
+    if (lingering_.count(name)) {  // revoked a moment ago, given back: finish its drain first
+      while (lingering_.count(name) && !stop.stop_requested()) finishLingering(stop, true);
+      if (stop.stop_requested()) return;
+    }
     if (startTenant(*by_name.at(name))) ++started_tenants;
   }
   publishTenants();
@@ -151,11 +235,30 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
   (void)removed;
 }
 
-bool TenantFleet::drainAndRelease(const std::string& name, std::stop_token stop) {
+bool TenantFleet::drainAndRelease(const std::string& name, std::optional<SteadyTime> give_up,
+                                  std::stop_token stop) {
   const SteadyTime started = parts_.clock->steadyNow();
-  while (!parts_.collector->removeTenant(name, parts_.clock->steadyNow() + parts_.drain_timeout,
-                                         stop)) {
+  auto deadline = [&] {
+    SteadyTime d = parts_.clock->steadyNow() + parts_.drain_timeout;
+    return give_up ? std::min(d, *give_up) : d;
+  };
+  while (!parts_.collector->removeTenant(name, deadline(), stop)) {
     if (stop.stop_requested()) return false;
+    if (give_up && parts_.clock->steadyNow() >= *give_up) {
+      // A revocation cannot wait longer (max.poll.interval.ms): the new owner may forward what
+      // is still in flight here again (at-least-once). The drain finishes in the background.
+      log()->warn(
+          "Tenant still draining at the end of its revocation; it goes on draining here and the "
+          "new owner may forward its in-flight blobs again. tenant={} waited_s={}",
+          name,
+          std::chrono::duration_cast<std::chrono::seconds>(parts_.clock->steadyNow() - started)
+              .count());
+      lingering_.insert(name);
+      running_.erase(name);
+      if (parts_.service_health) parts_.service_health->removeTenant(name);
+      publishTenants();
+      return true;
+    }
     log()->warn(
         "Tenant still draining: its in-flight blobs are delivered and committed before it "
         "goes. tenant={} waited_s={}",
@@ -163,16 +266,20 @@ bool TenantFleet::drainAndRelease(const std::string& name, std::stop_token stop)
         std::chrono::duration_cast<std::chrono::seconds>(parts_.clock->steadyNow() - started)
             .count());
   }
-  running_.erase(name);
-  // Before its Graph client goes: no service health poll of it runs after this.
-  if (parts_.service_health) parts_.service_health->removeTenant(name);
-  publishTenants();  // the snapshotter lets go of its counters before they are destroyed
-  std::unique_ptr<TenantRuntime> gone = parts_.runtime->releaseTenant(name);
+  release(name);
   log()->debug(
       "Tenant removed; its state stays in the store. tenant={} drain_ms={}", name,
       std::chrono::duration_cast<std::chrono::milliseconds>(parts_.clock->steadyNow() - started)
           .count());
   return true;
+}
+
+void TenantFleet::release(const std::string& name) {
+  running_.erase(name);
+  // Before its Graph client goes: no service health poll of it runs after this.
+  if (parts_.service_health) parts_.service_health->removeTenant(name);
+  publishTenants();  // the snapshotter lets go of its counters before they are destroyed
+  std::unique_ptr<TenantRuntime> gone = parts_.runtime->releaseTenant(name);
 }
 
 bool TenantFleet::startTenant(const TenantConfig& config) {
@@ -192,7 +299,8 @@ bool TenantFleet::startTenant(const TenantConfig& config) {
       }
   running_[config.name] = config;
   publishTenants();
-  if (parts_.service_health && t->graph) parts_.service_health->addTenant(config.name, t->graph.get());
+  if (parts_.service_health && t->graph)
+    parts_.service_health->addTenant(config.name, t->graph.get());
   if (Status s = parts_.collector->addStreams(std::move(specs)); !s.ok()) {
     log()->error("Cannot start the tenant's streams. tenant={} error={}", config.name,
                  s.error().describe());
@@ -210,6 +318,10 @@ void TenantFleet::publishTenants() {
     if (TenantRuntime* rt = parts_.runtime->tenant(name)) api.emplace_back(name, rt->stats.get());
   }
   parts_.snapshotter->setTenants(std::move(ids), std::move(api));
+  std::vector<std::string> names;
+  for (const auto& [name, t] : running_) names.push_back(name);
+  std::lock_guard lock(mu_);
+  running_names_ = std::move(names);
 }
 
 }  // namespace o365fwd

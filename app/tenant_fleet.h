@@ -10,11 +10,17 @@
 // again resumes from its watermark). The tenants of a broken tenants_dir file keep running as
 // they are. apply() and setConfigProblems() are called from the signal thread, configProblems()
 // from the status snapshotter's callers; everything else runs on the fleet's own thread.
+//
+// Cluster mode (docs/CLUSTER.md): after enableOwnership(), the fleet runs only the configured
+// tenants whose assignment partition (TenantPartitioner) this instance holds; reassign() changes
+// the held partitions and waits until the change is applied, a revocation's drain bounded by its
+// deadline (a tenant still draining then is finished in the background before it may start again).
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,23 +80,48 @@ class TenantFleet {
   void setConfigProblems(std::vector<std::string> problems);
   std::vector<std::string> configProblems() const;
 
+  // Cluster mode, before start(): run only the tenants of held partitions (none yet) among
+  // `partitions`; `loaded` is the configuration's tenants to choose from.
+  void enableOwnership(int partitions, std::vector<TenantConfig> loaded);
+  // Cluster mode: the held partitions are now `owned`. Tenants that leave drain until
+  // `drain_deadline` (then they finish in the background); returns true once applied, false at
+  // `wait_deadline` or when the fleet stops. Any thread but the fleet's.
+  bool reassign(std::set<int> owned, SteadyTime drain_deadline, SteadyTime wait_deadline);
+  // The tenants running now (natural order of names), any thread.
+  std::vector<std::string> runningTenants() const;
+
  private:
   struct Request {
     std::vector<TenantConfig> loaded;
     std::vector<std::string> broken_files;
+    std::optional<SteadyTime> drain_deadline;  // cluster revocation; none: wait as long as it takes
   };
   void loop(std::stop_token stop);
   void reconcile(const Request& request, std::stop_token stop);
-  bool drainAndRelease(const std::string& name, std::stop_token stop);
+  bool drainAndRelease(const std::string& name, std::optional<SteadyTime> give_up,
+                       std::stop_token stop);
+  void release(const std::string& name);
+  void finishLingering(std::stop_token stop, bool wait);
   bool startTenant(const TenantConfig& config);
   void publishTenants();
 
   TenantFleetParts parts_;
   std::map<std::string, TenantConfig> running_;  // fleet thread only (after start())
+  // Retired tenants whose drain outlasted a revocation's deadline: their streams still finish
+  // in-flight blobs; released (and startable again) once drained. Fleet thread only.
+  std::set<std::string> lingering_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
   std::optional<Request> pending_;
   std::vector<std::string> problems_;
+  // Cluster mode (guarded by mu_): the partition count (0: single node), the held partitions
+  // and the configuration's tenants to choose from.
+  int partitions_ = 0;
+  std::set<int> owned_;
+  std::vector<TenantConfig> cluster_loaded_;
+  std::vector<std::string> cluster_broken_;
+  std::uint64_t requested_ = 0, applied_ = 0;  // request sequence numbers (guarded by mu_)
+  std::vector<std::string> running_names_;     // guarded by mu_
   std::jthread thread_;
 };
 

@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "app/credentials/credential_expiry.h"
+#include "app/status/cluster_json.h"
 #include "app/status/fleet_health.h"
 #include "app/status/json_members.h"
 #include "app/status/service_health_json.h"
@@ -235,6 +236,7 @@ void document(W& w, const StatusReport& r) {
     w.EndObject();
   }
   w.EndArray();
+  writeCluster(w, r);
   w.EndObject();
 }
 
@@ -518,6 +520,7 @@ Result<StatusReport> statusFromJson(std::string_view json) {
       k.cuts = r.u64(v, "cuts", at);
       report.request_rates.push_back(std::move(k));
     }
+  if (std::string p = readCluster(doc, report); !p.empty() && r.problem.empty()) r.problem = p;
   if (!r.problem.empty())
     return Error::permanent(ErrorKind::kCorrupt, "the status document is malformed: " + r.problem);
   return report;

@@ -97,7 +97,7 @@ struct HealthSummary {
   std::uint64_t tenants_lagging = 0;
   std::uint64_t tenants_error = 0;
   std::uint64_t tenants_disabled = 0;
-  std::uint64_t sinks_down = 0;                     // sinks not up
+  std::uint64_t sinks_down = 0;  // sinks not up
   // Credentials that expire within 7 days or have expired (CredentialReport level critical or
   // expired): the headline says degraded, with the remedy. Readiness does not change.
   std::uint64_t credentials_expiring = 0;
@@ -128,7 +128,7 @@ struct RequestRateReport {
   std::uint64_t start = 0;       // where it started: min(max_requests_per_minute, 1800)
   std::uint64_t ceiling = 0;     // collection.max_requests_per_minute
   std::uint64_t raises = 0;
-  std::uint64_t cuts = 0;        // throttled episodes
+  std::uint64_t cuts = 0;  // throttled episodes
 };
 
 // One point of the in-memory time series (StatusHistory): what was forwarded since the previous
@@ -144,9 +144,9 @@ struct HistoryPoint {
 // Microsoft 365 service health (a tenant's `service_health: true`; docs/STATUS.md "Service
 // health"): the open incidents and advisories Microsoft Graph reports for the tenant.
 struct ServiceIssueReport {
-  std::string id;              // "EX123456"
-  std::string title;           // <= 300 characters
-  std::string service;         // "Exchange Online"
+  std::string id;       // "EX123456"
+  std::string title;    // <= 300 characters
+  std::string service;  // "Exchange Online"
   std::string feature;
   std::string classification;  // incident | advisory
   std::string status;          // serviceDegradation, investigating, ...
@@ -164,7 +164,44 @@ struct ServiceHealthReport {
   std::uint64_t issues_forwarded = 0;   // records forwarded by this process
   std::vector<ServiceIssueReport> open_issues;  // unresolved; incidents first; at most 50
   std::uint64_t open_issues_total = 0;          // all unresolved, also past the 50 shown
-  std::vector<std::string> degraded_services;   // healthOverviews: "Exchange Online: serviceDegradation"
+  std::vector<std::string>
+      degraded_services;  // healthOverviews: "Exchange Online: serviceDegradation"
+};
+
+// Cluster mode (docs/CLUSTER.md, docs/STATUS.md "Cluster"): this instance's membership in the
+// group, what it holds, and the group's members as last described; live only.
+struct ClusterMemberReport {
+  std::string client_id;  // o365fwd-<host>-<pid>
+  std::string member_id;
+  std::string host;             // as the broker saw it
+  std::vector<int> partitions;  // ascending
+  std::uint64_t tenants = 0;    // of those partitions, according to this configuration
+};
+
+struct ClusterReport {
+  std::string group;
+  std::string brokers;
+  std::string client_id;
+  std::string member_id;  // empty before the first join
+  // joining (no assignment yet) | loading (reading the state of gained partitions) | active
+  // (holds partitions) | standby (in the group, holds none: more members than partitions with
+  // work) | leaving
+  std::string role = "joining";
+  std::uint64_t partitions_total = 0;  // cluster.kafka.partitions
+  std::vector<int> partitions;         // held, ascending
+  std::vector<std::string> tenants;    // running here, natural order; at most 200 listed
+  std::uint64_t tenants_total = 0;
+  std::string state_store;  // "kafka" | "local" (SQLite under state_dir: state does not follow)
+  std::string broker_state = "unknown";  // up | down | unknown
+  std::optional<ErrorInfo> last_error;   // redacted, with what to do
+  std::uint64_t rebalances = 0;
+  std::optional<WallTime> last_rebalance;
+  // The group as last described (every 15 s and after each rebalance): at most 100 members.
+  std::string group_state;  // Stable, PreparingRebalance, ...; empty when never described
+  std::optional<WallTime> members_at;
+  std::vector<ClusterMemberReport> members;
+  std::uint64_t members_total = 0;
+  std::vector<int> unheld_partitions;  // partitions with tenants no member holds (at members_at)
 };
 
 struct StatusReport {
@@ -195,6 +232,9 @@ struct StatusReport {
 
   // Each tenant's learned request rate, in the order of `api` (live only).
   std::vector<RequestRateReport> request_rates;
+
+  // Cluster mode only (live).
+  std::optional<ClusterReport> cluster;
 };
 
 }  // namespace o365fwd

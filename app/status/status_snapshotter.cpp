@@ -87,6 +87,15 @@ std::vector<std::string> notReadyReasons(const StatusReport& report) {
           (s.last_error ? " (last error " + s.last_error->code + ")" : std::string()));
   for (const SinkReport& s : report.sinks)
     if (s.state != "up") reasons.push_back("sink " + s.name + ": " + s.state);
+  if (report.cluster) {
+    const ClusterReport& c = *report.cluster;
+    if (c.role == "joining")
+      reasons.push_back("cluster: joining group " + c.group + ", no assignment yet" +
+                        (c.last_error ? " (" + c.last_error->message + ")" : std::string()));
+    else if (c.role == "loading")
+      reasons.push_back("cluster: loading the state of the partitions gained" +
+                        (c.last_error ? " (" + c.last_error->message + ")" : std::string()));
+  }
   return reasons;
 }
 
@@ -121,6 +130,7 @@ StatusReport StatusSnapshotter::snapshot() const {
   if (sources_.service_health) attachServiceHealth(r, sources_.service_health());
   if (sources_.credentials) r.credentials = sources_.credentials(r.generated_at);
   if (sources_.request_rates) r.request_rates = sources_.request_rates();
+  if (sources_.cluster) r.cluster = sources_.cluster();
   r.ready = isReady(r);
   r.health = summarizeHealth(r);
   if (sources_.history) {
@@ -153,6 +163,7 @@ StatusReport StatusSnapshotter::probeSnapshot() const {
     r.inflight_bytes = sources_.collector->budget().bytes();
   }
   tenants_lock.unlock();
+  if (sources_.cluster) r.cluster = sources_.cluster();
   r.ready = isReady(r);
   return r;
 }

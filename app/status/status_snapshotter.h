@@ -8,8 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <shared_mutex>
 #include <map>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -34,7 +34,9 @@ StreamReport streamReport(const StreamStatus& status, const std::string& tenant_
                           const LagThresholds& thresholds);
 SinkReport sinkReport(const Sink& sink);
 // Ready: not shutting down, every stream finished a successful cycle since `started_at`, every
-// sink up. The reasons name each that is not ("sink siem: down"); none when ready.
+// sink up; in cluster mode also joined the group and the state of every partition held loaded
+// (a standby, holding no partition, is ready). The reasons name each that is not ("sink siem:
+// down"); none when ready.
 std::vector<std::string> notReadyReasons(const StatusReport& report);
 bool isReady(const StatusReport& report);
 
@@ -56,6 +58,8 @@ struct StatusSources {
   std::function<std::vector<CredentialReport>(WallTime)> credentials;
   // Adaptive request rates (optional): one per tenant.
   std::function<std::vector<RequestRateReport>()> request_rates;
+  // Cluster mode (optional): this instance's membership (app/cluster/cluster_service.h).
+  std::function<std::optional<ClusterReport>()> cluster;
 };
 
 class StatusSnapshotter {

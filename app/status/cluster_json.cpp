@@ -1,0 +1,73 @@
+#include "app/status/cluster_json.h"
+
+namespace o365fwd {
+namespace {
+
+std::string text(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsString()) return {};
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::optional<WallTime> when(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  return parseUtc(std::string_view(it->value.GetString(), it->value.GetStringLength()));
+}
+
+std::uint64_t count(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+}
+
+std::vector<int> ints(const rapidjson::Value& o, const char* key) {
+  std::vector<int> out;
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsArray()) return out;
+  for (const auto& v : it->value.GetArray())
+    if (v.IsInt()) out.push_back(v.GetInt());
+  return out;
+}
+
+}  // namespace
+
+std::string readCluster(const rapidjson::Value& doc, StatusReport& report) {
+  auto it = doc.FindMember("cluster");
+  if (it == doc.MemberEnd() || it->value.IsNull()) return {};
+  if (!it->value.IsObject()) return "cluster is not an object";
+  const rapidjson::Value& o = it->value;
+  ClusterReport c;
+  c.group = text(o, "group");
+  c.brokers = text(o, "brokers");
+  c.client_id = text(o, "client_id");
+  c.member_id = text(o, "member_id");
+  c.role = text(o, "role");
+  c.partitions_total = count(o, "partitions_total");
+  c.partitions = ints(o, "partitions");
+  c.tenants_total = count(o, "tenants_total");
+  if (auto t = o.FindMember("tenants"); t != o.MemberEnd() && t->value.IsArray())
+    for (const auto& v : t->value.GetArray())
+      if (v.IsString()) c.tenants.emplace_back(v.GetString(), v.GetStringLength());
+  c.state_store = text(o, "state_store");
+  c.broker_state = text(o, "broker_state");
+  if (auto e = o.FindMember("last_error"); e != o.MemberEnd() && e->value.IsObject())
+    c.last_error = ErrorInfo{when(e->value, "at").value_or(WallTime{}), text(e->value, "code"),
+                             text(e->value, "message")};
+  c.rebalances = count(o, "rebalances");
+  c.last_rebalance = when(o, "last_rebalance");
+  c.group_state = text(o, "group_state");
+  c.members_at = when(o, "members_at");
+  c.members_total = count(o, "members_total");
+  if (auto m = o.FindMember("members"); m != o.MemberEnd() && m->value.IsArray())
+    for (const auto& v : m->value.GetArray()) {
+      if (!v.IsObject()) return "cluster.members holds a non-object";
+      c.members.push_back(ClusterMemberReport{text(v, "client_id"), text(v, "member_id"),
+                                              text(v, "host"), ints(v, "partitions"),
+                                              count(v, "tenants")});
+    }
+  c.unheld_partitions = ints(o, "unheld_partitions");
+  report.cluster = std::move(c);
+  return {};
+}
+
+}  // namespace o365fwd

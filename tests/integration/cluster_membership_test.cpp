@@ -1,0 +1,359 @@
+// Cluster mode, layers 2 and 4 (docs/CLUSTER.md): `o365fwd run` instances with the same
+// `cluster:` group, as real processes, on a real KRaft broker and the simulator with 30 tenants.
+// Instances split the tenants (no tenant collected by two at once), hand them over when one leaves
+// cleanly (SIGTERM) or is killed (SIGKILL: after session.timeout.ms, here 6 s), a tenant added on
+// every instance with SIGHUP is collected by exactly one, and every ledger record is delivered.
+//
+// The state in Kafka (layer 3) is not wired in yet: each instance keeps its own SQLite store, so
+// a tenant that moves is collected again from the new owner's state. Duplicates are printed, not
+// asserted; loss is asserted.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/forwarder_harness.h"
+#include "tests/support/http_client.h"
+#include "tests/support/kafka_broker.h"
+#include "tests/support/sim_process.h"
+
+namespace o365fwd::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kTenants = 30;
+constexpr int kPartitions = 8;
+
+struct ClusterView {
+  bool answered = false;
+  bool ready = false;
+  std::string role;
+  std::string member_id;
+  std::string broker_state;
+  std::set<int> partitions;
+  std::set<std::string> tenants;  // of its streams
+  std::uint64_t members_total = 0;
+  std::uint64_t rebalances = 0;
+  std::string body;
+};
+
+ClusterView readView(const std::string& url) {
+  ClusterView v;
+  v.body = httpRequest("GET", url + "/status").body;
+  rapidjson::Document doc;
+  doc.Parse(v.body.c_str());
+  if (!doc.IsObject() || !doc.HasMember("cluster") || !doc["cluster"].IsObject()) return v;
+  v.answered = true;
+  v.ready = doc["ready"].GetBool();
+  const auto& c = doc["cluster"];
+  v.role = c["role"].GetString();
+  v.member_id = c["member_id"].GetString();
+  v.broker_state = c["broker_state"].GetString();
+  v.members_total = c["members_total"].GetUint64();
+  v.rebalances = c["rebalances"].GetUint64();
+  for (const auto& p : c["partitions"].GetArray()) v.partitions.insert(p.GetInt());
+  for (const auto& s : doc["streams"].GetArray()) v.tenants.insert(s["tenant"].GetString());
+  return v;
+}
+
+template <typename Pred>
+bool waitFor(Pred pred, std::chrono::seconds timeout) {
+  for (auto deadline = std::chrono::steady_clock::now() + timeout;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(200ms))
+    if (pred()) return true;
+  return pred();
+}
+
+// One `o365fwd run` process with its own state directory, file sink and health endpoint.
+struct Instance {
+  TempDir dir;
+  ForwarderHarness fwd;
+  std::unique_ptr<ChildProcess> daemon;
+  std::string url;
+
+  Instance(const SimProcess& sim, const std::string& cluster_yaml)
+      : dir("cluster-instance"), fwd(sim, dir, options(cluster_yaml)) {}
+  static ForwarderOptions options(const std::string& cluster_yaml) {
+    ForwarderOptions o;
+    o.cluster_yaml = cluster_yaml;
+    o.health_yaml = "  listen: 127.0.0.1:0\n";
+    o.collection_yaml = "    poll_interval: 2s\n    drain_timeout: 20s\n";
+    return o;
+  }
+  void start() {
+    daemon = fwd.startDaemon();
+    url = waitForHealthUrl(*daemon, 30s);
+    ASSERT_FALSE(url.empty()) << daemon->stderrText();
+  }
+  ClusterView view() const { return readView(url); }
+  bool alive() { return daemon && !daemon->wait(0ms); }
+};
+
+std::set<std::string> tenantsIn(const ForwarderHarness& fwd) {
+  std::set<std::string> out;
+  for (const RecordKey& k : fwd.delivered()) out.insert(k.tenant);
+  return out;
+}
+
+// Every running instance answered, every tenant held by exactly one of them.
+bool splitSettled(const std::vector<Instance*>& running, std::string* why) {
+  std::map<std::string, int> holders;
+  std::ostringstream out;
+  for (Instance* i : running) {
+    ClusterView v = i->view();
+    out << i->url << " role=" << v.role << " partitions=" << v.partitions.size()
+        << " tenants=" << v.tenants.size() << "; ";
+    if (!v.answered || (v.role != "active" && v.role != "standby")) {
+      *why = out.str();
+      return false;
+    }
+    for (const std::string& t : v.tenants) ++holders[t];
+  }
+  *why = out.str() + " tenants held=" + std::to_string(holders.size());
+  if (holders.size() != static_cast<std::size_t>(kTenants)) return false;
+  for (const auto& [t, n] : holders)
+    if (n != 1) {
+      *why += " " + t + " held by " + std::to_string(n);
+      return false;
+    }
+  return true;
+}
+
+class ClusterMembershipTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (KafkaBroker::jarDir().empty()) return;
+    dir_ = new TempDir("cluster-it");
+    broker_error_ = new std::string;
+    broker_ = KafkaBroker::start(*dir_, broker_error_).release();
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+    delete broker_error_;
+    broker_error_ = nullptr;
+  }
+  void SetUp() override {
+    if (KafkaBroker::jarDir().empty()) GTEST_SKIP() << KafkaBroker::kNotInstalled;
+    ASSERT_TRUE(broker_) << *broker_error_;
+    sim_dir_ = std::make_unique<TempDir>("cluster-sim");
+    // 30 tenants, one content type; blobs before the start and over the next 45 s, so a tenant
+    // that changes hands has content to collect after the move.
+    sim_ = SimProcess::start(
+        {"--tenants", std::to_string(kTenants), "--content-types", "Audit.Exchange", "--blobs", "6",
+         "--records-per-blob", "5", "--span", "30s", "--future-span", "45s"},
+        *sim_dir_);
+    ASSERT_TRUE(sim_);
+  }
+  // A group of its own per test: "<test>-<n>".
+  std::string clusterYaml(const std::string& group) const {
+    return "  kafka:\n    brokers: " + broker_->bootstrap() + "\n    group: " + group +
+           "\n    partitions: " + std::to_string(kPartitions) +
+           "\n    properties:\n      session.timeout.ms: \"6000\"\n"
+           "      heartbeat.interval.ms: \"1000\"\n";
+  }
+  void initTopics(Instance& any) {
+    RunOutcome init = any.fwd.runCommand({"cluster", "init"}, 60s);
+    ASSERT_EQ(init.exit_code, 0) << init.stdout_text << init.stderr_text;
+  }
+  // Missing ledger records over every instance's output (asserted 0), duplicates printed.
+  void expectEveryRecordDelivered(const std::vector<Instance*>& all) {
+    std::vector<LedgerEntry> ledger = sim_->ledger();
+    DeliveryCheck check;
+    ASSERT_TRUE(waitFor(
+        [&] {
+          std::vector<RecordKey> delivered;
+          for (Instance* i : all) {
+            auto d = i->fwd.delivered();
+            delivered.insert(delivered.end(), d.begin(), d.end());
+          }
+          check = checkDelivery(ledger, delivered);
+          return check.missing.empty();
+        },
+        60s))
+        << check.summary();
+    EXPECT_TRUE(check.unexpected.empty()) << check.summary();
+    std::cout << "[ cluster  ] delivered=" << check.delivered << " expected=" << check.expected
+              << " duplicated=" << check.duplicated.size()
+              << " (the local state store does not follow a moved tenant)\n";
+  }
+
+  static TempDir* dir_;
+  static KafkaBroker* broker_;
+  static std::string* broker_error_;
+  std::unique_ptr<TempDir> sim_dir_;
+  std::unique_ptr<SimProcess> sim_;
+};
+TempDir* ClusterMembershipTest::dir_ = nullptr;
+KafkaBroker* ClusterMembershipTest::broker_ = nullptr;
+std::string* ClusterMembershipTest::broker_error_ = nullptr;
+
+TEST_F(ClusterMembershipTest, ThreeInstancesSplitTheTenantsAndACleanStopHandsItsTenantsOver) {
+  const std::string yaml = clusterYaml("split");
+  Instance a(*sim_, yaml), b(*sim_, yaml), c(*sim_, yaml);
+  initTopics(a);
+  for (Instance* i : {&a, &b, &c}) {
+    i->start();
+    if (HasFatalFailure()) return;
+  }
+  std::string why;
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b, &c}, &why); }, 45s)) << why;
+  // Each holds partitions, the three sets disjoint; each is ready.
+  std::set<int> all_partitions;
+  for (Instance* i : {&a, &b, &c}) {
+    ClusterView v = i->view();
+    EXPECT_FALSE(v.member_id.empty()) << v.body;
+    EXPECT_EQ(v.broker_state, "up") << v.body;
+    for (int p : v.partitions) EXPECT_TRUE(all_partitions.insert(p).second) << "partition " << p;
+  }
+  EXPECT_EQ(all_partitions.size(), static_cast<std::size_t>(kPartitions));
+  ASSERT_TRUE(waitFor([&] { return a.view().ready && b.view().ready && c.view().ready; }, 30s))
+      << a.view().body;
+  // From now on, while nothing changes, what each writes is only its own tenants (before, the
+  // tenants moved as the instances joined one after the other).
+  std::map<Instance*, std::size_t> settled_lines;
+  for (Instance* i : {&a, &b, &c}) settled_lines[i] = i->fwd.outputLines().size();
+  std::this_thread::sleep_for(8s);  // a few poll intervals: the future blobs keep coming
+  std::map<std::string, Instance*> writer;
+  std::size_t written_after = 0;
+  for (Instance* i : {&a, &b, &c}) {
+    std::vector<std::string> lines = i->fwd.outputLines();
+    for (std::size_t n = settled_lines[i]; n < lines.size(); ++n) {
+      auto keys = recordKeysFromNdjson(lines[n]);
+      if (!keys.ok()) continue;
+      for (const RecordKey& k : *keys) {
+        ++written_after;
+        auto [it, first] = writer.emplace(k.tenant, i);
+        EXPECT_TRUE(first || it->second == i)
+            << "tenant " << k.tenant << " written by two instances";
+      }
+    }
+  }
+  std::cout << "[ cluster  ] records written while settled: " << written_after << " of "
+            << writer.size() << " tenants\n";
+
+  // C leaves cleanly: its tenants go to A and B.
+  const auto stopped_at = std::chrono::steady_clock::now();
+  c.daemon->signal(SIGTERM);
+  ASSERT_EQ(c.daemon->wait(60s), 0) << c.daemon->stderrText();
+  EXPECT_NE(c.daemon->stderrText().find("Left the cluster group"), std::string::npos)
+      << c.daemon->stderrText();
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 30s)) << why;
+  std::cout << "[ cluster  ] takeover after a clean stop: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - stopped_at)
+                   .count()
+            << " ms (SIGTERM to both remaining instances holding all 30 tenants)\n";
+  expectEveryRecordDelivered({&a, &b, &c});
+  for (Instance* i : {&a, &b}) {
+    i->daemon->signal(SIGTERM);
+    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
+  }
+}
+
+TEST_F(ClusterMembershipTest, AKilledInstancesTenantsMoveAfterTheSessionTimeout) {
+  const std::string yaml = clusterYaml("kill");
+  Instance a(*sim_, yaml), b(*sim_, yaml);
+  initTopics(a);
+  for (Instance* i : {&a, &b}) {
+    i->start();
+    if (HasFatalFailure()) return;
+  }
+  std::string why;
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
+  ASSERT_FALSE(b.view().tenants.empty()) << b.view().body;
+  const auto killed_at = std::chrono::steady_clock::now();
+  b.daemon->kill();
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a}, &why); }, 40s)) << why;
+  std::cout << "[ cluster  ] takeover after SIGKILL: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - killed_at)
+                   .count()
+            << " ms (session.timeout.ms 6000)\n";
+  EXPECT_EQ(a.view().members_total, 1u);
+  expectEveryRecordDelivered({&a, &b});
+  a.daemon->signal(SIGTERM);
+  EXPECT_EQ(a.daemon->wait(60s), 0) << a.daemon->stderrText();
+}
+
+// The last tenant of the configuration is left out at the start, then added on both instances.
+std::string withoutTenant(const std::string& config, const std::string& name) {
+  const std::string head = "  - name: " + name + "\n";
+  auto at = config.find(head);
+  if (at == std::string::npos) return config;
+  auto end = config.find("  - name: ", at + head.size());
+  if (end == std::string::npos) end = config.find("collection:", at);
+  return config.substr(0, at) + config.substr(end);
+}
+
+std::string readAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_F(ClusterMembershipTest, ATenantAddedWithSighupOnEveryInstanceIsCollectedByExactlyOne) {
+  const std::string yaml = clusterYaml("sighup");
+  Instance a(*sim_, yaml), b(*sim_, yaml);
+  const std::string added = sim_->tenant(kTenants - 1).name;
+  std::map<Instance*, std::string> full;
+  for (Instance* i : {&a, &b}) {
+    full[i] = readAll(i->fwd.configPath());
+    std::ofstream(i->fwd.configPath(), std::ios::trunc) << withoutTenant(full[i], added);
+  }
+  initTopics(a);
+  for (Instance* i : {&a, &b}) {
+    i->start();
+    if (HasFatalFailure()) return;
+  }
+  auto holders = [&] {
+    int n = 0;
+    for (Instance* i : {&a, &b}) n += i->view().tenants.count(added);
+    return n;
+  };
+  std::string why;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        ClusterView va = a.view(), vb = b.view();
+        why = va.body.substr(0, 400) + "\n" + vb.body.substr(0, 400);
+        return va.role != "joining" && vb.role != "joining" &&
+               va.tenants.size() + vb.tenants.size() == kTenants - 1;
+      },
+      45s))
+      << why;
+  EXPECT_EQ(holders(), 0);
+  for (Instance* i : {&a, &b}) {
+    std::ofstream(i->fwd.configPath(), std::ios::trunc) << full[i];
+    i->daemon->signal(SIGHUP);
+  }
+  ASSERT_TRUE(waitFor([&] { return holders() == 1; }, 30s)) << a.view().body << b.view().body;
+  // It stays with one: give both instances time to apply the reload, then look again.
+  for (Instance* i : {&a, &b})
+    EXPECT_TRUE(i->daemon->waitForStderr("Reload", 10s)) << i->daemon->stderrText();
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(holders(), 1);
+  std::string added_guid = sim_->tenant(kTenants - 1).tenant_id;
+  ASSERT_TRUE(waitFor(
+      [&] { return tenantsIn(a.fwd).count(added_guid) + tenantsIn(b.fwd).count(added_guid) == 1; },
+      30s));
+  expectEveryRecordDelivered({&a, &b});
+  // Still exactly one wrote the added tenant's records.
+  EXPECT_EQ(tenantsIn(a.fwd).count(added_guid) + tenantsIn(b.fwd).count(added_guid), 1u);
+  for (Instance* i : {&a, &b}) {
+    i->daemon->signal(SIGTERM);
+    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
+  }
+}
+
+}  // namespace
+}  // namespace o365fwd::testing
