@@ -9,27 +9,13 @@
 
 #include <string>
 
+#include "app/status/json_members.h"
 #include "app/status/status_report.h"
 #include "core/time_format.h"
 
 namespace o365fwd {
 
 namespace cluster_json {
-
-template <typename W>
-void optionalTime(W& w, const char* key, const std::optional<WallTime>& t) {
-  w.Key(key);
-  if (t)
-    w.String(formatIsoMillis(*t));
-  else
-    w.Null();
-}
-
-template <typename W>
-void string(W& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value);
-}
 
 template <typename W>
 void ints(W& w, const char* key, const std::vector<int>& values) {
@@ -44,6 +30,7 @@ void ints(W& w, const char* key, const std::vector<int>& values) {
 template <typename W>
 void writeCluster(W& w, const StatusReport& r) {
   using namespace cluster_json;
+  using namespace json_members;
   w.Key("cluster");
   if (!r.cluster) {
     w.Null();
@@ -56,34 +43,18 @@ void writeCluster(W& w, const StatusReport& r) {
   string(w, "client_id", c.client_id);
   string(w, "member_id", c.member_id);
   string(w, "role", c.role);
-  w.Key("partitions_total");
-  w.Uint64(c.partitions_total);
+  count(w, "partitions_total", c.partitions_total);
   ints(w, "partitions", c.partitions);
-  w.Key("tenants_total");
-  w.Uint64(c.tenants_total);
-  w.Key("tenants");
-  w.StartArray();
-  for (const std::string& t : c.tenants) w.String(t);
-  w.EndArray();
+  count(w, "tenants_total", c.tenants_total);
+  strings(w, "tenants", c.tenants);
   string(w, "state_store", c.state_store);
   string(w, "broker_state", c.broker_state);
-  w.Key("last_error");
-  if (c.last_error) {
-    w.StartObject();
-    string(w, "at", formatIsoMillis(c.last_error->at));
-    string(w, "code", c.last_error->code);
-    string(w, "message", c.last_error->message);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("rebalances");
-  w.Uint64(c.rebalances);
+  lastError(w, c.last_error);
+  count(w, "rebalances", c.rebalances);
   optionalTime(w, "last_rebalance", c.last_rebalance);
   string(w, "group_state", c.group_state);
   optionalTime(w, "members_at", c.members_at);
-  w.Key("members_total");
-  w.Uint64(c.members_total);
+  count(w, "members_total", c.members_total);
   w.Key("members");
   w.StartArray();
   for (const ClusterMemberReport& m : c.members) {
@@ -92,8 +63,7 @@ void writeCluster(W& w, const StatusReport& r) {
     string(w, "member_id", m.member_id);
     string(w, "host", m.host);
     ints(w, "partitions", m.partitions);
-    w.Key("tenants");
-    w.Uint64(m.tenants);
+    count(w, "tenants", m.tenants);
     w.EndObject();
   }
   w.EndArray();

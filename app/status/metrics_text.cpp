@@ -311,7 +311,6 @@ void lateMetrics(std::string& out, const StatusReport& r, const Groups& groups) 
                  &StreamGroup::oldest_sweep);
 }
 
-
 // Microsoft 365 service health (docs/STATUS.md "Service health"): open issues by service and
 // classification over every tenant (bounded labels: known services, else "other"), the tenants by
 // poll state, and the records forwarded. Absent when no tenant has service_health on.
@@ -385,7 +384,8 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
       for (const RequestRateReport& q : r.request_rates) sum += q.per_minute;
       rate.add({}, sum);
     } else {
-      for (const RequestRateReport& q : r.request_rates) rate.add({{"tenant", q.tenant}}, q.per_minute);
+      for (const RequestRateReport& q : r.request_rates)
+        rate.add({{"tenant", q.tenant}}, q.per_minute);
     }
   }
   if (!r.credentials.empty()) {
@@ -394,7 +394,35 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
                   "When the credential expires, in Unix seconds: a certificate's notAfter or a "
                   "client secret's client_secret_expires.");
     for (const CredentialReport& c : r.credentials)
-      if (c.expires_at) expiry.add({{"credential", c.name}, {"kind", c.kind}}, epochSeconds(*c.expires_at));
+      if (c.expires_at)
+        expiry.add({{"credential", c.name}, {"kind", c.kind}}, epochSeconds(*c.expires_at));
+  }
+  if (r.cluster) {
+    const ClusterReport& c = *r.cluster;
+    Family(out, "o365fwd_cluster_partitions_held", "gauge",
+           "Assignment partitions this instance holds in its cluster group.")
+        .add({}, static_cast<std::uint64_t>(c.partitions.size()));
+    Family(out, "o365fwd_cluster_tenants_held", "gauge",
+           "Tenants this instance collects (those of the partitions it holds).")
+        .add({}, c.tenants_total);
+    Family(out, "o365fwd_cluster_rebalances_total", "counter",
+           "Rebalances of the group this instance took part in since it started.")
+        .add({}, c.rebalances);
+    if (c.last_rebalance)
+      Family(out, "o365fwd_cluster_last_rebalance_timestamp_seconds", "gauge",
+             "When the last rebalance changed this instance's assignment, in Unix seconds.")
+          .add({}, epochSeconds(*c.last_rebalance));
+    Family(out, "o365fwd_cluster_broker_up", "gauge",
+           "1 while the cluster brokers answer, 0 when they could not be reached.")
+        .add({}, static_cast<std::uint64_t>(c.broker_state == "down" ? 0 : 1));
+    Family(out, "o365fwd_cluster_members", "gauge",
+           "Members of the cluster group, as last described.")
+        .add({}, c.members_total);
+    Family role(out, "o365fwd_cluster_role", "gauge",
+                "This instance's role in the group: 1 for the current one (joining, loading, "
+                "active, standby, leaving).");
+    for (const char* name : {"joining", "loading", "active", "standby", "leaving"})
+      role.add({{"role", name}}, static_cast<std::uint64_t>(c.role == name ? 1 : 0));
   }
   return redactSecrets(out);  // label values carry API and sink names
 }

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "app/credentials/credential_views.h"
+#include "app/status/cluster_views.h"
 #include "app/status/fleet_health.h"
 #include "app/status/service_health_status.h"
 #include "app/status/status_charts.h"
@@ -39,6 +40,7 @@ h1{font-size:1.3em;margin:0 0 .2em}h2{font-size:1.05em;margin:1em 0 .4em}
 .summary b{display:block;font-size:1.3em;font-variant-numeric:tabular-nums}
 .summary .error b{color:#b3261e}.summary .lagging b{color:#8a6d00}.summary .disabled b{color:#666}
 .summary .healthy b{color:#176b2c}
+#cluster .broker.down,#cluster .problem{color:#b3261e}#cluster tr.self td{font-weight:bold}
 .charts{display:flex;flex-wrap:wrap;gap:.6em}.chart{width:min(600px,100%);height:auto;background:#fff}
 .chart .frame{fill:none;stroke:#ddd}.chart text{font-size:12px;fill:#444}
 .chart .line{fill:none;stroke:#1f5fa8;stroke-width:1.5}.chart .area{fill:#dbe7f5}
@@ -450,6 +452,7 @@ std::string renderStatusPage(const StatusReport& report, const PageQuery& query)
     for (const std::string& p : report.config_problems) page += "<li>" + htmlEscape(p) + "</li>\n";
     page += "</ul>\n";
   }
+  page += clusterPageSection(report);
   page += serviceHealthSection(report);
   page += credentialPageSection(report);
   page +=

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/credentials/credential_views.h"
+#include "app/status/cluster_views.h"
 #include "app/status/fleet_health.h"
 #include "app/status/service_health_status.h"
 #include "core/secrets/redact.h"
@@ -130,6 +131,7 @@ std::string renderStatusTable(const StatusReport& r, const StatusTableOptions& o
     out += "\nConfiguration problems (not applied; fix the files and reload):\n";
     for (const std::string& p : r.config_problems) out += "  " + p + "\n";
   }
+  out += clusterText(r);
   out += credentialText(r, options.tenant);
   if (!options.tenant.empty())
     for (const RequestRateReport& q : r.request_rates)

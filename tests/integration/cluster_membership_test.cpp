@@ -19,9 +19,11 @@
 #include <thread>
 
 #include "tests/support/forwarder_harness.h"
+#include "tests/support/headless_browser.h"
 #include "tests/support/http_client.h"
 #include "tests/support/kafka_broker.h"
 #include "tests/support/sim_process.h"
+#include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
 namespace {
@@ -218,6 +220,30 @@ TEST_F(ClusterMembershipTest, ThreeInstancesSplitTheTenantsAndACleanStopHandsIts
   EXPECT_EQ(all_partitions.size(), static_cast<std::size_t>(kPartitions));
   ASSERT_TRUE(waitFor([&] { return a.view().ready && b.view().ready && c.view().ready; }, 30s))
       << a.view().body;
+  // What the operator sees: `o365fwd status` in a terminal, the page in a browser, /metrics.
+  ClusterView va = a.view();
+  RunOutcome status = a.fwd.runCommand({"status"}, 30s);
+  EXPECT_NE(status.stdout_text.find("Cluster group split on " + broker_->bootstrap() + ": holds " +
+                                    std::to_string(va.partitions.size()) + " of 8 partitions"),
+            std::string::npos)
+      << status.stdout_text << status.stderr_text;
+  EXPECT_NE(status.stdout_text.find("(this instance)"), std::string::npos) << status.stdout_text;
+  HttpResult metrics = httpRequest("GET", a.url + "/metrics");
+  EXPECT_NE(metrics.body.find("o365fwd_cluster_partitions_held " +
+                              std::to_string(va.partitions.size()) + "\n"),
+            std::string::npos);
+  if (browserAvailable()) {
+    BrowserResult rendered = dumpDom(a.url + "/", 2000ms);
+    ASSERT_TRUE(rendered.error.empty()) << rendered.error;
+    EXPECT_NE(rendered.dom.find("<div id=\"cluster\" data-role=\"active\" data-broker=\"up\">"),
+              std::string::npos)
+        << rendered.dom.substr(0, 3000);
+    EXPECT_NE(rendered.dom.find("id=\"cluster-members\""), std::string::npos);
+    std::filesystem::path png = binaryDir() / "test-artifacts" / "cluster_page.png";
+    std::filesystem::create_directories(png.parent_path());
+    std::string error;
+    EXPECT_TRUE(screenshot(a.url + "/", png, 1280, 900, &error)) << error;
+  }
   // From now on, while nothing changes, what each writes is only its own tenants (before, the
   // tenants moved as the instances joined one after the other).
   std::map<Instance*, std::size_t> settled_lines;
