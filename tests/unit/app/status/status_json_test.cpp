@@ -82,6 +82,8 @@ TEST(StatusJson, CarriesTheHealthSummaryAndHistoryLast) {
   ASSERT_FALSE(doc.HasParseError());
   auto last = doc.MemberEnd();
   --last;
+  EXPECT_STREQ(last->name.GetString(), "cluster");  // cluster mode's, added after
+  --last;
   EXPECT_STREQ(last->name.GetString(), "request_rates");  // adaptive rate's, added after
   --last;
   EXPECT_STREQ(last->name.GetString(), "credentials");  // credential expiry's, added after
