@@ -26,6 +26,7 @@
 #include "app/status/status_snapshotter.h"
 #include "app/tenant_fleet.h"
 #include "cluster/cluster_options.h"
+#include "cluster/state/cluster_state_store.h"
 #include "core/config/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
@@ -226,6 +227,12 @@ void reloadConfiguration(const std::string& path, const Config& running, Runtime
         names);
 }
 
+std::string hostName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return "unknown";
+  return host;
+}
+
 ProgressOutput progressOutput() {
   ProgressOutput out;
   out.line = [](const std::string& text) {
@@ -284,7 +291,17 @@ int runCollection(const CollectionRequest& request) {
   SystemClock clock;
   Random random(Random::seedFromDevice());
 
-  auto store = openSqliteStateStore(config.state_dir);
+  // Cluster mode: the state lives in <group>.state and follows the tenants (cluster/state/); the
+  // partitions' state is loaded when the group assigns them (app/cluster/).
+  const std::string client_id = cluster_mode ? clusterClientId(hostName(), ::getpid()) : "";
+  ClusterStateStore* cluster_store = nullptr;
+  Result<std::unique_ptr<StateStore>> store = [&]() -> Result<std::unique_ptr<StateStore>> {
+    if (!cluster_mode) return openSqliteStateStore(config.state_dir);
+    auto opened = openKafkaStateStore(config.cluster.kafka, client_id, clock, config.state_dir);
+    if (!opened.ok()) return opened.error();
+    cluster_store = opened->get();
+    return std::unique_ptr<StateStore>(std::move(*opened));
+  }();
   if (!store.ok()) {
     log->error("Cannot open the state directory: {}", store.error().describe());
     return kExitFailed;
@@ -417,15 +434,26 @@ int runCollection(const CollectionRequest& request) {
     fleet->start();
   }
   if (cluster_mode) {
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
     ClusterServiceParts parts;
     parts.config = config.cluster.kafka;
-    parts.client_id = clusterClientId(host, static_cast<long>(::getpid()));
+    parts.client_id = client_id;
     parts.tenants = config.tenants;
     parts.fleet = fleet.get();
     parts.clock = &clock;
     parts.drain_timeout = config.collection.drain_timeout;
+    parts.state_store = "kafka";
+    parts.load_partitions = [cluster_store, &clock](const std::vector<int>& partitions,
+                                                    SteadyTime deadline) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.steadyNow());
+      return cluster_store->loadPartitions(
+          std::vector<std::int32_t>(partitions.begin(), partitions.end()),
+          std::max(left, std::chrono::milliseconds(1000)));
+    };
+    parts.release_partitions = [cluster_store](const std::vector<int>& partitions) {
+      cluster_store->releasePartitions(
+          std::vector<std::int32_t>(partitions.begin(), partitions.end()));
+    };
     auto created = ClusterService::create(std::move(parts));
     if (!created.ok()) {
       log->error("Cannot join the cluster: {}", redactSecrets(created.error().describe()));

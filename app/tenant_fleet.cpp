@@ -129,6 +129,11 @@ std::vector<std::string> TenantFleet::runningTenants() const {
   return running_names_;
 }
 
+std::vector<std::string> TenantFleet::drainingTenants() const {
+  std::lock_guard lock(mu_);
+  return lingering_names_;
+}
+
 void TenantFleet::setConfigProblems(std::vector<std::string> problems) {
   std::lock_guard lock(mu_);
   problems_ = std::move(problems);
@@ -174,6 +179,7 @@ void TenantFleet::finishLingering(std::stop_token stop, bool wait) {
       continue;
     }
     it = lingering_.erase(it);
+    publishTenants();
     std::unique_ptr<TenantRuntime> gone = parts_.runtime->releaseTenant(name);
     log()->info("Tenant finished draining after its revocation. tenant={}", name);
   }
@@ -322,6 +328,7 @@ void TenantFleet::publishTenants() {
   for (const auto& [name, t] : running_) names.push_back(name);
   std::lock_guard lock(mu_);
   running_names_ = std::move(names);
+  lingering_names_.assign(lingering_.begin(), lingering_.end());
 }
 
 }  // namespace o365fwd

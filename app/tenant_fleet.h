@@ -89,6 +89,8 @@ class TenantFleet {
   bool reassign(std::set<int> owned, SteadyTime drain_deadline, SteadyTime wait_deadline);
   // The tenants running now (natural order of names), any thread.
   std::vector<std::string> runningTenants() const;
+  // Revoked tenants still draining in the background (their state must stay loaded), any thread.
+  std::vector<std::string> drainingTenants() const;
 
  private:
   struct Request {
@@ -122,6 +124,7 @@ class TenantFleet {
   std::vector<std::string> cluster_broken_;
   std::uint64_t requested_ = 0, applied_ = 0;  // request sequence numbers (guarded by mu_)
   std::vector<std::string> running_names_;     // guarded by mu_
+  std::vector<std::string> lingering_names_;   // guarded by mu_
   std::jthread thread_;
 };
 

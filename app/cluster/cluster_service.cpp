@@ -129,6 +129,8 @@ void ClusterService::onAssigned(const std::vector<int>& partitions) {
     {
       std::lock_guard lock(mu_);
       loading_.insert(partitions.begin(), partitions.end());
+      // Given back before their release: their state is still loaded (loading again is a no-op).
+      for (int p : partitions) release_pending_.erase(p);
     }
     std::vector<int> loaded = loadState(partitions);
     {
@@ -163,7 +165,11 @@ void ClusterService::onRevoked(const std::vector<int>& partitions, bool lost) {
   // Lost: others may hold them already, so no waiting for the drain (it goes on in the
   // background; what it commits is only what the sinks acknowledged).
   applyOwnership(lost ? now : now + parts_.drain_timeout);
-  if (parts_.release_partitions) parts_.release_partitions(partitions);
+  {
+    std::lock_guard lock(mu_);
+    release_pending_.insert(partitions.begin(), partitions.end());
+  }
+  releaseDrained();
   log()->info("Revocation applied. group={} revoked={} lost={} tenants_here={}",
               parts_.config.group, listed(partitions), lost, parts_.fleet->runningTenants().size());
   {
@@ -173,7 +179,29 @@ void ClusterService::onRevoked(const std::vector<int>& partitions, bool lost) {
   cv_.notify_all();
 }
 
+void ClusterService::releaseDrained() {
+  std::set<int> draining;
+  for (const std::string& tenant : parts_.fleet->drainingTenants())
+    draining.insert(tenantPartition(tenant, parts_.config.partitions));
+  std::vector<int> release;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = release_pending_.begin(); it != release_pending_.end();) {
+      if (draining.count(*it)) {
+        ++it;
+        continue;
+      }
+      release.push_back(*it);
+      it = release_pending_.erase(it);
+    }
+  }
+  if (release.empty()) return;
+  if (parts_.release_partitions) parts_.release_partitions(release);
+  log()->debug("Released the state of revoked partitions. partitions={}", listed(release));
+}
+
 void ClusterService::onIdle() {
+  releaseDrained();
   std::vector<int> waiting;
   {
     std::lock_guard lock(mu_);

@@ -73,6 +73,9 @@ class ClusterService final : public RebalanceListener {
   void describeLoop(std::stop_token stop);
   void applyOwnership(SteadyTime drain_deadline);
   std::vector<int> loadState(const std::vector<int>& partitions);
+  // Releases the revoked partitions none of whose tenants still drains (a commit for a tenant of
+  // a released partition would fail, and hold up every commit behind it). Poll thread.
+  void releaseDrained();
 
   ClusterServiceParts parts_;
   std::unique_ptr<Membership> membership_;
@@ -80,9 +83,10 @@ class ClusterService final : public RebalanceListener {
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
   bool describe_now_ = false;
-  std::set<int> owned_;     // partitions whose tenants run here (poll thread writes)
-  std::set<int> loading_;   // gained, state not loaded yet (retried on onIdle)
-  std::string load_error_;  // why the last load failed
+  std::set<int> owned_;            // partitions whose tenants run here (poll thread writes)
+  std::set<int> loading_;          // gained, state not loaded yet (retried on onIdle)
+  std::set<int> release_pending_;  // revoked; their state kept until their tenants drained
+  std::string load_error_;         // why the last load failed
   std::optional<GroupDescription> group_;
   std::optional<WallTime> group_at_;
   std::optional<WallTime> describe_ok_at_;

@@ -4,9 +4,9 @@
 // cleanly (SIGTERM) or is killed (SIGKILL: after session.timeout.ms, here 6 s), a tenant added on
 // every instance with SIGHUP is collected by exactly one, and every ledger record is delivered.
 //
-// The state in Kafka (layer 3) is not wired in yet: each instance keeps its own SQLite store, so
-// a tenant that moves is collected again from the new owner's state. Duplicates are printed, not
-// asserted; loss is asserted.
+// The state follows the tenants through <group>.state (KafkaStateStore): a tenant handed over by a
+// revocation (an instance joining, or leaving with SIGTERM) is not forwarded again (0 duplicates
+// asserted); a killed instance's in-flight blobs may be (at-least-once: printed, not asserted).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -168,7 +168,7 @@ class ClusterMembershipTest : public ::testing::Test {
     ASSERT_EQ(init.exit_code, 0) << init.stdout_text << init.stderr_text;
   }
   // Missing ledger records over every instance's output (asserted 0), duplicates printed.
-  void expectEveryRecordDelivered(const std::vector<Instance*>& all) {
+  void expectEveryRecordDelivered(const std::vector<Instance*>& all, bool no_duplicates) {
     std::vector<LedgerEntry> ledger = sim_->ledger();
     DeliveryCheck check;
     ASSERT_TRUE(waitFor(
@@ -184,9 +184,11 @@ class ClusterMembershipTest : public ::testing::Test {
         60s))
         << check.summary();
     EXPECT_TRUE(check.unexpected.empty()) << check.summary();
+    if (no_duplicates) {
+      EXPECT_TRUE(check.duplicated.empty()) << check.summary();
+    }
     std::cout << "[ cluster  ] delivered=" << check.delivered << " expected=" << check.expected
-              << " duplicated=" << check.duplicated.size()
-              << " (the local state store does not follow a moved tenant)\n";
+              << " duplicated=" << check.duplicated.size() << "\n";
   }
 
   static TempDir* dir_;
@@ -221,12 +223,16 @@ TEST_F(ClusterMembershipTest, ThreeInstancesSplitTheTenantsAndACleanStopHandsIts
   ASSERT_TRUE(waitFor([&] { return a.view().ready && b.view().ready && c.view().ready; }, 30s))
       << a.view().body;
   // What the operator sees: `o365fwd status` in a terminal, the page in a browser, /metrics.
-  ClusterView va = a.view();
   RunOutcome status = a.fwd.runCommand({"status"}, 30s);
-  EXPECT_NE(status.stdout_text.find("Cluster group split on " + broker_->bootstrap() + ": holds " +
-                                    std::to_string(va.partitions.size()) + " of 8 partitions"),
-            std::string::npos)
-      << status.stdout_text << status.stderr_text;
+  ClusterView va = a.view();
+  // Its role may have changed between the two reads (a rebalance): the role line says either.
+  const std::string role_line =
+      "Cluster group split on " + broker_->bootstrap() + ": " +
+      (va.partitions.empty()
+           ? std::string("standby")
+           : "holds " + std::to_string(va.partitions.size()) + " of 8 partitions");
+  EXPECT_NE(status.stdout_text.find(role_line), std::string::npos)
+      << status.stdout_text << status.stderr_text << a.daemon->stderrText();
   EXPECT_NE(status.stdout_text.find("(this instance)"), std::string::npos) << status.stdout_text;
   HttpResult metrics = httpRequest("GET", a.url + "/metrics");
   EXPECT_NE(metrics.body.find("o365fwd_cluster_partitions_held " +
@@ -279,7 +285,7 @@ TEST_F(ClusterMembershipTest, ThreeInstancesSplitTheTenantsAndACleanStopHandsIts
                    std::chrono::steady_clock::now() - stopped_at)
                    .count()
             << " ms (SIGTERM to both remaining instances holding all 30 tenants)\n";
-  expectEveryRecordDelivered({&a, &b, &c});
+  expectEveryRecordDelivered({&a, &b, &c}, /*no_duplicates=*/true);
   for (Instance* i : {&a, &b}) {
     i->daemon->signal(SIGTERM);
     EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
@@ -306,7 +312,7 @@ TEST_F(ClusterMembershipTest, AKilledInstancesTenantsMoveAfterTheSessionTimeout)
                    .count()
             << " ms (session.timeout.ms 6000)\n";
   EXPECT_EQ(a.view().members_total, 1u);
-  expectEveryRecordDelivered({&a, &b});
+  expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);  // b's in-flight blobs
   a.daemon->signal(SIGTERM);
   EXPECT_EQ(a.daemon->wait(60s), 0) << a.daemon->stderrText();
 }
@@ -372,7 +378,7 @@ TEST_F(ClusterMembershipTest, ATenantAddedWithSighupOnEveryInstanceIsCollectedBy
   ASSERT_TRUE(waitFor(
       [&] { return tenantsIn(a.fwd).count(added_guid) + tenantsIn(b.fwd).count(added_guid) == 1; },
       30s));
-  expectEveryRecordDelivered({&a, &b});
+  expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/true);
   // Still exactly one wrote the added tenant's records.
   EXPECT_EQ(tenantsIn(a.fwd).count(added_guid) + tenantsIn(b.fwd).count(added_guid), 1u);
   for (Instance* i : {&a, &b}) {
