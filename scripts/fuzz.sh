@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_DIR=${BUILD_DIR:-build-fuzz-clang}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-ALL_TARGETS=(blob_parser content_page config_loader rfc5424 url_guard host_port time_format status_json)
+ALL_TARGETS=(blob_parser content_page config_loader rfc5424 url_guard host_port time_format status_json state_records)
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 
 scripts/apt-install.sh fuzz clang-14 libclang-rt-14-dev

@@ -239,9 +239,13 @@ Result<CheckpointValue> decodeCheckpoint(std::string_view value) {
   const auto flags = static_cast<std::uint8_t>(r.uint(1));
   if (flags & ~0x0f) return corrupt("checkpoint value has unknown flags");
   CheckpointValue v;
+  bool stray = false;  // an absent field must be written as 0 (one encoding per value)
   auto opt = [&](std::uint8_t bit, std::optional<std::int64_t>& field) {
     std::int64_t x = r.i64();
-    if (flags & bit) field = x;
+    if (flags & bit)
+      field = x;
+    else if (x != 0)
+      stray = true;
   };
   opt(kHasWatermark, v.watermark_ns);
   opt(kHasLastSuccess, v.last_success_ns);
@@ -253,6 +257,7 @@ Result<CheckpointValue> decodeCheckpoint(std::string_view value) {
   v.dead_lettered = r.uint(8);
   v.blobs_lost = r.uint(8);
   if (Status s = finish(r, "checkpoint"); !s.ok()) return s.error();
+  if (stray) return corrupt("checkpoint value holds a time its flags say is absent");
   return v;
 }
 

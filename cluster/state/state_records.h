@@ -17,7 +17,8 @@
 // Values are binary, little-endian, starting with a format version byte (kFormatVersion). A
 // record with a null value is a tombstone.
 //
-// Promises: decode*() never reads past its input and accepts exactly what encode*() writes;
+// Promises: decode*() never reads past its input and accepts exactly what encode*() writes (one
+// encoding per value: encode(decode(x)) == x, checked by fuzz/state_records_fuzzer.cpp);
 // anything else (truncated, trailing bytes, a foreign key) is a kCorrupt error saying what is
 // wrong, and a version above kFormatVersion is a kCorrupt error with code "newer-format" (a newer
 // o365fwd wrote it: the caller must not overwrite it).

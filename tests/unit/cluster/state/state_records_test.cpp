@@ -112,6 +112,9 @@ TEST(StateRecords, TruncatedOrPaddedValuesAreCorruptAtEveryLength) {
   huge_count[27] = '\xff';
   huge_count[28] = '\xff';
   EXPECT_THAT(decodeBlob(huge_count).error().message, HasSubstr("announces"));
+  std::string stray = cp;  // no watermark flag, but watermark bytes: a second encoding of {}
+  stray[2] = '\x01';
+  EXPECT_THAT(decodeCheckpoint(stray).error().message, HasSubstr("flags say is absent"));
   std::string bad_flags = cp;
   bad_flags[1] = '\x40';
   EXPECT_FALSE(decodeCheckpoint(bad_flags).ok());
