@@ -494,7 +494,7 @@ int runCollection(const CollectionRequest& request) {
           // and the others take over as soon as the coordinator hears of it.
           stopper = std::jthread([&] {
             const auto deadline =
-                clock.steadyNow() + config.collection.drain_timeout + std::chrono::seconds(30);
+                clock.steadyNow() + config.collection.drain_timeout + std::chrono::seconds(10);
             if (!cluster->leave(deadline))
               log->warn("Leaving the cluster group did not finish in time; stopping anyway");
             stop.request_stop();
