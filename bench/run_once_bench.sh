@@ -19,6 +19,9 @@
 #   O365FWD="before/o365fwd after/o365fwd": several builds side by side on the same simulator,
 #   alternating run by run (before, after, before, after, ...), a median for each
 #   WRAP="perf record -o FILE --" runs the forwarder under a command (scripts/profile.sh)
+#   TENANTS=1000: that many simulator tenants, each with BLOBS x RECORDS x 5 content types, all in
+#   one configuration (per-tenant overhead, issue 14 part 3); the baselines then cover the first
+#   tenant only (their ratios are not printed), the forwarder's figures cover every tenant
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -27,6 +30,7 @@ RECORDS=${2:-1000}
 RUNS=${RUNS:-3}
 SINK=${SINK:-file}
 PREBUILD=${PREBUILD:-1}
+TENANTS=${TENANTS:-1}
 read -r -a FORWARDERS <<<"${O365FWD:-$BUILD_DIR/app/o365fwd}"
 for f in "${FORWARDERS[@]}" "$BUILD_DIR/bench/fetch_parse_bench"; do
   [ -x "$f" ] || { echo "build first: scripts/build.sh (Release); not executable: $f" >&2; exit 2; }
@@ -44,9 +48,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 prebuild_flag=()
 [ "$PREBUILD" = 1 ] && prebuild_flag=(--prebuild-bodies)
+tenant_flags=()
+[ "$TENANTS" -gt 1 ] && tenant_flags=(--tenants "$TENANTS" --threads 64)
 "$BUILD_DIR/sim/o365fwd-sim" --listen 127.0.0.1:0 --port-file "$work/port" --seed 42 \
   --credentials-out "$work/credentials.json" --blobs "$BLOBS" --records-per-blob "$RECORDS" --span 20h \
-  "${prebuild_flag[@]}" >"$work/sim.log" 2>&1 &
+  "${prebuild_flag[@]}" "${tenant_flags[@]}" >"$work/sim.log" 2>&1 &
 sim=$!
 for _ in $(seq 3000); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
@@ -86,15 +92,34 @@ PROPS
   grep -q "Kafka Server started" "$work/kafka/broker.log" || { tail "$work/kafka/broker.log" >&2; exit 1; }
 fi
 
+tenants_yaml() {
+  if [ "$TENANTS" -gt 1 ]; then
+    python3 - "$work" "$port" <<'PY'
+import json, os, sys
+work, port = sys.argv[1], sys.argv[2]
+creds = json.load(open(os.path.join(work, "credentials.json")))
+os.makedirs(os.path.join(work, "secrets"), exist_ok=True)
+for t in creds["tenants"] if isinstance(creds, dict) else creds:
+    secret = os.path.join(work, "secrets", t["name"])
+    with open(secret, "w") as f:
+        f.write(t["client_secret"] + "\n")
+    os.chmod(secret, 0o600)
+    print(f"  - name: {t['name']}\n    tenant_id: {t['tenant_id']}\n    client_id: {t['client_id']}\n"
+          f"    client_secret_file: {secret}\n    login_url: http://127.0.0.1:{port}\n"
+          f"    api_url: http://127.0.0.1:{port}")
+PY
+  else
+    printf '  - name: bench\n    tenant_id: %s\n    client_id: %s\n    client_secret_file: %s\n' \
+      "$tenant" "$client" "$work/secret"
+    printf '    login_url: http://127.0.0.1:%s\n    api_url: http://127.0.0.1:%s\n' "$port" "$port"
+  fi
+}
+[ "$TENANTS" -gt 1 ] && tenants_yaml >"$work/tenants.yaml"
+
 config() {  # $1 = run number
+  echo "tenants:"
+  if [ "$TENANTS" -gt 1 ]; then cat "$work/tenants.yaml"; else tenants_yaml; fi
   cat <<YAML
-tenants:
-  - name: bench
-    tenant_id: $tenant
-    client_id: $client
-    client_secret_file: $work/secret
-    login_url: http://127.0.0.1:$port
-    api_url: http://127.0.0.1:$port
 collection:
   initial_lookback: 24h
   max_concurrent_downloads: 16
@@ -113,7 +138,7 @@ YAML
 }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "o365fwd run --once benchmark: $(nproc) cores, $BLOBS blobs x $RECORDS records x 5 content types, sink=$SINK, prebuilt simulator bodies=$PREBUILD"
+echo "o365fwd run --once benchmark: $(nproc) cores, $TENANTS tenant(s) x $BLOBS blobs x $RECORDS records x 5 content types, sink=$SINK, prebuilt simulator bodies=$PREBUILD"
 echo "simulator: $(grep -o 'Blob bodies prebuilt.*' "$work/sim.log" || echo 'generating bodies on demand')"
 echo "load average before: $(load)"
 # Warm-up pass (and the baselines of this run): download-only and parse-only over the same blobs.
@@ -146,7 +171,7 @@ for i in "${!FORWARDERS[@]}"; do
   if [ "$SINK" = kafka ]; then
     records=$(sed -n 's/.*records_forwarded=\([0-9]*\).*/\1/p;s/.*"records_forwarded":\([0-9]*\).*/\1/p' \
       "$work/run.out" "$work/run.err" | head -n 1)
-    [ -n "$records" ] || records=$((BLOBS * RECORDS * 5))
+    [ -n "$records" ] || records=$((TENANTS * BLOBS * RECORDS * 5))
     bytes=$(echo "$baseline" | sed -n 's/.*bytes_mib=\([0-9.]*\).*/\1/p' | awk '{printf "%d", $1 * 1048576}')
   else
     records=$(cat "$work/out$run"/audit.ndjson* | wc -l)
@@ -170,11 +195,12 @@ runs_file="$work/runs$i"
 sort_col() { awk -v c="$1" '{print $c}' "$runs_file" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 awk -v wall="$(sort_col 1)" -v cpu="$(awk '{print $2 + $3}' "$runs_file" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
     -v user="$(sort_col 2)" -v sys="$(sort_col 3)" -v rss="$(sort_col 4)" -v rec="$(sort_col 5)" -v bytes="$(sort_col 6)" \
-    -v runs="$RUNS" -v base="$baseline" 'BEGIN {
+    -v runs="$RUNS" -v base="$baseline" -v tenants="$TENANTS" 'BEGIN {
   n = split(base, kv, /[ \n]/); for (i = 1; i <= n; i++) { split(kv[i], p, "="); b[p[1]] = p[2] }
   rps = rec / wall; mibs = bytes / 1048576 / wall
   printf "forwarder (median of %d): records=%d seconds=%.2f records_per_s=%.0f mib_per_s=%.1f cpu_seconds=%.2f (user %.2f, sys %.2f) cpu_us_per_record=%.2f peak_rss_mib=%.1f\n", runs, rec, wall, rps, mibs, cpu, user, sys, cpu * 1e6 / rec, rss / 1024
   printf "parse-only: cpu_us_per_record=%.2f (one thread, its CPU time)\n", b["parse_only_cpu_us_per_record"]
+  if (tenants > 1) { print "ratios: not printed (the baselines cover the first tenant only)"; exit }
   printf "ratio: forwarder_cpu/parse_only_cpu=%.2f\n", cpu * 1e6 / rec / b["parse_only_cpu_us_per_record"]
   printf "ratio: forwarder/download_only=%.2f forwarder/parse_only=%.2f (records/s)\n", rps / b["download_only_records_per_s"], rps / b["parse_only_records_per_s"]
 }'

@@ -32,15 +32,19 @@ struct BlobTask {
   bool replay = false;
   std::shared_ptr<const RecordFilter> filter;  // the stream's record filters; null = none
 
-  BatchPtr batch;                   // after parsing and de-duplication
+  // After parsing and de-duplication; dropped once every sink acknowledged it without rejecting
+  // a record (its memory is not held until the commit).
+  BatchPtr batch;
+  std::uint64_t records_sent = 0;   // records in the batch handed to the sinks
+  std::uint64_t record_bytes = 0;   // their byte lengths' sum
   std::vector<RecordKey> keys;      // in-flight keys of the forwarded records
   std::uint64_t records_total = 0;  // records in the blob before de-duplication
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t records_filtered = 0;  // not admitted by the filters: keys committed, not sent
-  std::uint64_t without_id = 0;    // forwarded records without a string Id
-  std::uint64_t invalid_utf8 = 0;  // forwarded records with ill-formed UTF-8
-  std::uint64_t held_bytes = 0;    // charged to the InflightBudget
-  bool holds_slot = false;         // an InflightBudget slot is held
+  std::uint64_t without_id = 0;        // forwarded records without a string Id
+  std::uint64_t invalid_utf8 = 0;      // forwarded records with ill-formed UTF-8
+  std::uint64_t held_bytes = 0;        // charged to the InflightBudget
+  bool holds_slot = false;             // an InflightBudget slot is held
 
   std::vector<bool> delivered_to;        // per sink index: that sink has acknowledged the batch
   std::vector<RejectedRecord> rejected;  // union over sinks, by record index

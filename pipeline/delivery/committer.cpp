@@ -191,7 +191,7 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks,
       std::unordered_set<std::uint32_t> rejected;
       for (const RejectedRecord& r : task->rejected) rejected.insert(r.index);
       c.keys = task->keys;
-      c.records_forwarded = task->batch->size() - rejected.size();
+      c.records_forwarded = task->records_sent - rejected.size();
       c.dead_lettered = dead;
     } else if (task->outcome == BlobOutcome::kDeadLettered) {
       c.dead_lettered = 1;
@@ -250,7 +250,7 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks,
       s.duplicates_dropped += c.duplicates_dropped;
       s.records_filtered += task->records_filtered;
       s.dead_lettered += c.dead_lettered;
-      if (task->batch) s.bytes_forwarded += task->batch->recordBytes();
+      s.bytes_forwarded += task->record_bytes;
       s.records_without_id += task->without_id;
       s.records_invalid_utf8 += task->invalid_utf8;
       s.dead_lettered_run += c.dead_lettered;

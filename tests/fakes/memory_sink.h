@@ -51,8 +51,9 @@ class MemorySink final : public Sink {
     if (auto_deliver_) {
       DeliveryReport report = policy_ ? policy_(*batch) : DeliveryReport{};
       account(*batch, report);
-      if (report.status == DeliveryStatus::kDelivered) batches_.push_back(batch);
+      if (report.status == DeliveryStatus::kDelivered && keep_batches_) batches_.push_back(batch);
       lock.unlock();
+      batch.reset();  // let go before reporting, as a real sink that is done with the batch
       done(std::move(report));
       return;
     }
@@ -111,6 +112,11 @@ class MemorySink final : public Sink {
   void setAutoDeliver(bool on) {
     std::lock_guard lock(mu_);
     auto_deliver_ = on;
+  }
+  // Auto-delivered batches are kept for batches()/records() (default); off: only counted.
+  void setKeepBatches(bool on) {
+    std::lock_guard lock(mu_);
+    keep_batches_ = on;
   }
   void setCapacity(std::size_t batches) {
     std::lock_guard lock(mu_);
@@ -233,6 +239,7 @@ class MemorySink final : public Sink {
   Status health_ = okStatus();
   SinkState state_ = SinkState::kStarting;
   std::uint64_t delivered_ = 0;
+  bool keep_batches_ = true;
   std::uint64_t failed_ = 0;
   std::uint64_t rejected_ = 0;
   std::uint64_t queued_ = 0;

@@ -46,8 +46,8 @@ struct Harness {
   WallTime now = clock.wallNow();
   std::shared_ptr<const RecordFilter> filter;  // the stream's record filters (null: none)
 
-  void add(const std::string& content_id, std::chrono::minutes age, std::vector<std::string> records,
-                const StreamKey& stream = kExchange) {
+  void add(const std::string& content_id, std::chrono::minutes age,
+           std::vector<std::string> records, const StreamKey& stream = kExchange) {
     FakeBlob b;
     b.ref.stream = stream;
     b.ref.content_id = content_id;
@@ -82,7 +82,8 @@ struct Harness {
 std::multiset<std::string> ids(const MemorySink& sink) {
   std::multiset<std::string> out;
   for (const BatchPtr& b : sink.batches())
-    for (std::size_t i = 0; i < b->size(); ++i) out.insert(std::string(b->id(i)) + "/" + std::string(b->operation(i)));
+    for (std::size_t i = 0; i < b->size(); ++i)
+      out.insert(std::string(b->id(i)) + "/" + std::string(b->operation(i)));
   return out;
 }
 
@@ -107,10 +108,12 @@ TEST(Collector, OnceDeliversEveryRecordOnceAcrossPagesAndWindows) {
   EXPECT_EQ(got.size(), 20u);
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), 20u);
   EXPECT_GE(h.source.windows.size(), 2u);  // 48 h lookback -> at least two ≤24 h windows
-  for (const ListingWindow& w : h.source.windows) EXPECT_LE(w.end - w.start, std::chrono::hours(24));
+  for (const ListingWindow& w : h.source.windows)
+    EXPECT_LE(w.end - w.start, std::chrono::hours(24));
   auto wm = h.store.watermark(kExchange);
   ASSERT_TRUE(wm.ok() && wm->has_value());
-  EXPECT_GE(**wm, h.now - std::chrono::seconds(1));  // everything resolved: watermark at the listing end
+  EXPECT_GE(**wm,
+            h.now - std::chrono::seconds(1));  // everything resolved: watermark at the listing end
   auto totals = h.status.totals();
   EXPECT_EQ(totals.events_forwarded, 20u);
   EXPECT_EQ(totals.blobs_done, 10u);
@@ -132,7 +135,8 @@ TEST(Collector, DuplicatesAcrossBlobsAreDroppedButMatchAndUndoSurvive) {
   h.add("b2", 40min, {record("same"), record("dlp", "DlpRuleUndo"), record("new")});
   EXPECT_TRUE(h.runOnce({&h.sink}, h.options()).complete);
   auto got = ids(h.sink);
-  EXPECT_EQ(got, (std::multiset<std::string>{"same/Send", "dlp/DlpRuleMatch", "dlp/DlpRuleUndo", "new/Send"}));
+  EXPECT_EQ(got, (std::multiset<std::string>{"same/Send", "dlp/DlpRuleMatch", "dlp/DlpRuleUndo",
+                                             "new/Send"}));
   EXPECT_EQ(h.status.totals().duplicates_dropped, 1u);
 }
 
@@ -344,9 +348,43 @@ TEST(Collector, SubscriptionErrorIsReportedOnTheStream) {
   EXPECT_EQ(snap[0].last_error->code, "AF20023");
 }
 
+// A delivered blob waits for its commit holding its keys, not its body (issue 14 part 4).
+TEST(Collector, ADeliveredBlobGivesBackItsBodyBeforeItsCommit) {
+  Harness h;
+  std::vector<std::string> records;
+  const std::string padding(2000, 'p');
+  for (int i = 0; i < 50; ++i)
+    records.push_back(R"({"Id":"big)" + std::to_string(i) + R"(","Operation":"Send","Pad":")" +
+                      padding + R"("})");
+  h.add("b1", std::chrono::minutes(30), records);
+  h.sink.setKeepBatches(false);
+  ASSERT_TRUE(h.sink.start().ok());
+  CollectorOptions o = h.options(CollectorMode::kDaemon);
+  o.committer.commit_interval = 3s;  // the blob waits for its commit (and no longer at stop)
+  Collector collector(o, {{kExchange, &h.source, nullptr}}, {&h.sink}, h.store, h.status,
+                      h.dead_letters, h.clock, h.random);
+  std::stop_source stop;
+  std::thread runner([&] { collector.run(stop.get_token()); });
+  for (int i = 0; i < 500 && h.sink.stats().delivered < 50; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(h.sink.stats().delivered, 50u);
+  std::uint64_t held = 0;
+  for (int i = 0; i < 100; ++i) {  // the report reaches the collector just after the count
+    held = collector.budget().bytes();
+    if (held < 100'000) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(collector.budget().blobs(), 1u) << "the slot is held until the commit";
+  EXPECT_LT(held, 20'000u) << "the ~100 KB body and its tables are given back; keys stay";
+  EXPECT_GT(held, 0u);
+  stop.request_stop();
+  runner.join();
+}
+
 TEST(Collector, BackpressureBoundsBlobsInFlight) {
   Harness h;
-  for (int i = 0; i < 40; ++i) h.add("b" + std::to_string(i), std::chrono::minutes(100 - i), {record("id" + std::to_string(i))});
+  for (int i = 0; i < 40; ++i)
+    h.add("b" + std::to_string(i), std::chrono::minutes(100 - i),
+          {record("id" + std::to_string(i))});
   h.sink.setAutoDeliver(false);
   h.sink.setCapacity(2);
   ASSERT_TRUE(h.sink.start().ok());
@@ -388,7 +426,8 @@ TEST(CollectorWindows, SkewShiftsWindowsAndTheSevenDayClampReportsTheGap) {
   WallTime server_now = h.now + std::chrono::hours(3);
   const ListingWindow& first = h.source.windows.front();
   const ListingWindow& last = h.source.windows.back();
-  EXPECT_GE(first.start, server_now - std::chrono::hours(24 * 7) + std::chrono::minutes(10) - std::chrono::seconds(1));
+  EXPECT_GE(first.start, server_now - std::chrono::hours(24 * 7) + std::chrono::minutes(10) -
+                             std::chrono::seconds(1));
   EXPECT_LE(first.start, server_now - std::chrono::hours(24 * 7) + std::chrono::minutes(11));
   EXPECT_GE(last.end, server_now - std::chrono::seconds(2));
   EXPECT_LE(last.end, server_now + std::chrono::seconds(2));
