@@ -56,7 +56,8 @@ tenant_flags=()
 sim=$!
 for _ in $(seq 3000); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
-field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$work/credentials.json" | head -n 1; }
+# awk NR == 1 reads everything: `head -n 1` would end sed with SIGPIPE (pipefail) with many tenants
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$work/credentials.json" | awk 'NR == 1'; }
 tenant=$(field tenant_id); client=$(field client_id); secret=$(field client_secret)
 printf '%s\n' "$secret" >"$work/secret"; chmod 600 "$work/secret"
 

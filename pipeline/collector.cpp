@@ -727,6 +727,7 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   }
   if (ok && !rt.ever_ok && !rt.retiring) {
     rt.ever_ok = true;
+    sweep_scan_.insert(key);
     wakeSweepers();  // the stream has a watermark: its sweep may start
   }
   bool permanent = !ok && rt.permanent_failure && !cycle->listingComplete();

@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -269,6 +270,11 @@ class Collector {
   std::jthread retry_thread_;
   std::vector<std::jthread> sweepers_;     // the deep sweep: each lists one window at a time
   std::optional<StreamKey> sweep_cursor_;  // round robin over the streams (guarded by mu_)
+  // The streams a sweeper looks at (guarded by mu_): every stream from its first good cycle
+  // (ever_ok), taken out lazily when a scan finds it retired, gone or, for good, finished (done,
+  // given up, or in once mode decided not due). A scan of all 5,000 streams of a fleet on every
+  // sweep event, most of them not yet polled, was a sixth of run --once's CPU at 1,000 tenants.
+  std::set<StreamKey> sweep_scan_;
   std::condition_variable_any sweep_cv_;
   std::uint64_t sweep_epoch_ = 0;          // bumped by wakeSweepers (guarded by mu_)
   std::uint64_t sweep_scanned_epoch_ = 0;  // the epoch of the last scan that found nothing

@@ -83,12 +83,22 @@ void Collector::sweepLoop(std::stop_token stop) {
       SteadyTime next_retry = SteadyTime::max();
       WallTime next_due = WallTime::max();
       // Round robin: begin after the stream served last, wrap around once.
-      auto first = sweep_cursor_ ? streams_.upper_bound(*sweep_cursor_) : streams_.begin();
-      auto it = first;
-      for (std::size_t seen = 0; seen < streams_.size(); ++seen, ++it) {
-        if (it == streams_.end()) it = streams_.begin();
-        StreamRuntime& rt = it->second;
-        if (!rt.ever_ok) continue;  // its first good cycle wakes the sweepers
+      auto it = sweep_cursor_ ? sweep_scan_.upper_bound(*sweep_cursor_) : sweep_scan_.begin();
+      for (std::size_t left = sweep_scan_.size(); left > 0; --left) {
+        if (it == sweep_scan_.end()) it = sweep_scan_.begin();
+        auto found = streams_.find(*it);
+        if (found == streams_.end()) {  // removed with its tenant
+          it = sweep_scan_.erase(it);
+          continue;
+        }
+        StreamRuntime& rt = found->second;
+        const bool finished = rt.sweep == S::kDone || rt.sweep == S::kGaveUp ||
+                              (once && rt.sweep == S::kIdle && rt.sweep_loaded);
+        if (!rt.ever_ok || finished) {  // retired (a first good cycle adds it again), or done
+          it = sweep_scan_.erase(it);
+          continue;
+        }
+        ++it;
         if (now < rt.sweep_retry_at) {
           next_retry = std::min(next_retry, rt.sweep_retry_at);
           continue;
@@ -102,8 +112,6 @@ void Collector::sweepLoop(std::stop_token stop) {
           }
           continue;
         }
-        if (rt.sweep == S::kDone || rt.sweep == S::kGaveUp) continue;
-        if (once && rt.sweep == S::kIdle && rt.sweep_loaded) continue;  // decided: not due
         if (!rt.sweep_loaded || sweepDue(rt.last_sweep, wall, options_.collection.sweep_interval)) {
           start = &rt;
           break;
@@ -184,8 +192,8 @@ void Collector::startSweep(StreamRuntime& rt, std::stop_token stop) {
   // DEBUG: every stream sweeps every sweep_interval; a fleet would log thousands of lines an
   // hour. A sweep that found something says so at INFO when it completes.
   log()->debug("Deep sweep started. stream={} windows={} from={} to={}", key.str(), windows.size(),
-              windows.empty() ? "-" : formatIsoMillis(windows.front().start),
-              windows.empty() ? "-" : formatIsoMillis(windows.back().end));
+               windows.empty() ? "-" : formatIsoMillis(windows.front().start),
+               windows.empty() ? "-" : formatIsoMillis(windows.back().end));
   {
     std::lock_guard lock(mu_);
     rt.sweep_loaded = true;
