@@ -36,7 +36,7 @@ std::string RunSummary::oneLine() const {
                 static_cast<unsigned long long>(totals.blobs_lost_run),
                 static_cast<unsigned long long>(totals.records_without_id),
                 static_cast<unsigned long long>(totals.records_invalid_utf8),
-                static_cast<unsigned long long>(totals.records_filtered));
+                static_cast<unsigned long long>(totals.records_filtered_run));
   return buf;
 }
 
@@ -59,7 +59,7 @@ std::string RunSummary::render() const {
                   s.stream.tenant.c_str(), s.stream.content_type.c_str(), toString(s.state),
                   static_cast<unsigned long long>(s.events_forwarded_run),
                   static_cast<unsigned long long>(s.duplicates_dropped),
-                  static_cast<unsigned long long>(s.records_filtered),
+                  static_cast<unsigned long long>(s.records_filtered_run),
                   static_cast<unsigned long long>(s.dead_lettered),
                   static_cast<unsigned long long>(s.blobs_lost),
                   static_cast<unsigned long long>(s.blobs_failed),

@@ -22,6 +22,7 @@ void applyStoredCounters(StreamStatus& s, const StreamCounters& c) {
   s.duplicates_dropped = c.duplicates_dropped;
   s.dead_lettered = c.dead_lettered;
   s.blobs_lost = c.blobs_lost;
+  s.records_filtered = c.records_filtered;
 }
 
 void StatusBoard::addStream(const StreamKey& stream) {
@@ -85,6 +86,7 @@ CollectionTotals StatusBoard::totals() const {
     t.records_without_id += s.records_without_id;
     t.records_invalid_utf8 += s.records_invalid_utf8;
     t.records_filtered += s.records_filtered;
+    t.records_filtered_run += s.records_filtered_run;
     t.dead_lettered_run += s.dead_lettered_run;
     t.blobs_lost_run += s.blobs_lost_run;
     t.events_forwarded_run += s.events_forwarded_run;

@@ -44,7 +44,8 @@ struct StreamStatus {
   std::uint64_t duplicates_dropped = 0;    // persisted total
   std::uint64_t dead_lettered = 0;         // persisted total
   std::uint64_t records_without_id = 0;    // this process
-  std::uint64_t records_filtered = 0;      // this process: not admitted by the record filters
+  std::uint64_t records_filtered = 0;      // persisted total: not admitted by the record filters
+  std::uint64_t records_filtered_run = 0;  // this process
   std::uint64_t bytes_forwarded = 0;       // this process
   std::uint64_t consecutive_failures = 0;
   std::optional<ErrorInfo> last_error;
@@ -71,7 +72,7 @@ struct CollectionTotals {
                 duplicates_dropped = 0, dead_lettered = 0, bytes_forwarded = 0,
                 records_without_id = 0, events_forwarded_run = 0;
   std::uint64_t records_invalid_utf8 = 0;
-  std::uint64_t records_filtered = 0;
+  std::uint64_t records_filtered = 0, records_filtered_run = 0;
   std::uint64_t dead_lettered_run = 0, blobs_lost_run = 0;
 };
 

@@ -24,7 +24,7 @@ Totals add(const StatusReport& r) {
     t.listed += s.blobs_listed;
     t.pending += s.blobs_pending;
     t.records += s.events_forwarded_run;
-    t.filtered += s.records_filtered;
+    t.filtered += s.records_filtered_run;
     t.bytes += s.bytes_forwarded_run;
     if (s.lag_seconds) t.max_lag = std::max(t.max_lag.value_or(0), *s.lag_seconds);
   }

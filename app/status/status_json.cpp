@@ -56,6 +56,7 @@ void stream(W& w, const StreamReport& s) {
   count(w, "records_without_id", s.records_without_id);
   count(w, "records_invalid_utf8", s.records_invalid_utf8);
   count(w, "records_filtered", s.records_filtered);
+  count(w, "records_filtered_run", s.records_filtered_run);
   count(w, "late_blobs", s.late_blobs);
   w.Key("max_lateness_seconds");
   w.Int64(s.max_lateness_seconds);
@@ -450,6 +451,8 @@ Result<StatusReport> statusFromJson(std::string_view json) {
     s.records_invalid_utf8 = r.u64(v, "records_invalid_utf8", at);
     // Record filters: absent in documents of older versions.
     if (v.HasMember("records_filtered")) s.records_filtered = r.u64(v, "records_filtered", at);
+    if (v.HasMember("records_filtered_run"))
+      s.records_filtered_run = r.u64(v, "records_filtered_run", at);
     // Late content and the deep sweep: absent in documents of older versions.
     if (v.HasMember("late_blobs")) s.late_blobs = r.u64(v, "late_blobs", at);
     if (auto m = v.FindMember("max_lateness_seconds"); m != v.MemberEnd() && m->value.IsInt64())

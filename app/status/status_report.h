@@ -47,8 +47,10 @@ struct StreamReport {
   std::uint64_t records_without_id = 0;    // no Id, an empty one or one that is not a string
   std::uint64_t records_invalid_utf8 = 0;  // bytes that are not well-formed UTF-8
 
-  // Records the filters did not admit (this process): not forwarded, keys committed as seen.
+  // Records the filters did not admit (persisted total; _run: this process): not forwarded, keys
+  // committed as seen.
   std::uint64_t records_filtered = 0;
+  std::uint64_t records_filtered_run = 0;
 
   // Late content and the deep sweep (this process, except last_sweep: stored).
   std::uint64_t late_blobs = 0;

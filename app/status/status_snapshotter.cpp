@@ -44,6 +44,7 @@ StreamReport streamReport(const StreamStatus& s, const std::string& tenant_id, W
   r.last_error = s.last_error;
   r.records_without_id = s.records_without_id;
   r.records_filtered = s.records_filtered;
+  r.records_filtered_run = s.records_filtered_run;
   r.records_invalid_utf8 = s.records_invalid_utf8;
   r.late_blobs = s.late_blobs;
   r.max_lateness_seconds = s.max_lateness_seconds;

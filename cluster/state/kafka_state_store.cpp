@@ -358,6 +358,7 @@ Result<std::vector<StreamCounters>> KafkaStateStore::counters() {
       c.duplicates_dropped = cp.duplicates_dropped;
       c.dead_lettered = cp.dead_lettered;
       c.blobs_lost = cp.blobs_lost;
+      c.records_filtered = cp.records_filtered;
       c.last_success = fromOptNs(cp.last_success_ns);
       out.push_back(std::move(c));
     }

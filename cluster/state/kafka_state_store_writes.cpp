@@ -103,6 +103,7 @@ Status KafkaStateStore::commit(const std::vector<BlobCommit>& blobs,
     cp.events_forwarded += b.records_forwarded;
     cp.duplicates_dropped += b.duplicates_dropped;
     cp.dead_lettered += b.dead_lettered;
+    cp.records_filtered += b.records_filtered;
     const std::int32_t partition = partitionOf(stream);
     std::size_t at = 0;
     if (!known) {  // the blob record, with the first digests

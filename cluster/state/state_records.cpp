@@ -215,7 +215,7 @@ enum CheckpointFlags : std::uint8_t {
 
 std::string encodeCheckpoint(const CheckpointValue& v) {
   std::string out;
-  out.reserve(2 + 4 * 8 + 5 * 8);
+  out.reserve(2 + 4 * 8 + 6 * 8);
   putU8(out, kStateFormatVersion);
   std::uint8_t flags =
       (v.watermark_ns ? kHasWatermark : 0) | (v.last_success_ns ? kHasLastSuccess : 0) |
@@ -230,6 +230,7 @@ std::string encodeCheckpoint(const CheckpointValue& v) {
   putU64(out, v.duplicates_dropped);
   putU64(out, v.dead_lettered);
   putU64(out, v.blobs_lost);
+  putU64(out, v.records_filtered);
   return out;
 }
 
@@ -256,6 +257,7 @@ Result<CheckpointValue> decodeCheckpoint(std::string_view value) {
   v.duplicates_dropped = r.uint(8);
   v.dead_lettered = r.uint(8);
   v.blobs_lost = r.uint(8);
+  if (r.left() >= 8) v.records_filtered = r.uint(8);  // written since records_filtered exists
   if (Status s = finish(r, "checkpoint"); !s.ok()) return s.error();
   if (stray) return corrupt("checkpoint value holds a time its flags say is absent");
   return v;

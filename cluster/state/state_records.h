@@ -75,6 +75,7 @@ struct CheckpointValue {
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t dead_lettered = 0;
   std::uint64_t blobs_lost = 0;
+  std::uint64_t records_filtered = 0;  // last; absent in values written before it (read as 0)
   bool operator==(const CheckpointValue&) const = default;
 };
 

@@ -187,6 +187,7 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks,
     BlobCommit c;
     c.content = task->content;
     c.duplicates_dropped = task->duplicates_dropped;
+    c.records_filtered = task->records_filtered;
     if (task->outcome == BlobOutcome::kDelivered) {
       std::unordered_set<std::uint32_t> rejected;
       for (const RejectedRecord& r : task->rejected) rejected.insert(r.index);
@@ -248,7 +249,8 @@ void Committer::processRound(std::deque<BlobTaskPtr> tasks,
       s.events_forwarded += c.records_forwarded;
       s.events_forwarded_run += c.records_forwarded;
       s.duplicates_dropped += c.duplicates_dropped;
-      s.records_filtered += task->records_filtered;
+      s.records_filtered += c.records_filtered;
+      s.records_filtered_run += c.records_filtered;
       s.dead_lettered += c.dead_lettered;
       s.bytes_forwarded += task->record_bytes;
       s.records_without_id += task->without_id;

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 using std::chrono::duration_cast;
 using std::chrono::nanoseconds;
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 constexpr int kApplicationId = 0x6f333635;  // "o365", marks the file as ours
 constexpr std::size_t kMaxReasonBytes = 1024;
 constexpr auto kLostBlobMemory = std::chrono::hours(24 * 7);
@@ -110,6 +110,15 @@ CREATE TABLE IF NOT EXISTS stream_sweeps (
   stream_id      INTEGER PRIMARY KEY REFERENCES streams (id),
   last_sweep_ns  INTEGER,
   sweep_floor_ns INTEGER
+);
+)sql",
+    // 4: records the record filters did not admit, per stream (a persisted total like the
+    // others; streams of earlier versions start at 0). A table of its own, so the migration can
+    // run again (SQLite has no ADD COLUMN IF NOT EXISTS).
+    R"sql(
+CREATE TABLE IF NOT EXISTS stream_filtered (
+  stream_id        INTEGER PRIMARY KEY REFERENCES streams (id),
+  records_filtered INTEGER NOT NULL DEFAULT 0
 );
 )sql",
 };
@@ -288,7 +297,15 @@ class Call {
 // Per-stream counters: the running store's counters() and the lock-free readStateCounters().
 constexpr const char* kAllStreamsSql =
     "SELECT tenant, content_type, watermark_ns, blobs_done, events_forwarded, "
-    "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns "
+    "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns, "
+    "COALESCE(f.records_filtered, 0) "
+    "FROM streams LEFT JOIN stream_filtered f ON f.stream_id = streams.id "
+    "ORDER BY tenant, content_type";
+// The same for a database of schema version 3 or older (read without migrating it: `o365fwd
+// status` reads a state directory the daemon of a newer version has not opened yet).
+constexpr const char* kAllStreamsSqlV3 =
+    "SELECT tenant, content_type, watermark_ns, blobs_done, events_forwarded, "
+    "duplicates_dropped, dead_lettered, blobs_lost, last_success_ns, 0 "
     "FROM streams ORDER BY tenant, content_type";
 
 // Appends every row of kAllStreamsSql to `out`; returns the last step's code (SQLITE_DONE when
@@ -306,6 +323,7 @@ int readAllStreams(const Stmt& stmt, std::vector<StreamCounters>& out) {
     c.dead_lettered = asUnsigned(call.i64(6));
     c.blobs_lost = asUnsigned(call.i64(7));
     if (!call.isNull(8)) c.last_success = fromNs(call.i64(8));
+    c.records_filtered = asUnsigned(call.i64(9));
   }
   return rc;
 }
@@ -365,7 +383,7 @@ class SqliteStateStore final : public StateStore {
     Stmt last_recent, upsert_key, drop_merged, advance_watermark, add_counters;
     Stmt upsert_failure, failure_attempts, insert_lost, count_lost, all_streams;
     Stmt prune_done, prune_failures, prune_lost, prune_keys;
-    Stmt upsert_position, all_positions;
+    Stmt upsert_position, all_positions, add_filtered;
   };
 
   // Holds mu_ for one call. Counts the caller as waiting until it has it, so long operations can
@@ -621,6 +639,10 @@ Status SqliteStateStore::prepareStatements() {
        "ON CONFLICT (sink) DO UPDATE SET position = excluded.position, "
        "updated_ns = excluded.updated_ns"},
       {&st->all_positions, "SELECT sink, position FROM sink_positions ORDER BY sink"},
+      {&st->add_filtered,
+       "INSERT INTO stream_filtered (stream_id, records_filtered) VALUES (?1, ?2) "
+       "ON CONFLICT (stream_id) DO UPDATE SET "
+       "records_filtered = records_filtered + excluded.records_filtered"},
   };
   for (const auto& [stmt, text] : sql) {
     sqlite3_stmt* raw = nullptr;
@@ -790,7 +812,7 @@ Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
                                      const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
                                      const std::vector<SinkPosition>& positions, WallTime now) {
   struct Delta {
-    std::int64_t blobs = 0, forwarded = 0, duplicates = 0, dead = 0;
+    std::int64_t blobs = 0, forwarded = 0, duplicates = 0, dead = 0, filtered = 0;
   };
   std::map<std::int64_t, Delta> deltas;
   for (const BlobCommit& b : blobs) {
@@ -807,6 +829,7 @@ Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
     d.forwarded += asSigned(b.records_forwarded);
     d.duplicates += asSigned(b.duplicates_dropped);
     d.dead += asSigned(b.dead_lettered);
+    d.filtered += asSigned(b.records_filtered);
     Call call(st_->delete_failure);
     call.bind(1, *id).bind(2, b.content.content_id);
     if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, "clearing blob failures");
@@ -835,6 +858,10 @@ Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
     call.bind(1, id).bind(2, d.blobs).bind(3, d.forwarded).bind(4, d.duplicates);
     call.bind(5, d.dead).bind(6, toNs(now));
     if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, "adding stream counters");
+    if (d.filtered == 0) continue;
+    Call add(st_->add_filtered);
+    add.bind(1, id).bind(2, d.filtered);
+    if (int rc = add.step(); rc != SQLITE_DONE) return dbError(rc, "adding stream counters");
   }
   for (const SinkPosition& p : positions) {
     Call call(st_->upsert_position);
@@ -1056,6 +1083,8 @@ Result<std::vector<StreamCounters>> readStateCounters(const fs::path& state_dir)
     sqlite3_busy_timeout(db, 2000);
     sqlite3_stmt* raw = nullptr;
     rc = sqlite3_prepare_v2(db, kAllStreamsSql, -1, &raw, nullptr);
+    if (rc != SQLITE_OK)  // schema version 3 or older: no stream_filtered table yet
+      rc = sqlite3_prepare_v2(db, kAllStreamsSqlV3, -1, &raw, nullptr);
     Stmt stmt(raw);
     if (rc == SQLITE_OK) rc = readAllStreams(stmt, out);
   }

@@ -44,8 +44,9 @@ struct SqliteStateStoreOptions {
   // Reads up to this many bytes of the database through a memory map (0 = off, the default). A map
   // doubles the lookup rate of a store larger than the page cache in state_store_bench, but end to
   // end (run --once, 1M and 4M records) it bought no CPU per record, while every page it touched
-  // stayed in the process's RSS, growing with the key count (+56 MiB at 1M keys; docs/BENCHMARKS.md).
-  // Also, with a map a disk read error ends the process (SIGBUS) instead of returning an I/O error.
+  // stayed in the process's RSS, growing with the key count (+56 MiB at 1M keys;
+  // docs/BENCHMARKS.md). Also, with a map a disk read error ends the process (SIGBUS) instead of
+  // returning an I/O error.
   std::size_t mmap_bytes = 0;
   // Record keys committed since the last merge are kept in memory (about 50 bytes each) and in an
   // append-only table; at this many they are merged into the main key index (docs/STATE.md).

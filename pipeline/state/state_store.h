@@ -27,10 +27,11 @@ namespace o365fwd {
 // Everything that becomes durable when one blob is done.
 struct BlobCommit {
   ContentRef content;
-  std::vector<RecordKey> keys;         // keys of the records forwarded from this blob
-  std::uint64_t records_forwarded = 0; // records every sink acknowledged
+  std::vector<RecordKey> keys;          // keys of the records forwarded from this blob
+  std::uint64_t records_forwarded = 0;  // records every sink acknowledged
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t dead_lettered = 0;     // records (or the whole blob) written to dead letters
+  std::uint64_t records_filtered = 0;  // records the record filters did not admit (not sent)
 };
 
 // A sink's durable position, stored in the same transaction as the blobs it holds (the file
@@ -49,6 +50,7 @@ struct StreamCounters {
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t dead_lettered = 0;
   std::uint64_t blobs_lost = 0;  // expired before they could be fetched (AF20051 / past expiration)
+  std::uint64_t records_filtered = 0;  // not admitted by the record filters (schema version 4)
   std::optional<WallTime> last_success;
 };
 

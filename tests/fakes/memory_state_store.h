@@ -71,6 +71,7 @@ class MemoryStateStore final : public StateStore {
       s.counters.events_forwarded += b.records_forwarded;
       s.counters.duplicates_dropped += b.duplicates_dropped;
       s.counters.dead_lettered += b.dead_lettered;
+      s.counters.records_filtered += b.records_filtered;
       s.counters.last_success = now;
     }
     for (const auto& [stream, t] : watermarks) streams_[stream].watermark = t;

@@ -267,6 +267,26 @@ TEST(RecordFilters, TheDaemonShowsFilteredRecordsInEveryView) {
 
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait(60s), 0);
+
+  // A restart keeps the count (a persisted total like events_forwarded); this run filtered none.
+  daemon = fwd.startDaemon();
+  const std::string again = waitForHealthUrl(*daemon, 30s);
+  ASSERT_FALSE(again.empty()) << daemon->stderrText();
+  rapidjson::Document doc;
+  doc.Parse(httpRequest("GET", again + "/status").body.c_str());
+  ASSERT_TRUE(doc.IsObject() && doc.HasMember("streams"));
+  std::uint64_t kept = 0, this_run = 0;
+  for (const auto& s : doc["streams"].GetArray()) {
+    kept += s["records_filtered"].GetUint64();
+    this_run += s["records_filtered_run"].GetUint64();
+  }
+  EXPECT_EQ(kept, filtered);
+  EXPECT_EQ(this_run, 0u);
+  EXPECT_EQ(
+      metricSum(httpRequest("GET", again + "/metrics").body, "o365fwd_records_filtered_total"),
+      static_cast<double>(filtered));
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(60s), 0);
 }
 
 }  // namespace

@@ -50,12 +50,15 @@ TEST(RunSummary, RenderSaysWhatWasLostAndWhereTheDeadLettersAre) {
 
 TEST(RunSummary, CountsFilteredRecordsPerStreamAndInTheLogLine) {
   RunSummary s = summary(0, 0, true);
-  s.streams[0].records_filtered = 812;
-  s.totals.records_filtered = 812;
+  s.streams[0].records_filtered = 5000;  // the persisted total: earlier runs' too
+  s.streams[0].records_filtered_run = 812;
+  s.totals.records_filtered = 5000;
+  s.totals.records_filtered_run = 812;
   EXPECT_NE(s.oneLine().find("records_filtered=812"), std::string::npos) << s.oneLine();
   std::string text = s.render();
   EXPECT_NE(text.find("filtered"), std::string::npos) << text;
   EXPECT_NE(text.find(" 812 "), std::string::npos) << text;
+  EXPECT_EQ(text.find("5000"), std::string::npos) << "the summary counts this run" << text;
 }
 
 }  // namespace

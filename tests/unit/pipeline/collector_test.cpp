@@ -457,8 +457,14 @@ TEST(Collector, FilteredRecordsAreCountedAndRecordedAsSeen) {
   EXPECT_EQ(ids(h.sink), (std::multiset<std::string>{"x2/MailItemsAccessed"}));
   auto totals = h.status.totals();
   EXPECT_EQ(totals.records_filtered, 3u);
+  EXPECT_EQ(totals.records_filtered_run, 3u);
   EXPECT_EQ(totals.events_forwarded, 1u);
   EXPECT_EQ(totals.blobs_done, 2u);  // the all-filtered blob is done too
+  auto stored = h.store.counters();  // committed with the blobs: survives a restart
+  ASSERT_TRUE(stored.ok());
+  std::uint64_t stored_filtered = 0;
+  for (const StreamCounters& c : *stored) stored_filtered += c.records_filtered;
+  EXPECT_EQ(stored_filtered, 3u);
   EXPECT_EQ(totals.dead_lettered, 0u);
 
   // The filters go; a later blob repeats a filtered record and brings a new one.

@@ -6,7 +6,6 @@
 #include <rapidjson/writer.h>
 
 #include "app/status/fleet_health.h"
-
 #include "tests/unit/app/status/status_fixtures.h"
 
 namespace o365fwd {
@@ -24,7 +23,7 @@ TEST(StatusJson, CarriesTheDocumentedFields) {
   for (const char* key :
        {"tenant", "content_type", "state", "last_poll", "last_success", "watermark", "lag_seconds",
         "blobs_done", "blobs_pending", "events_forwarded", "duplicates_dropped", "last_error",
-        "records_without_id", "records_invalid_utf8", "records_filtered"})
+        "records_without_id", "records_invalid_utf8", "records_filtered", "records_filtered_run"})
     EXPECT_TRUE(s.HasMember(key)) << key;
   EXPECT_EQ(s["events_forwarded"].GetUint64(), 1234567u);
   EXPECT_TRUE(s["last_error"].IsNull());
@@ -60,6 +59,7 @@ TEST(StatusJson, RoundTripsThroughTheReader) {
     EXPECT_EQ(back->streams[0].records_without_id, 5u);
     EXPECT_EQ(back->streams[0].records_invalid_utf8, 6u);
     EXPECT_EQ(back->streams[0].records_filtered, 7u);
+    EXPECT_EQ(back->streams[0].records_filtered_run, original.streams[0].records_filtered_run);
   }
 }
 

@@ -72,9 +72,15 @@ TEST(StateRecords, ValuesRoundTrip) {
   cp.blobs_done = 3;
   cp.events_forwarded = ~0ull;
   cp.blobs_lost = 1;
+  cp.records_filtered = 12;
   EXPECT_EQ(*decodeCheckpoint(encodeCheckpoint(cp)), cp);
   EXPECT_EQ(*decodeCheckpoint(encodeCheckpoint({})), CheckpointValue{});
-  EXPECT_EQ(encodeCheckpoint(cp).size(), 74u);
+  EXPECT_EQ(encodeCheckpoint(cp).size(), 82u);
+  // A checkpoint written before records_filtered (74 bytes) reads it as 0.
+  auto older = decodeCheckpoint(encodeCheckpoint(cp).substr(0, 74));
+  ASSERT_TRUE(older.ok()) << older.error().message;
+  EXPECT_EQ(older->records_filtered, 0u);
+  EXPECT_EQ(older->blobs_lost, 1u);
 
   BlobValue blob{1, 2, 3, {{~0ull, 0xffffffffu}, {0, 0}, {42, 7}}};
   EXPECT_EQ(encodeBlob(blob).size(), 29u + 3 * 12);
@@ -98,7 +104,8 @@ TEST(StateRecords, TruncatedOrPaddedValuesAreCorruptAtEveryLength) {
   const std::string blob = encodeBlob({1, 2, 3, {{1, 2}, {3, 4}}});
   const std::string note = encodeBlobNote({1, 2, "reason"});
   for (std::size_t n = 0; n < cp.size(); ++n)
-    EXPECT_FALSE(decodeCheckpoint(cp.substr(0, n)).ok()) << n;
+    if (n != 74)  // the layout before records_filtered
+      EXPECT_FALSE(decodeCheckpoint(cp.substr(0, n)).ok()) << n;
   for (std::size_t n = 0; n < blob.size(); ++n)
     EXPECT_FALSE(decodeBlob(blob.substr(0, n)).ok()) << n;
   for (std::size_t n = 0; n < note.size(); ++n)

@@ -427,5 +427,37 @@ TEST_F(SqliteStateStoreTest, AVersionOneDatabaseIsMigratedKeepingItsStreamsAndBl
   EXPECT_EQ(store->sweepRecord(kExchange)->last_sweep, kT0);
 }
 
+// records_filtered (schema version 4) survives a restart like the other counters; a version-3
+// database gets the column with 0, and `o365fwd status` reads a version-3 file it has not migrated.
+TEST_F(SqliteStateStoreTest, AVersionThreeDatabaseGainsRecordsFilteredKeptAcrossARestart) {
+  ASSERT_TRUE(open());
+  for (const char* suffix : {"", "-wal", "-shm"})
+    fs::remove(stateDir() / (std::string("state.db") + suffix));
+  ASSERT_TRUE(createSchemaForTesting(stateDir(), 3,
+                                     "INSERT INTO streams (id, tenant, content_type, blobs_done, "
+                                     "events_forwarded) VALUES (1, 'contoso', 'Audit.Exchange', 2, "
+                                     "40);")
+                  .ok());
+  auto old = readStateCounters(stateDir());
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  ASSERT_EQ(old->size(), 1u);
+  EXPECT_EQ((*old)[0].events_forwarded, 40u);
+  EXPECT_EQ((*old)[0].records_filtered, 0u);
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    EXPECT_EQ((*store->counters())[0].records_filtered, 0u);
+    BlobCommit b = blob(kExchange, "b1", {{1, 1}});
+    b.records_filtered = 5;
+    ASSERT_TRUE(store->commit({b}, {}, kT0).ok());
+  }
+  auto store = open();  // a restart
+  ASSERT_TRUE(store);
+  const StreamCounters c = (*store->counters())[0];
+  EXPECT_EQ(c.events_forwarded, 41u);
+  EXPECT_EQ(c.records_filtered, 5u);
+  EXPECT_EQ((*readStateCounters(stateDir()))[0].records_filtered, 5u);
+}
+
 }  // namespace
 }  // namespace o365fwd

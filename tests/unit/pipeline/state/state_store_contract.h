@@ -168,6 +168,7 @@ TEST_P(StateStoreContract, CountersAddUpPerStreamAndABlobIsCountedDoneOnce) {
   BlobCommit b1 = contractBlob(kContractExchange, "b1", {{1, 1}, {1, 2}});
   b1.duplicates_dropped = 3;
   b1.dead_lettered = 1;
+  b1.records_filtered = 7;
   ASSERT_TRUE(store_
                   ->commit({b1, contractBlob(kContractSharePoint, "s1", {{2, 1}})},
                            {{kContractExchange, kContractT0}}, kContractT0)
@@ -192,6 +193,7 @@ TEST_P(StateStoreContract, CountersAddUpPerStreamAndABlobIsCountedDoneOnce) {
     EXPECT_EQ(ex.events_forwarded, 4u);
     EXPECT_EQ(ex.duplicates_dropped, 6u);
     EXPECT_EQ(ex.dead_lettered, 2u);
+    EXPECT_EQ(ex.records_filtered, 14u);
     EXPECT_EQ(ex.blobs_lost, 2u);
     EXPECT_EQ(ex.last_success, kContractT0 + hours(1));
     const StreamCounters& sp = (*counters)[1];
