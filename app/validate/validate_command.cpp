@@ -1,7 +1,9 @@
 #include "app/validate/validate_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "app/credentials/credential_expiry.h"
@@ -64,7 +66,30 @@ class Stopwatch {
   SteadyTime start_;
 };
 
-void checkTenantCredential(ValidationContext& ctx, size_t index) {
+// "3 tenants: contoso, fabrikam, northwind" (at most kMaxNamed names, then "+N more").
+std::string usersOf(const LoadedConfig& loaded, const std::vector<size_t>& indices) {
+  constexpr size_t kMaxNamed = 10;
+  std::string out = plural(indices.size(), "tenant") + ": ";
+  for (size_t k = 0; k < indices.size() && k < kMaxNamed; ++k)
+    out += (k ? ", " : "") + loaded.config.tenants[indices[k]].name;
+  if (indices.size() > kMaxNamed)
+    out += ", +" + std::to_string(indices.size() - kMaxNamed) + " more";
+  return out;
+}
+
+// The YAML path of the named `credentials:` entry ("credentials[2]"); empty when not found.
+std::string credentialPath(const Config& config, const std::string& name) {
+  for (size_t k = 0; k < config.credentials.size(); ++k)
+    if (config.credentials[k].name == name) return "credentials[" + std::to_string(k) + "]";
+  return "";
+}
+
+// Loads the credential of tenants[index] and reports it as one "credential" check. `users`:
+// the tenants that share the named credential tenants[index] refers to (the first of them is
+// `index`): the check is then about the credential, said once with the tenants it serves, and the
+// others' copies are loaded without a check of their own (the same source, the same problems).
+void checkTenantCredential(ValidationContext& ctx, size_t index,
+                           const std::vector<size_t>* users = nullptr) {
   const TenantConfig& t = ctx.loaded.config.tenants[index];
   std::string tenant_path = "tenants[" + std::to_string(index) + "]";
   Stopwatch watch(ctx.clock);
@@ -74,6 +99,13 @@ void checkTenantCredential(ValidationContext& ctx, size_t index) {
   check.configuration = true;
   check.tenant = t.name;
   std::string key_path = tenant_path + "." + credentialKey(t);
+  const std::string shared_path =
+      users ? credentialPath(ctx.loaded.config, t.credential) : std::string();
+  if (users) {
+    check.target = "credential " + t.credential;
+    check.tenant.clear();  // about the credential; its tenants are named in the detail
+    if (!shared_path.empty()) key_path = shared_path + "." + credentialKey(t);
+  }
   auto problem = [&](std::string message, bool warning) {
     check.problems.push_back(ConfigIssue{ctx.loaded.config.source_path, key_path,
                                          ctx.loaded.lineOf(key_path), std::move(message), warning});
@@ -127,6 +159,20 @@ void checkTenantCredential(ValidationContext& ctx, size_t index) {
   }
   for (std::string& w : warnings) problem(std::move(w), true);
   if (check.status == CheckResult::kPass && !warnings.empty()) check.status = CheckResult::kWarn;
+  if (users) {
+    check.detail += "; used by " + usersOf(ctx.loaded, *users);
+    // The other tenants get the loaded credential for their token checks.
+    for (size_t k = 1; k < users->size(); ++k) {
+      const TenantConfig& other = ctx.loaded.config.tenants[(*users)[k]];
+      if (other.certificate_file) {
+        auto cert = loadCertificate(other, ctx.clock.wallNow());
+        if (cert.ok()) ctx.certificates.insert_or_assign(other.name, std::move(*cert));
+      } else {
+        auto secret = loadClientSecret(other, ctx.secret_env);
+        if (secret.ok()) ctx.secrets.insert_or_assign(other.name, std::move(*secret));
+      }
+    }
+  }
   check.duration = watch.elapsed();
   ctx.report.checks.push_back(std::move(check));
 }
@@ -190,7 +236,23 @@ void checkCredentials(ValidationContext& ctx) {
     ctx.report.checks.push_back(std::move(check));
     return;
   }
-  for (size_t i = 0; i < ctx.loaded.config.tenants.size(); ++i) checkTenantCredential(ctx, i);
+  // A shared credential (`credential: NAME`) is loaded and reported once, naming its tenants:
+  // its expiry or an unreadable secret file is one line, not one per tenant.
+  const std::vector<TenantConfig>& tenants = ctx.loaded.config.tenants;
+  std::map<std::string, std::vector<size_t>> users;
+  for (size_t i = 0; i < tenants.size(); ++i)
+    if (!tenants[i].credential.empty() &&
+        !credentialSettingsInvalid(ctx.loaded, "tenants[" + std::to_string(i) + "]", tenants[i]))
+      users[tenants[i].credential].push_back(i);
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    auto it = users.find(tenants[i].credential);
+    if (tenants[i].credential.empty() || it == users.end() ||
+        std::find(it->second.begin(), it->second.end(), i) == it->second.end()) {
+      checkTenantCredential(ctx, i);
+    } else if (it->second.front() == i) {
+      checkTenantCredential(ctx, i, &it->second);
+    }
+  }
 }
 
 ValidationReport runValidation(const ValidateOptions& options, Clock& clock,

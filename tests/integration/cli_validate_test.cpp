@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -144,6 +145,66 @@ TEST_F(CliValidate, ValidConfigurationExitsZero) {
   EXPECT_EQ(run({"validate", "--offline", "-c", config.string()}).exit_code, 0);
 }
 
+// A fleet sharing one application credential whose secret expires in 10 days: the warning is
+// said once, for the credential, naming how many tenants use it (a bounded list), not once per
+// tenant; a tenant with its own credential keeps its own check.
+TEST_F(CliValidate, ASharedCredentialsExpiryIsReportedOnceNamingItsTenants) {
+  constexpr int kShared = 40;
+  write("mssp-app.secret", kSecret + "\n");
+  write("contoso.secret", kSecret + "\n");
+  const std::time_t in_ten_days = std::chrono::system_clock::to_time_t(
+      std::chrono::system_clock::now() + std::chrono::hours(240));
+  char date[16];
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&in_ten_days));
+  std::string yaml =
+      "credentials:\n"
+      "  - name: mssp-app\n"
+      "    client_id: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n"
+      "    client_secret_file: mssp-app.secret\n"
+      "    client_secret_expires: " +
+      std::string(date) +
+      "\n"
+      "tenants:\n"
+      "  - name: contoso\n"
+      "    tenant_id: 11111111-2222-3333-4444-555555555555\n"
+      "    client_id: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n"
+      "    client_secret_file: contoso.secret\n";
+  for (int i = 0; i < kShared; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "11111111-2222-3333-4444-%012d", 1000 + i);
+    char name[16];
+    std::snprintf(name, sizeof name, "t%02d", i);
+    yaml += "  - name: " + std::string(name) + "\n    tenant_id: " + id +
+            "\n    credential: mssp-app\n";
+  }
+  yaml += "state_dir: state\nsinks:\n  - type: file\n    path: out/audit.ndjson\n";
+  fs::path config = write("connector.yaml", yaml);
+
+  for (bool verbose : {false, true}) {
+    std::vector<std::string> args{"validate", "--offline", "-c", config.string()};
+    if (verbose) args.push_back("--verbose");
+    RunResult r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::size_t warnings = 0;
+    for (auto at = r.out.find("warning: the client secret expires"); at != std::string::npos;
+         at = r.out.find("warning: the client secret expires", at + 1))
+      ++warnings;
+    EXPECT_EQ(warnings, 1u) << r.out;
+    EXPECT_TRUE(
+        std::regex_search(r.out, std::regex("(^|\n)WARN +credential +credential mssp-app ")))
+        << r.out;
+    EXPECT_NE(r.out.find("used by 40 tenants: t00, t01, t02, t03, t04, t05, t06, t07, t08, t09, "
+                         "+30 more"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.out.find("t10"), std::string::npos) << "the list of tenants is bounded\n" << r.out;
+    if (verbose) {
+      EXPECT_TRUE(std::regex_search(r.out, std::regex("(^|\n)PASS +credential +contoso ")))
+          << r.out;
+    }
+  }
+}
+
 TEST_F(CliValidate, ConfigurationIsFoundEveryDocumentedWay) {
   fs::path config = validConfig();
   EXPECT_EQ(run({"-c", config.string(), "validate", "--offline"}).exit_code, 0);
@@ -176,8 +237,8 @@ TEST_F(CliValidate, InvalidConfigurationListsEveryProblem) {
 }
 
 TEST_F(CliValidate, JsonReportHasTheDocumentedFields) {
-  RunResult r = run(
-      {"validate", "--offline", "--json", "-c", (kSourceDir / "tests/data/config/many_errors.yaml").string()});
+  RunResult r = run({"validate", "--offline", "--json", "-c",
+                     (kSourceDir / "tests/data/config/many_errors.yaml").string()});
   EXPECT_EQ(r.exit_code, 2);
   rapidjson::Document doc;
   doc.Parse(r.out.c_str());
@@ -242,7 +303,8 @@ TEST_F(CliValidate, SecretNeverAppearsInAnyOutput) {
   EXPECT_NE(env.out.find("client secret from environment O365FWD_IT_SECRET"), std::string::npos);
   std::string inline_yaml = std::regex_replace(yaml, std::regex("client_secret_file: .*"),
                                                "client_secret: \"" + kSecret + "\"");
-  RunResult in_file = run({"validate", "--offline", "--json", "-c", write("inline.yaml", inline_yaml).string()});
+  RunResult in_file =
+      run({"validate", "--offline", "--json", "-c", write("inline.yaml", inline_yaml).string()});
   EXPECT_EQ(in_file.exit_code, 0) << in_file.out;
   EXPECT_NE(in_file.out.find("\"severity\": \"warning\""), std::string::npos) << in_file.out;
 }

@@ -103,9 +103,10 @@ TEST(StateRecords, TruncatedOrPaddedValuesAreCorruptAtEveryLength) {
   const std::string cp = encodeCheckpoint({});
   const std::string blob = encodeBlob({1, 2, 3, {{1, 2}, {3, 4}}});
   const std::string note = encodeBlobNote({1, 2, "reason"});
-  for (std::size_t n = 0; n < cp.size(); ++n)
-    if (n != 74)  // the layout before records_filtered
-      EXPECT_FALSE(decodeCheckpoint(cp.substr(0, n)).ok()) << n;
+  for (std::size_t n = 0; n < cp.size(); ++n) {
+    if (n == 74) continue;  // the layout before records_filtered
+    EXPECT_FALSE(decodeCheckpoint(cp.substr(0, n)).ok()) << n;
+  }
   for (std::size_t n = 0; n < blob.size(); ++n)
     EXPECT_FALSE(decodeBlob(blob.substr(0, n)).ok()) << n;
   for (std::size_t n = 0; n < note.size(); ++n)
