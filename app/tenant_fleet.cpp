@@ -169,9 +169,13 @@ void TenantFleet::loop(std::stop_token stop) {
   cv_.notify_all();
 }
 
-void TenantFleet::finishLingering(std::stop_token stop, bool wait) {
+void TenantFleet::finishLingering(std::stop_token stop, bool wait, const std::string& only) {
   for (auto it = lingering_.begin(); it != lingering_.end();) {
     const std::string name = *it;
+    if (!only.empty() && name != only) {
+      ++it;
+      continue;
+    }
     const SteadyTime deadline =
         parts_.clock->steadyNow() + (wait ? parts_.drain_timeout : std::chrono::milliseconds(0));
     if (!parts_.collector->removeTenant(name, deadline, stop)) {
@@ -226,7 +230,7 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
   for (const std::string& name : entering) {
     if (stop.stop_requested()) return;
     if (lingering_.count(name)) {  // revoked a moment ago, given back: finish its drain first
-      while (lingering_.count(name) && !stop.stop_requested()) finishLingering(stop, true);
+      while (lingering_.count(name) && !stop.stop_requested()) finishLingering(stop, true, name);
       if (stop.stop_requested()) return;
     }
     if (startTenant(*by_name.at(name))) ++started_tenants;

@@ -103,7 +103,9 @@ class TenantFleet {
   bool drainAndRelease(const std::string& name, std::optional<SteadyTime> give_up,
                        std::stop_token stop);
   void release(const std::string& name);
-  void finishLingering(std::stop_token stop, bool wait);
+  // Releases the lingering tenants (or `only` that one) that have drained; `wait`: up to
+  // drain_timeout each.
+  void finishLingering(std::stop_token stop, bool wait, const std::string& only = "");
   bool startTenant(const TenantConfig& config);
   void publishTenants();
 

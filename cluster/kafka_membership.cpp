@@ -146,6 +146,7 @@ class KafkaMembership final : public Membership {
  private:
   void pollLoop(std::stop_token stop) {
     SteadyTime next_idle = clock_.steadyNow();
+    SteadyTime next_probe = next_idle;
     while (!stop.stop_requested()) {
       if (leave_requested_.load()) {
         closeConsumer();
@@ -159,7 +160,28 @@ class KafkaMembership final : public Membership {
         listener_.onIdle();
         next_idle = clock_.steadyNow() + std::chrono::seconds(1);
       }
+      if (clock_.steadyNow() >= next_probe && brokersDown()) {
+        probeBrokers();
+        next_probe = clock_.steadyNow() + std::chrono::seconds(5);
+      }
     }
+  }
+
+  bool brokersDown() const {
+    std::lock_guard lock(mu_);
+    return state_.last_error_at && state_.last_error_connection &&
+           (!state_.last_ok_at || *state_.last_error_at >= *state_.last_ok_at);
+  }
+
+  // While the brokers are reported down: one metadata request (2 s at most) says when they
+  // answer again, so the outage ends in the status views without waiting for a rebalance.
+  void probeBrokers() {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk_, 0, nullptr, &md, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    rd_kafka_metadata_destroy(md);
+    std::lock_guard lock(mu_);
+    state_.last_ok_at = clock_.wallNow();
+    log()->info("The cluster brokers answer again. group={}", config_.group);
   }
 
   void closeConsumer() {
@@ -207,7 +229,9 @@ class KafkaMembership final : public Membership {
     bool first = false;
     {
       std::lock_guard lock(mu_);
-      first = !state_.last_error_at || state_.last_error != full ||
+      // One line per episode and kind: librdkafka reports each broker connection and its
+      // retries ("1 identical error(s) suppressed"), which would be a line every few seconds.
+      first = !state_.last_error_at || state_.last_error_code != code ||
               (state_.last_ok_at && *state_.last_ok_at > *state_.last_error_at);
       state_.last_error_at = clock_.wallNow();
       state_.last_error_code = code;

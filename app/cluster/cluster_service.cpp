@@ -223,6 +223,18 @@ void ClusterService::onIdle() {
 
 void ClusterService::describeLoop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    // Not while the member reports the brokers unreachable: librdkafka 2.0 can abort the process
+    // when a DescribeConsumerGroups request's coordinator lookup times out (librdkafka issue
+    // #4605, rd_kafka_enq_once_del_source_return); the group view then stays as last described.
+    MembershipState m = membership_->state();
+    const bool down = m.last_error_at && m.last_error_connection &&
+                      (!m.last_ok_at || *m.last_error_at >= *m.last_ok_at);
+    if (down) {
+      std::unique_lock lock(mu_);
+      describe_now_ = false;
+      cv_.wait_for(lock, stop, std::chrono::seconds(2), [&] { return describe_now_; });
+      continue;
+    }
     Result<GroupDescription> group = admin_->describeGroup(parts_.config.group);
     {
       std::lock_guard lock(mu_);

@@ -2,7 +2,8 @@
 // `cluster:` group, as real processes, on a real KRaft broker and the simulator with 30 tenants.
 // Instances split the tenants (no tenant collected by two at once), hand them over when one leaves
 // cleanly (SIGTERM) or is killed (SIGKILL: after session.timeout.ms, here 6 s), a tenant added on
-// every instance with SIGHUP is collected by exactly one, and every ledger record is delivered.
+// every instance with SIGHUP is collected by exactly one, a broker outage longer than the session
+// is shown in /status and /metrics and survived, and every ledger record is delivered.
 //
 // The state follows the tenants through <group>.state (KafkaStateStore): a tenant handed over by a
 // revocation (an instance joining, or leaving with SIGTERM) is not forwarded again (0 duplicates
@@ -317,6 +318,47 @@ TEST_F(ClusterMembershipTest, AKilledInstancesTenantsMoveAfterTheSessionTimeout)
   expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);  // b's in-flight blobs
   a.daemon->signal(SIGTERM);
   EXPECT_EQ(a.daemon->wait(60s), 0) << a.daemon->stderrText();
+}
+
+TEST_F(ClusterMembershipTest, ABrokerOutageIsShownAndTheInstancesRecoverWithoutLoss) {
+  const std::string yaml = clusterYaml("outage");
+  Instance a(*sim_, yaml), b(*sim_, yaml);
+  initTopics(a);
+  for (Instance* i : {&a, &b}) {
+    i->start();
+    if (HasFatalFailure()) return;
+  }
+  std::string why;
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
+  broker_->stop();
+  // Both say so, with what to check, while they keep their tenants.
+  ClusterView seen;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        seen = a.view();
+        return seen.broker_state == "down";
+      },
+      30s))
+      << seen.body;
+  EXPECT_NE(seen.body.find("cannot be reached"), std::string::npos) << seen.body;
+  EXPECT_NE(seen.body.find("check that they run"), std::string::npos) << seen.body;
+  EXPECT_FALSE(seen.tenants.empty()) << seen.body;
+  HttpResult metrics = httpRequest("GET", a.url + "/metrics");
+  EXPECT_NE(metrics.body.find("o365fwd_cluster_broker_up 0\n"), std::string::npos);
+  std::this_thread::sleep_for(5s);
+  ASSERT_TRUE(broker_->restart().ok()) << broker_->logTail();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return splitSettled({&a, &b}, &why) && a.view().broker_state == "up" &&
+               b.view().broker_state == "up";
+      },
+      60s))
+      << why << a.view().body;
+  expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);
+  for (Instance* i : {&a, &b}) {
+    i->daemon->signal(SIGTERM);
+    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
+  }
 }
 
 // The last tenant of the configuration is left out at the start, then added on both instances.
