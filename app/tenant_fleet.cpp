@@ -112,7 +112,7 @@ bool TenantFleet::reassign(std::set<int> owned, SteadyTime drain_deadline,
     SteadyTime deadline = drain_deadline;
     if (pending_ && pending_->drain_deadline)
       deadline = std::min(deadline, *pending_->drain_deadline);
-    pending_ = Request{cluster_loaded_, cluster_broken_, deadline};
+    pending_ = Request{cluster_loaded_, cluster_broken_, deadline, "Rebalance"};
     seq = ++requested_;
   }
   cv_.notify_all();
@@ -207,10 +207,11 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
     });
   TenantChanges changes = diffTenants(running, wanted);
   if (changes.empty()) {
-    log()->info("Reload: no tenant added, changed or removed. tenants={}", running_.size());
+    log()->info("{}: no tenant added, changed or removed. tenants={}", request.reason,
+                running_.size());
     return;
   }
-  log()->info("Reload: applying tenant changes. added={} changed={} removed={}",
+  log()->info("{}: applying tenant changes. added={} changed={} removed={}", request.reason,
               someNames(changes.added), someNames(changes.changed), someNames(changes.removed));
   // Retire every leaving tenant first so they drain together, then wait for each.
   std::vector<std::string> leaving = changes.removed;
@@ -237,9 +238,9 @@ void TenantFleet::reconcile(const Request& request, std::stop_token stop) {
   }
   publishTenants();
   log()->info(
-      "Reload applied. tenants={} added={} changed={} removed={} started={} elapsed_ms={}",
-      running_.size(), changes.added.size(), changes.changed.size(), changes.removed.size(),
-      started_tenants,
+      "{} applied. tenants={} added={} changed={} removed={} started={} elapsed_ms={}",
+      request.reason, running_.size(), changes.added.size(), changes.changed.size(),
+      changes.removed.size(), started_tenants,
       std::chrono::duration_cast<std::chrono::milliseconds>(parts_.clock->steadyNow() - started)
           .count());
   (void)removed;

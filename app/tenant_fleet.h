@@ -97,6 +97,7 @@ class TenantFleet {
     std::vector<TenantConfig> loaded;
     std::vector<std::string> broken_files;
     std::optional<SteadyTime> drain_deadline;  // cluster revocation; none: wait as long as it takes
+    const char* reason = "Reload";             // for the log: Reload (SIGHUP) or Rebalance
   };
   void loop(std::stop_token stop);
   void reconcile(const Request& request, std::stop_token stop);
