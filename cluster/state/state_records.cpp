@@ -210,6 +210,7 @@ enum CheckpointFlags : std::uint8_t {
   kHasLastSuccess = 2,
   kHasLastSweep = 4,
   kHasSweepFloor = 8,
+  kHasRecordsFiltered = 16,  // records_filtered follows blobs_lost (written when not 0)
 };
 }  // namespace
 
@@ -219,7 +220,8 @@ std::string encodeCheckpoint(const CheckpointValue& v) {
   putU8(out, kStateFormatVersion);
   std::uint8_t flags =
       (v.watermark_ns ? kHasWatermark : 0) | (v.last_success_ns ? kHasLastSuccess : 0) |
-      (v.last_sweep_ns ? kHasLastSweep : 0) | (v.sweep_floor_ns ? kHasSweepFloor : 0);
+      (v.last_sweep_ns ? kHasLastSweep : 0) | (v.sweep_floor_ns ? kHasSweepFloor : 0) |
+      (v.records_filtered != 0 ? kHasRecordsFiltered : 0);
   putU8(out, flags);
   putI64(out, v.watermark_ns.value_or(0));
   putI64(out, v.last_success_ns.value_or(0));
@@ -230,7 +232,7 @@ std::string encodeCheckpoint(const CheckpointValue& v) {
   putU64(out, v.duplicates_dropped);
   putU64(out, v.dead_lettered);
   putU64(out, v.blobs_lost);
-  putU64(out, v.records_filtered);
+  if (v.records_filtered != 0) putU64(out, v.records_filtered);
   return out;
 }
 
@@ -238,7 +240,7 @@ Result<CheckpointValue> decodeCheckpoint(std::string_view value) {
   Reader r(value);
   if (Status s = readVersion(r, "checkpoint"); !s.ok()) return s.error();
   const auto flags = static_cast<std::uint8_t>(r.uint(1));
-  if (flags & ~0x0f) return corrupt("checkpoint value has unknown flags");
+  if (flags & ~0x1f) return corrupt("checkpoint value has unknown flags");
   CheckpointValue v;
   bool stray = false;  // an absent field must be written as 0 (one encoding per value)
   auto opt = [&](std::uint8_t bit, std::optional<std::int64_t>& field) {
@@ -257,9 +259,13 @@ Result<CheckpointValue> decodeCheckpoint(std::string_view value) {
   v.duplicates_dropped = r.uint(8);
   v.dead_lettered = r.uint(8);
   v.blobs_lost = r.uint(8);
-  if (r.left() >= 8) v.records_filtered = r.uint(8);  // written since records_filtered exists
+  if (flags & kHasRecordsFiltered) {
+    v.records_filtered = r.uint(8);
+    if (v.records_filtered == 0) stray = true;  // 0 is written as absent
+  }
   if (Status s = finish(r, "checkpoint"); !s.ok()) return s.error();
-  if (stray) return corrupt("checkpoint value holds a time its flags say is absent");
+  if (stray)
+    return corrupt("checkpoint value holds a time its flags say is absent, or a zero it must omit");
   return v;
 }
 
