@@ -3,7 +3,8 @@
 // Instances split the tenants (no tenant collected by two at once), hand them over when one leaves
 // cleanly (SIGTERM) or is killed (SIGKILL: after session.timeout.ms, here 6 s), a tenant added on
 // every instance with SIGHUP is collected by exactly one, a broker outage longer than the session
-// is shown in /status and /metrics and survived, and every ledger record is delivered.
+// is shown in /status and /metrics and survived, an instance paused (SIGSTOP) past the session
+// loses its tenants and rejoins after SIGCONT, and every ledger record is delivered.
 //
 // The state follows the tenants through <group>.state (KafkaStateStore): a tenant handed over by a
 // revocation (an instance joining, or leaving with SIGTERM) is not forwarded again (0 duplicates
@@ -355,6 +356,30 @@ TEST_F(ClusterMembershipTest, ABrokerOutageIsShownAndTheInstancesRecoverWithoutL
       60s))
       << why << a.view().body;
   expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);
+  for (Instance* i : {&a, &b}) {
+    i->daemon->signal(SIGTERM);
+    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
+  }
+}
+
+TEST_F(ClusterMembershipTest, APausedInstanceLosesItsTenantsAndRejoinsWithoutLoss) {
+  const std::string yaml = clusterYaml("pause");
+  Instance a(*sim_, yaml), b(*sim_, yaml);
+  initTopics(a);
+  for (Instance* i : {&a, &b}) {
+    i->start();
+    if (HasFatalFailure()) return;
+  }
+  std::string why;
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
+  // Paused for longer than the session: A takes every tenant; B, resumed, finds its partitions
+  // lost, stops their tenants and joins again.
+  b.daemon->signal(SIGSTOP);
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a}, &why); }, 30s)) << why;
+  b.daemon->signal(SIGCONT);
+  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
+  EXPECT_NE(b.daemon->stderrText().find("lost=true"), std::string::npos) << b.daemon->stderrText();
+  expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);  // what B had in flight
   for (Instance* i : {&a, &b}) {
     i->daemon->signal(SIGTERM);
     EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
