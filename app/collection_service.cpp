@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -355,10 +356,13 @@ int runCollection(const CollectionRequest& request) {
   options.collection = config.collection;
   options.mode = request.mode;
   options.replay_window = request.replay_window;
-  // Microsoft 365 service health (daemon only): tenants with service_health: true (also those a
-  // SIGHUP adds later). The file sink's recovered tail is released once the audit streams and
-  // service health have both sent again what was in flight (docs/STATE.md "Sink positions").
-  const bool with_service_health = request.mode == CollectorMode::kDaemon;
+  // Microsoft 365 service health: tenants with service_health: true (the daemon: every 5 minutes,
+  // also tenants a SIGHUP adds later; run --once: one poll of each, waited for before the exit;
+  // not replay). The file sink's recovered tail is released once the audit streams and service
+  // health have both sent again what was in flight (docs/STATE.md "Sink positions").
+  const bool with_service_health =
+      request.mode == CollectorMode::kDaemon || request.mode == CollectorMode::kOnce;
+  std::atomic<bool> health_polled{false};
   ListingGate listing_gate(sink_ptrs, with_service_health ? 2 : 1);
   options.every_stream_listed = [&listing_gate] { listing_gate.arrive(); };
   Collector collector(options, *streams, sink_ptrs, **store, status, dead_letters, clock, random);
@@ -368,7 +372,10 @@ int runCollection(const CollectionRequest& request) {
     std::size_t with_health = 0;
     for (const auto& t : (*runtime)->tenants()) with_health += t->graph ? 1 : 0;
     ServiceHealthOptions health_options;
-    health_options.every_tenant_polled = [&listing_gate] { listing_gate.arrive(); };
+    health_options.every_tenant_polled = [&listing_gate, &health_polled] {
+      health_polled = true;
+      listing_gate.arrive();
+    };
     health_options.dedup_window = config.collection.dedup_window;
     health_options.startup_spread = config.collection.startup_spread;
     health_options.workers = with_health / 150 + 1;
@@ -541,6 +548,22 @@ int runCollection(const CollectionRequest& request) {
     }
   }
   CollectorResult result = collector.run(stop.get_token());
+  if (service_health && request.mode == CollectorMode::kOnce) {
+    // run --once: each tenant's one service-health poll (spread over startup_spread) ends first.
+    const SteadyTime deadline = clock.steadyNow() + config.collection.drain_timeout;
+    while (!health_polled && !stop.stop_requested() && clock.steadyNow() < deadline)
+      clock.sleepFor(std::chrono::milliseconds(100), stop.get_token());
+    std::uint64_t forwarded = 0, failed = 0;
+    const std::vector<ServiceHealthReport> reports = service_health->report();
+    for (const ServiceHealthReport& h : reports) {
+      forwarded += h.issues_forwarded;
+      failed += h.state == "error" ? 1 : 0;
+    }
+    if (!reports.empty())
+      log->info("Service health polled once. tenants={} issues_forwarded={} tenants_failed={}{}",
+                reports.size(), forwarded, failed,
+                health_polled ? "" : " (not every tenant was polled before drain_timeout)");
+  }
   if (stopper.joinable()) stopper.join();
   if (cluster) cluster->stop();
   if (fleet) fleet->stop();

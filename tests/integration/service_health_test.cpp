@@ -197,6 +197,24 @@ TEST_F(ServiceHealthTest, IssuesForwardedOnceAcrossRestartAndAgainWhenChanged) {
   stopDaemon();
 }
 
+// run --once collects what is available now: each tenant's service health is polled once and
+// its issues forwarded before the exit; a second run sends none of them again.
+TEST_F(ServiceHealthTest, RunOnceForwardsEachIssueOnceBeforeItExits) {
+  startSim();
+  RunOutcome first = fwd_->runOnce();
+  ASSERT_EQ(first.exit_code, 0) << first.stderr_text;
+  EXPECT_EQ(issueLines(*fwd_).size(), 6u) << first.stderr_text;
+  EXPECT_NE(first.stderr_text.find("Service health polled once. tenants=2 issues_forwarded=6 "
+                                   "tenants_failed=0"),
+            std::string::npos)
+      << first.stderr_text;
+  RunOutcome second = fwd_->runOnce();
+  ASSERT_EQ(second.exit_code, 0) << second.stderr_text;
+  EXPECT_EQ(issueLines(*fwd_).size(), 6u);
+  EXPECT_NE(second.stderr_text.find("issues_forwarded=0"), std::string::npos) << second.stderr_text;
+  EXPECT_EQ(auditLines(*fwd_), 2u * kBlobs * kRecordsPerBlob);
+}
+
 TEST_F(ServiceHealthTest, MissingPermissionShownWithRemedyAndAuditUnaffected) {
   startSim();
   const std::string t0 = sim_->tenant(0).name, t1 = sim_->tenant(1).name;
