@@ -17,6 +17,10 @@
 #        bench/fleet_startup_bench.sh 1000 300 60 200    (poll intervals at 300 ms latency)
 # O365FWD=path overrides the forwarder binary (to compare builds); KEEP=1 keeps the work
 # directory (logs, request log). Release build in build/.
+# SERVICE_HEALTH=1: every tenant has `service_health: true` against the simulator's Graph
+# endpoints (3 issues a tenant, 2 of them open; issue 13): the Graph token and service-health
+# requests are counted too (total, per tenant, busiest second), and after the run /status,
+# `o365fwd status` and the page (headless Chromium screenshot, kept with KEEP=1) are captured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -25,6 +29,9 @@ LATENCY_MS=${2:-0}
 POLL_S=${3:-60}
 RUN_S=${4:-0}
 EXTRA=${5:-}
+SERVICE_HEALTH=${SERVICE_HEALTH:-0}
+sim_health=()
+[ "$SERVICE_HEALTH" = 1 ] && sim_health=(--service-health-issues 3 --graph-page-size 2)
 O365FWD=${O365FWD:-$BUILD_DIR/app/o365fwd}
 SIM=$BUILD_DIR/sim/o365fwd-sim
 [ -x "$O365FWD" ] && [ -x "$SIM" ] || { echo "build first: scripts/build.sh (Release)" >&2; exit 2; }
@@ -42,14 +49,14 @@ trap cleanup EXIT
 "$SIM" --listen 127.0.0.1:0 --port-file "$work/port" --seed 7 --tenants "$TENANTS" \
   --credentials-out "$work/credentials.json" --request-log "$work/requests.ndjson" \
   --blobs 2 --records-per-blob 5 --span 1h --latency-ms "$LATENCY_MS" --threads 512 \
-  --throttle-per-minute 100000 --log-level warn >"$work/sim.log" 2>&1 &
+  --throttle-per-minute 100000 --log-level warn "${sim_health[@]}" >"$work/sim.log" 2>&1 &
 sim=$!
 for _ in $(seq 600); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
 mkdir -p "$work/secrets"
-python3 - "$work" "$port" "$POLL_S" "$EXTRA" <<'PY'
+python3 - "$work" "$port" "$POLL_S" "$EXTRA" "$SERVICE_HEALTH" <<'PY'
 import json, os, sys
-work, port, poll, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+work, port, poll, extra, health = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 creds = json.load(open(os.path.join(work, "credentials.json")))
 tenants = creds["tenants"] if isinstance(creds, dict) else creds
 out = ["tenants:"]
@@ -61,6 +68,8 @@ for t in tenants:
     out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
             f"    client_id: {t['client_id']}", f"    client_secret_file: {secret}",
             f"    login_url: http://127.0.0.1:{port}", f"    api_url: http://127.0.0.1:{port}"]
+    if health == "1":
+        out += ["    service_health: true", f"    graph_url: http://127.0.0.1:{port}"]
 out += ["collection:", f"  poll_interval: {poll}s", "  initial_lookback: 2h"]
 out += ["  " + line for line in extra.split(";") if line]
 out += [f"state_dir: {work}/state", "sinks:", "  - type: file",
@@ -71,7 +80,7 @@ PY
 
 echo "fleet start-up benchmark: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "$TENANTS tenants x 5 content types, latency ${LATENCY_MS} ms, poll ${POLL_S}s," \
-  "forwarder $O365FWD, nice $(nice)"
+  "service_health=$SERVICE_HEALTH, forwarder $O365FWD, nice $(nice)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 sim_ticks0=$(cpu_ticks "$sim")
 start=$(date +%s.%N)
@@ -117,6 +126,34 @@ if [ "$RUN_S" -gt 0 ]; then
   echo "log_bytes_per_hour_after_ready=$(awk -v a="$log_at_ready" -v b="$log_now" -v s="$RUN_S" \
     'BEGIN{printf "%.0f", (b-a)*3600/s}')"
 fi
+if [ "$SERVICE_HEALTH" = 1 ]; then
+  # What the operator sees with a fleet and a few open incidents.
+  curl -s "$url/status" >"$work/status.json"
+  python3 - "$work/status.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d.get("service_health", [])
+ok = sum(1 for t in h if t["state"] == "ok")
+polled = sum(1 for t in h if t.get("last_poll"))
+open_total = sum(t["open_issues_total"] for t in h)
+streams_with = sum(1 for s in d["streams"] if s.get("service_issues"))
+print("status: service_health_entries=%d ok=%d polled=%d open_issues_total=%d "
+      "streams_with_service_issues=%d status_json_bytes=%d"
+      % (len(h), ok, polled, open_total, streams_with, len(open(sys.argv[1]).read())))
+PY
+  "$O365FWD" status -c "$work/connector.yaml" >"$work/status.txt" 2>&1 || true
+  echo "o365fwd status: $(wc -l <"$work/status.txt") lines; service health lines:"
+  grep -i -m 8 "service\|incident\|advisory" "$work/status.txt" | sed 's/^/  | /' || true
+  curl -s -o "$work/page.html" -w 'page: http_code=%{http_code} bytes=%{size_download} seconds=%{time_total}\n' "$url/"
+  if command -v chromium >/dev/null; then
+    profile=$(mktemp -d)
+    HOME=$profile timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+      --no-first-run --user-data-dir="$profile" --window-size=1280,1400 \
+      --screenshot="$work/page.png" "$url/" >/dev/null 2>&1 || true
+    rm -rf "$profile"
+    [ -s "$work/page.png" ] && echo "page screenshot: $work/page.png$([ -z "${KEEP:-}" ] && echo ' (KEEP=1 keeps it)')"
+  fi
+fi
 kill "$fwd" 2>/dev/null; wait "$fwd" 2>/dev/null || true
 fwd=""
 
@@ -125,6 +162,8 @@ import json, sys, collections
 path, tenants, ready_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 tokens = collections.Counter()
 listings = collections.defaultdict(list)
+graph = collections.Counter()            # service-health requests by second
+graph_kinds = collections.Counter()
 for line in open(path):
     try:
         r = json.loads(line)
@@ -133,11 +172,20 @@ for line in open(path):
     sec = r.get("at_ms", 0) // 1000
     if r["path"].endswith("/oauth2/token") or r["path"].endswith("/oauth2/v2.0/token"):
         tokens[sec] += 1
+    elif "/admin/serviceAnnouncement/" in r["path"]:
+        graph[sec] += 1
+        graph_kinds[r["path"].rsplit("/", 1)[1] + ("?page" if "skiptoken" in r["query"] else "")] += 1
     elif r["path"].endswith("/subscriptions/content") and "nextPage=" not in r["query"]:
         q = dict(p.split("=", 1) for p in r["query"].split("&") if "=" in p)
         listings[(r["path"].split("/")[3], q.get("contentType"))].append(r["at_ms"])
 print("token_requests=%d busiest_second_token_requests=%d seconds_with_token_requests=%d"
       % (sum(tokens.values()), max(tokens.values() or [0]), len(tokens)))
+if graph:
+    print("graph_requests=%d (%s) per_tenant=%.2f busiest_second=%d seconds_with_graph_requests=%d "
+          "first_to_last_s=%d"
+          % (sum(graph.values()), " ".join("%s=%d" % kv for kv in sorted(graph_kinds.items())),
+             sum(graph.values()) / tenants, max(graph.values()), len(graph),
+             max(graph) - min(graph)))
 gaps = []
 for key, times in listings.items():
     # One cycle may list several windows: a new cycle starts more than 2 s after the last listing.
