@@ -162,6 +162,7 @@ if run_in "${mounts[@]}" "$ctr" -- /usr/bin/o365fwd run --once -c /etc/o365fwd/c
   if [ "$want" -gt 0 ] && [ "$got" -eq "$want" ] && [ "$owner" = 10001 ]; then
     pass "run --once inside the container: $got of $want records, state.db owned by uid $owner"
   else
+    ls -la "$work/state" >&2
     fail "run --once inside the container: $got of $want records, state.db owner '$owner'"
   fi
 else
