@@ -152,15 +152,16 @@ for i, t in enumerate(c["tenants"]):
             f"    client_id: {t['client_id']}",
             f"    client_secret_file: /etc/o365fwd/tenant{i}.secret",
             f"    login_url: {c['login_url']}", f"    api_url: {c['api_url']}"]
-out += ["collection:", "  initial_lookback: 24h", "state_dir: /var/lib/o365fwd",
+out += ["collection:", "  initial_lookback: 24h", "state_dir: /srv/o365fwd-state",
         "sinks:", "  - type: file", "    path: /var/log/o365fwd/audit.ndjson",
         "health:", '  listen: ""']
 open(os.path.join(d, "etc", "connector.yaml"), "w").write("\n".join(out) + "\n")
 PY
 chown -R 10001:10001 "$work/state" "$work/out"
-mounts=(-v "$work/etc:/etc/o365fwd:ro" -v "$work/state:/var/lib/o365fwd" -v "$work/out:/var/log/o365fwd")
-# Each command in a new container, as `podman run` does: after a container's first run buildah
-# keeps the image's own volume at /var/lib/o365fwd, and a later -v on that path would not apply.
+# The state is mounted beside the image's VOLUME /var/lib/o365fwd, not on it: buildah run (unlike
+# podman run) sometimes binds a directory of an earlier container's run there instead of -v's.
+mounts=(-v "$work/etc:/etc/o365fwd:ro" -v "$work/state:/srv/o365fwd-state" -v "$work/out:/var/log/o365fwd")
+# Each command in a new container, as `podman run` does.
 run_fresh() {
   "${BUILDAH[@]}" rm "$ctr" >/dev/null 2>&1
   ctr=$("${BUILDAH[@]}" from --quiet "$IMAGE") || return 1
