@@ -45,6 +45,25 @@ std::vector<const ServiceIssueReport*> issuesOfStream(const StatusReport& report
   return out;
 }
 
+std::vector<FleetIssue> fleetIssues(const StatusReport& report) {
+  std::map<std::string, FleetIssue> by_id;
+  for (const ServiceHealthReport& h : report.service_health)
+    for (const ServiceIssueReport& i : h.open_issues) {
+      FleetIssue& f = by_id[i.id];
+      if (!f.issue) f.issue = &i;
+      ++f.tenants;
+    }
+  std::vector<FleetIssue> out;
+  for (auto& [id, f] : by_id) out.push_back(f);
+  std::stable_sort(out.begin(), out.end(), [](const FleetIssue& a, const FleetIssue& b) {
+    const bool ai = a.issue->classification == "incident",
+               bi = b.issue->classification == "incident";
+    if (ai != bi) return ai;
+    return a.tenants > b.tenants;
+  });
+  return out;
+}
+
 std::string describeIssue(const ServiceIssueReport& issue) {
   std::string out = (issue.classification.empty() ? std::string("issue") : issue.classification) +
                     " " + issue.id + " (" + issue.service;
@@ -63,8 +82,21 @@ std::string serviceHealthLines(const StatusReport& report,
     for (const ServiceIssueReport* issue : issuesOfStream(report, *s))
       out +=
           "  " + s->tenant + "/" + s->content_type + ": Microsoft " + describeIssue(*issue) + "\n";
-  if (!out.empty())
+  if (!out.empty()) {
     out = "\nMicrosoft 365 service health (open issues next to the streams they affect):\n" + out;
+  } else if (tenant.empty()) {
+    const std::vector<FleetIssue> issues = fleetIssues(report);
+    constexpr std::size_t kMaxIssues = 10;
+    for (std::size_t k = 0; k < issues.size() && k < kMaxIssues; ++k)
+      out += "  Microsoft " + describeIssue(*issues[k].issue) + " — " +
+             std::to_string(issues[k].tenants) + (issues[k].tenants == 1 ? " tenant" : " tenants") +
+             "\n";
+    if (issues.size() > kMaxIssues)
+      out += "  ... and " + std::to_string(issues.size() - kMaxIssues) + " more issue(s)\n";
+    if (!out.empty())
+      out = "\nMicrosoft 365 service health: " + std::to_string(issues.size()) +
+            " open issue(s) (`--tenant NAME` shows them next to the tenant's streams):\n" + out;
+  }
   constexpr std::size_t kMaxNamed = 20;
   std::size_t failing = 0;
   std::string problems;

@@ -19,12 +19,22 @@ const ServiceHealthReport* serviceHealthOf(const StatusReport& report, const std
 std::vector<const ServiceIssueReport*> issuesOfStream(const StatusReport& report,
                                                       const StreamReport& stream);
 
+// One open issue over the fleet: Microsoft reports the same issue to every tenant it affects.
+struct FleetIssue {
+  const ServiceIssueReport* issue = nullptr;  // as the first tenant listing it has it
+  std::size_t tenants = 0;                    // tenants listing it open
+};
+// The distinct open issues (by id) of every tenant's entry: incidents first, then by tenants.
+std::vector<FleetIssue> fleetIssues(const StatusReport& report);
+
 // "incident EX123456 (Exchange Online, serviceDegradation): Title" — one line, for text views.
 std::string describeIssue(const ServiceIssueReport& issue);
 
 // `o365fwd status` lines: each shown stream's open issues ("  contoso/Audit.Exchange: Microsoft
 // incident EX1 (Exchange Online, serviceDegradation): Title"), then the tenants (of `tenant`, or
-// all when empty) whose service health cannot be read, with the remedy. Empty when none.
+// all when empty) whose service health cannot be read, with the remedy. When no shown stream has
+// one (the fleet view hides healthy streams), the fleet's distinct open issues with their tenant
+// counts (at most 10). Empty when none.
 std::string serviceHealthLines(const StatusReport& report,
                                const std::vector<const StreamReport*>& shown,
                                const std::string& tenant);

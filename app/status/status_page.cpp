@@ -404,17 +404,23 @@ std::vector<HistoryPoint> withNow(const StatusReport& r) {
 // whose service health cannot be read (at most 20 named). Empty when no tenant has it on.
 std::string serviceHealthSection(const StatusReport& report) {
   if (report.service_health.empty()) return "";
+  // Distinct issues: Microsoft reports the same issue to every tenant it affects.
   std::uint64_t incidents = 0, advisories = 0, failing = 0;
-  for (const ServiceHealthReport& h : report.service_health) {
-    for (const ServiceIssueReport& i : h.open_issues)
-      (i.classification == "incident" ? incidents : advisories) += 1;
-    failing += h.state == "error";
-  }
+  const std::vector<FleetIssue> issues = fleetIssues(report);
+  for (const FleetIssue& f : issues)
+    (f.issue->classification == "incident" ? incidents : advisories) += 1;
+  for (const ServiceHealthReport& h : report.service_health) failing += h.state == "error";
   std::string out =
       "<h2>Microsoft 365 service health</h2>\n<div id=\"service-health\"><p>"
       "Open incidents <b id=\"service-incidents\">" +
       std::to_string(incidents) + "</b>, advisories <b id=\"service-advisories\">" +
       std::to_string(advisories) + "</b> (shown under the streams they affect)";
+  for (std::size_t k = 0; k < issues.size() && k < 5; ++k)
+    out += std::string(k == 0 ? ": " : "; ") + "<span class=\"fleet-issue\" data-issue=\"" +
+           htmlEscape(issues[k].issue->id) + "\">" + htmlEscape(issues[k].issue->id) + " (" +
+           htmlEscape(issues[k].issue->service) + ") in " + std::to_string(issues[k].tenants) +
+           (issues[k].tenants == 1 ? " tenant" : " tenants") + "</span>";
+  if (issues.size() > 5) out += "; " + std::to_string(issues.size() - 5) + " more";
   if (failing > 0)
     out += "; service health unreadable for <b id=\"service-health-failing\">" +
            std::to_string(failing) + "</b> tenant(s)";

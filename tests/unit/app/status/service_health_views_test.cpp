@@ -141,5 +141,42 @@ TEST(ServiceHealthViews, TableListsIssuesNextToStreamsAndTheUnreadableTenants) {
             std::string::npos);
 }
 
+// A fleet: Microsoft reports the same issue to every tenant it affects. The page counts and names
+// distinct issues with their tenants; `o365fwd status` without the streams (hidden as healthy)
+// still names them.
+TEST(ServiceHealthViews, AFleetSeesEachIssueOnceWithItsTenantCount) {
+  StatusReport r = testing::sampleReport();
+  std::vector<ServiceHealthReport> health;
+  for (int t = 0; t < 3; ++t) {
+    ServiceHealthReport h;
+    h.tenant = "tenant" + std::to_string(t);
+    h.state = "ok";
+    h.open_issues = {openIssue("EX1", "Exchange Online", "incident", {"Audit.Exchange"})};
+    if (t == 0)
+      h.open_issues.push_back(
+          openIssue("SP1", "SharePoint Online", "advisory", {"Audit.SharePoint"}));
+    health.push_back(h);
+  }
+  attachServiceHealth(r, health);
+  const std::vector<FleetIssue> issues = fleetIssues(r);
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].issue->id, "EX1");
+  EXPECT_EQ(issues[0].tenants, 3u);
+  EXPECT_EQ(issues[1].tenants, 1u);
+  const std::string page = renderStatusPage(r);
+  EXPECT_NE(page.find("id=\"service-incidents\">1<"), std::string::npos);
+  EXPECT_NE(page.find("id=\"service-advisories\">1<"), std::string::npos);
+  EXPECT_NE(page.find("EX1 (Exchange Online) in 3 tenants"), std::string::npos);
+  StatusTableOptions problems;
+  problems.problems = true;  // no stream shown: the fleet's issues are named all the same
+  const std::string table = renderStatusTable(r, problems);
+  EXPECT_NE(table.find("Microsoft 365 service health: 2 open issue(s)"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("Microsoft incident EX1 (Exchange Online, serviceDegradation): Users "
+                       "<can't> access mail — 3 tenants"),
+            std::string::npos)
+      << table;
+}
+
 }  // namespace
 }  // namespace o365fwd
