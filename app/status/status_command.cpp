@@ -168,6 +168,15 @@ int runStatus(const std::string& config_path, bool json, const StatusTableOption
       std::cerr << "o365fwd: " << redactSecrets(live.problem) << "\n";
       return kExitFailed;
     }
+    if (loaded.config.cluster.enabled) {
+      // Cluster mode keeps the collection state in <group>.state, not in a local database.
+      std::cerr << "o365fwd: no running instance (" << redactSecrets(live.problem)
+                << "); in cluster mode the collection state is in Kafka (group "
+                << loaded.config.cluster.kafka.group
+                << "): `o365fwd cluster status` shows the group's members and which tenants each "
+                   "holds\n";
+      return kExitFailed;
+    }
     auto stored = fromStateDatabase(loaded.config, clock.wallNow());
     if (!stored.ok()) {
       std::cerr << "o365fwd: no running instance (" << redactSecrets(live.problem) << ") and "

@@ -319,6 +319,13 @@ TEST_F(ClusterMembershipTest, AKilledInstancesTenantsMoveAfterTheSessionTimeout)
   expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);  // b's in-flight blobs
   a.daemon->signal(SIGTERM);
   EXPECT_EQ(a.daemon->wait(60s), 0) << a.daemon->stderrText();
+  // Nothing runs: `o365fwd status` points to the group instead of a local database.
+  RunOutcome stopped = a.fwd.runCommand({"status"}, 30s);
+  EXPECT_EQ(stopped.exit_code, 1);
+  EXPECT_NE(stopped.stderr_text.find("in cluster mode the collection state is in Kafka (group "
+                                     "kill): `o365fwd cluster status`"),
+            std::string::npos)
+      << stopped.stderr_text;
 }
 
 TEST_F(ClusterMembershipTest, ABrokerOutageIsShownAndTheInstancesRecoverWithoutLoss) {
