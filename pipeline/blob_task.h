@@ -33,7 +33,7 @@ struct BlobTask {
   std::shared_ptr<const RecordFilter> filter;  // the stream's record filters; null = none
 
   // After parsing and de-duplication; dropped once every sink acknowledged it without rejecting
-  // a record (its memory is not held until the commit).
+  // a record (its memory is not held until the commit; its budget charge, held_bytes, is).
   BatchPtr batch;
   std::uint64_t records_sent = 0;   // records in the batch handed to the sinks
   std::uint64_t record_bytes = 0;   // their byte lengths' sum

@@ -587,15 +587,10 @@ void Collector::processBlob(const BlobTaskPtr& task) {
 void Collector::dropDeliveredBatch(BlobTask& task) {
   // The committer needs the keys and the counts, not the records, unless a sink rejected some
   // (their bytes become dead letters). The body and its parse tables were half the memory of a
-  // 1,000,000-record run's peak while blobs waited for their commit (issue 14 part 4).
-  if (!task.rejected.empty() || !task.batch) return;
-  const bool last_holder = task.batch.use_count() == 1;  // a sink may not have let go yet
-  const std::uint64_t bytes = task.batch->body.size() + task.batch->parseOverheadBytes();
-  task.batch.reset();
-  if (!last_holder || !task.holds_slot) return;  // counted until the commit, as before
-  const std::uint64_t given = std::min(bytes, task.held_bytes);
-  task.held_bytes -= given;
-  budget_.giveBack(given);
+  // 1,000,000-record run's peak while blobs waited for their commit (issue 14 part 4). Their
+  // charge stays on the budget until the commit: it also bounds what a crash leaves written but
+  // not committed (the file sink's tail, docs/STATE.md), which must not grow.
+  if (task.rejected.empty()) task.batch.reset();
 }
 
 void Collector::onDelivered(const BlobTaskPtr& task) {

@@ -182,8 +182,8 @@ class Collector {
   void workerLoop(std::stop_token stop);
   void processBlob(const BlobTaskPtr& task);
   void onDelivered(const BlobTaskPtr& task);
-  // Every sink acknowledged the batch: frees it (and gives its bytes back to the budget) before
-  // the commit, when no record was rejected.
+  // Every sink acknowledged the batch: frees it before the commit when no record was rejected
+  // (its charge on the budget stays until the commit).
   void dropDeliveredBatch(BlobTask& task);
   // Logs a change of the sinks' delivery problem (nullopt: delivering again), not every blob.
   void noteSinkProblem(const std::optional<Error>& error);

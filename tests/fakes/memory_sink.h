@@ -42,6 +42,7 @@ class MemorySink final : public Sink {
   void send(BatchPtr batch, DeliveryCallback done, std::stop_token stop) override {
     std::unique_lock lock(mu_);
     ++send_calls_;
+    sent_.push_back(batch);
     if (!started_ || stopped_) {
       failed_ += batch->size();
       lock.unlock();
@@ -112,6 +113,11 @@ class MemorySink final : public Sink {
   void setAutoDeliver(bool on) {
     std::lock_guard lock(mu_);
     auto_deliver_ = on;
+  }
+  // Every batch sent, without keeping it alive (a test sees when the last holder let go).
+  std::vector<std::weak_ptr<const RecordBatch>> sent() const {
+    std::lock_guard lock(mu_);
+    return sent_;
   }
   // Auto-delivered batches are kept for batches()/records() (default); off: only counted.
   void setKeepBatches(bool on) {
@@ -240,6 +246,7 @@ class MemorySink final : public Sink {
   SinkState state_ = SinkState::kStarting;
   std::uint64_t delivered_ = 0;
   bool keep_batches_ = true;
+  std::vector<std::weak_ptr<const RecordBatch>> sent_;
   std::uint64_t failed_ = 0;
   std::uint64_t rejected_ = 0;
   std::uint64_t queued_ = 0;
