@@ -302,6 +302,9 @@ CurlMultiTransport::~CurlMultiTransport() {
 void CurlMultiTransport::submit(HttpRequest request, HttpDone done) {
   auto transfer = std::make_unique<Transfer>();
   transfer->request = std::move(request);
+  // Only a GET is ever fetched again (a body that does not decode whole); a POST is decoded by
+  // libcurl as it arrives.
+  transfer->whole_gzip = transfer->request.method == "GET";
   transfer->done = std::move(done);
   {
     std::lock_guard lock(mu_);
@@ -383,6 +386,11 @@ void CurlMultiTransport::complete(Transfer* t) {
   curl_multi_remove_handle(asMulti(multi_), t->easy);
   t->added = false;
   t->encoded = t->body.take();
+  if (t->encoded.empty()) {  // nothing to decode (a 204, an empty error answer)
+    HttpResponse response = std::move(t->response);
+    finish(t, std::move(response));
+    return;
+  }
   std::optional<std::uint64_t> size;
   if (encoding == "gzip" || encoding == "x-gzip") size = GzipInflater::trailerSize(t->encoded);
   if (!size) {

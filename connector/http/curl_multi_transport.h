@@ -21,7 +21,8 @@
 //   cannot serve yet is paused (CURL_WRITEFUNC_PAUSE, no busy loop: asked again every 100 ms)
 //   while the others go on; a paused transfer is exempt from the stall timeout but not from the
 //   total one. Bodies are stored in BodyBuffer chunks, never in a doubling string.
-// - gzip: only gzip is asked for, and a gzip body is stored as it arrives (counted and limited as
+// - gzip (GET requests): only gzip is asked for, and a gzip body is stored as it arrives (counted
+// and limited as
 //   stored bytes), then decoded whole on the I/O thread into a buffer of its trailer's size
 //   (GzipInflater), the budget asked for that size first: over max_response_bytes or the whole
 //   budget fails at once as above; no room yet waits (asked again every 100 ms, preemptable, not

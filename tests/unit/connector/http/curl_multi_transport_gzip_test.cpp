@@ -111,6 +111,20 @@ class CurlGzipTest : public ::testing::Test {
     serve("/gz/notgzip", plain_, "gzip");
     serve("/gz/deflate", zlibCompress(plain_, 15), "deflate");
     serve("/gz/identity", plain_, "");
+    serve("/gz/empty", "", "gzip");
+    server_.Post("/gz/post", [this](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard lock(mu_);
+        accept_["/gz/post"].push_back(req.get_header_value("Accept-Encoding"));
+      }
+      auto body = std::make_shared<const std::string>(gzip(plain_));
+      res.set_header("Content-Encoding", "gzip");
+      res.set_content_provider(body->size(), "application/octet-stream",
+                               [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 return sink.write(body->data() + offset,
+                                                   std::min(length, body->size() - offset));
+                               });
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     listener_ = std::thread([this] { server_.listen_after_bind(); });
@@ -139,6 +153,7 @@ class CurlGzipTest : public ::testing::Test {
             accept_[path].push_back(req.get_header_value("Accept-Encoding"));
           }
           if (!encoding.empty()) res.set_header("Content-Encoding", encoding);
+          if (body->empty()) return res.set_content("", "application/octet-stream");
           res.set_content_provider(body->size(), "application/octet-stream",
                                    [body](size_t offset, size_t length, httplib::DataSink& sink) {
                                      return sink.write(body->data() + offset,
@@ -183,6 +198,28 @@ TEST_F(CurlGzipTest, AGzipBodyIsDecodedWholeAndTheBudgetEndsAtItsDecodedSize) {
   EXPECT_EQ(r->body, plain_);
   EXPECT_EQ(budget.granted(), plain_.size()) << "the gzip bytes, then the rest of the decoded size";
   EXPECT_EQ(acceptSeen("/gz/one"), std::vector<std::string>{"gzip"}) << "fetched once, gzip only";
+}
+
+TEST_F(CurlGzipTest, APostIsDecodedByLibcurlAndAnEmptyGzipBodyIsEmpty) {
+  HttpRequest post;
+  post.method = "POST";
+  post.url = "http://127.0.0.1:" + std::to_string(port_) + "/gz/post";
+  auto promise = std::make_shared<std::promise<Result<HttpResponse>>>();
+  auto future = promise->get_future();
+  transport_->submit(std::move(post),
+                     [promise](Result<HttpResponse> res) { promise->set_value(std::move(res)); });
+  ASSERT_EQ(future.wait_for(kSafety), std::future_status::ready);
+  auto r = future.get();
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->body, plain_);
+  auto seen = acceptSeen("/gz/post");
+  ASSERT_EQ(seen.size(), 1u) << "a POST is never sent twice";
+  EXPECT_NE(seen[0], "gzip") << "every encoding libcurl decodes: " << seen[0];
+
+  auto empty = get("/gz/empty");
+  ASSERT_TRUE(empty.ok()) << empty.error().describe();
+  EXPECT_TRUE(empty->body.empty());
+  EXPECT_EQ(acceptSeen("/gz/empty").size(), 1u);
 }
 
 TEST_F(CurlGzipTest, UnencodedBodiesAreStoredAsTheyArrive) {
