@@ -37,19 +37,6 @@ std::string pad(std::string s, std::size_t width) {
 
 }  // namespace
 
-std::string partitionRanges(const std::vector<int>& partitions) {
-  std::string out;
-  for (std::size_t i = 0; i < partitions.size();) {
-    std::size_t j = i;
-    while (j + 1 < partitions.size() && partitions[j + 1] == partitions[j] + 1) ++j;
-    if (!out.empty()) out += ",";
-    out += std::to_string(partitions[i]);
-    if (j > i) out += "-" + std::to_string(partitions[j]);
-    i = j + 1;
-  }
-  return out.empty() ? "-" : out;
-}
-
 bool clusterOverviewOk(const ClusterOverview& o) {
   return o.members.has_value() &&
          std::all_of(o.topics.begin(), o.topics.end(), [](const auto& t) { return t.ok(); });

@@ -9,6 +9,7 @@
 
 #include "cluster/cluster_admin.h"
 #include "cluster/cluster_topics.h"
+#include "cluster/partition_ranges.h"
 
 namespace o365fwd {
 
@@ -23,8 +24,6 @@ struct ClusterOverview {
 };
 
 std::string renderClusterOverview(const ClusterOverview& overview);
-// "0-3,7,9-10": ascending partitions as ranges.
-std::string partitionRanges(const std::vector<int>& partitions);
 // True when the topics are right and the group could be described.
 bool clusterOverviewOk(const ClusterOverview& overview);
 

@@ -1,6 +1,7 @@
 #include "app/status/cluster_views.h"
 
 #include "app/status/status_table.h"
+#include "cluster/partition_ranges.h"
 #include "core/html_escape.h"
 #include "core/time_format.h"
 
@@ -30,19 +31,6 @@ std::string brokerText(const ClusterReport& c) {
 
 }  // namespace
 
-std::string partitionRangesText(const std::vector<int>& partitions) {
-  std::string out;
-  for (std::size_t i = 0; i < partitions.size();) {
-    std::size_t j = i;
-    while (j + 1 < partitions.size() && partitions[j + 1] == partitions[j] + 1) ++j;
-    if (!out.empty()) out += ",";
-    out += std::to_string(partitions[i]);
-    if (j > i) out += "-" + std::to_string(partitions[j]);
-    i = j + 1;
-  }
-  return out.empty() ? "-" : out;
-}
-
 std::string clusterRoleText(const ClusterReport& c) {
   const std::string of = " of " + std::to_string(c.partitions_total) + " partitions";
   if (c.role == "joining") return "joining the group (no assignment yet)";
@@ -52,7 +40,7 @@ std::string clusterRoleText(const ClusterReport& c) {
     return "standby: holds no partition (more members than partitions with work); takes over "
            "when a member leaves";
   return "holds " + std::to_string(c.partitions.size()) + of + " (" +
-         partitionRangesText(c.partitions) + ")";
+         partitionRanges(c.partitions) + ")";
 }
 
 std::string clusterText(const StatusReport& r) {
@@ -76,14 +64,13 @@ std::string clusterText(const StatusReport& r) {
            (c.members_at ? ", as of " + shortTime(*c.members_at) : std::string()) + ")\n";
     for (const ClusterMemberReport& m : c.members)
       out += "    " + m.client_id + (m.client_id == c.client_id ? " (this instance)" : "") + " " +
-             m.host + " partitions " + partitionRangesText(m.partitions) + ", " +
+             m.host + " partitions " + partitionRanges(m.partitions) + ", " +
              groupedCount(m.tenants) + " tenants\n";
     if (c.members_total > c.members.size())
       out += "    ... +" + groupedCount(c.members_total - c.members.size()) + " more\n";
     if (!c.unheld_partitions.empty())
-      out +=
-          "  partitions with tenants no member holds: " + partitionRangesText(c.unheld_partitions) +
-          " (a rebalance is under way, or no instance runs: start o365fwd run)\n";
+      out += "  partitions with tenants no member holds: " + partitionRanges(c.unheld_partitions) +
+             " (a rebalance is under way, or no instance runs: start o365fwd run)\n";
   }
   return out;
 }
@@ -119,7 +106,7 @@ std::string clusterPageSection(const StatusReport& r) {
       if (rows++ == kClusterMemberRows) break;
       out += "<tr" + std::string(m.client_id == c.client_id ? " class=\"self\"" : "") + "><td>" +
              htmlEscape(m.client_id) + "</td><td>" + htmlEscape(m.host) + "</td><td>" +
-             htmlEscape(partitionRangesText(m.partitions)) + "</td><td>" + groupedCount(m.tenants) +
+             htmlEscape(partitionRanges(m.partitions)) + "</td><td>" + groupedCount(m.tenants) +
              "</td></tr>\n";
     }
     out += "</tbody></table>\n<p>" + groupedCount(c.members_total) + " members, group " +
@@ -127,7 +114,7 @@ std::string clusterPageSection(const StatusReport& r) {
            (c.members_at ? ", as of " + shortTime(*c.members_at) : std::string()) + ".";
     if (!c.unheld_partitions.empty())
       out += " Partitions with tenants no member holds: " +
-             htmlEscape(partitionRangesText(c.unheld_partitions)) + ".";
+             htmlEscape(partitionRanges(c.unheld_partitions)) + ".";
     out += "</p>\n";
   }
   return out + "</div>\n";

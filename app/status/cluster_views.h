@@ -17,7 +17,5 @@ std::string clusterText(const StatusReport& report);
 std::string clusterPageSection(const StatusReport& report);
 // What a role means for the operator: "holds 3 of 8 partitions", "standby: ...".
 std::string clusterRoleText(const ClusterReport& cluster);
-// "0-3,7": ascending partitions as ranges ("-" when none).
-std::string partitionRangesText(const std::vector<int>& partitions);
 
 }  // namespace o365fwd

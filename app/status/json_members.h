@@ -2,7 +2,10 @@
 // Members of the status document (/status, `o365fwd status --json`) as every part of it writes
 // them: a timestamp (ISO 8601 UTC with milliseconds, or null), a string, a list of strings, a
 // count, and `last_error` ({at, code, message} or null). Templates over a rapidjson writer (plain
-// or pretty); pure, any thread.
+// or pretty); and the readers of such members (json_members::read, for the views that parse the
+// document back: a missing or mistyped member reads as empty). Pure, any thread.
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,4 +59,24 @@ void lastError(W& w, const std::optional<ErrorInfo>& e) {
   w.EndObject();
 }
 
+namespace read {
+
+inline std::string text(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsString()) return {};
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+inline std::optional<WallTime> when(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  return parseUtc(std::string_view(it->value.GetString(), it->value.GetStringLength()));
+}
+
+inline std::uint64_t count(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+}
+
+}  // namespace read
 }  // namespace o365fwd::json_members

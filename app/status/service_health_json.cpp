@@ -3,22 +3,9 @@
 namespace o365fwd {
 namespace {
 
-std::string text(const rapidjson::Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-std::optional<WallTime> when(const rapidjson::Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
-  return parseUtc(std::string_view(it->value.GetString(), it->value.GetStringLength()));
-}
-
-std::uint64_t count(const rapidjson::Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
-}
+using json_members::read::count;
+using json_members::read::text;
+using json_members::read::when;
 
 std::vector<std::string> texts(const rapidjson::Value& o, const char* key) {
   std::vector<std::string> out;

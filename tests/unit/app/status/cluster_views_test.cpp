@@ -38,12 +38,6 @@ ClusterReport sampleCluster() {
   return c;
 }
 
-TEST(ClusterViews, PartitionRanges) {
-  EXPECT_EQ(partitionRangesText({}), "-");
-  EXPECT_EQ(partitionRangesText({4}), "4");
-  EXPECT_EQ(partitionRangesText({0, 1, 2, 5, 7, 8}), "0-2,5,7-8");
-}
-
 TEST(ClusterViews, JsonRoundTripKeepsEveryField) {
   StatusReport r = sampleReport();
   r.cluster = sampleCluster();
