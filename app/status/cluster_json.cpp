@@ -5,6 +5,7 @@ namespace {
 
 using json_members::read::count;
 using json_members::read::text;
+using json_members::read::texts;
 using json_members::read::when;
 
 std::vector<int> ints(const rapidjson::Value& o, const char* key) {
@@ -32,9 +33,7 @@ std::string readCluster(const rapidjson::Value& doc, StatusReport& report) {
   c.partitions_total = count(o, "partitions_total");
   c.partitions = ints(o, "partitions");
   c.tenants_total = count(o, "tenants_total");
-  if (auto t = o.FindMember("tenants"); t != o.MemberEnd() && t->value.IsArray())
-    for (const auto& v : t->value.GetArray())
-      if (v.IsString()) c.tenants.emplace_back(v.GetString(), v.GetStringLength());
+  c.tenants = texts(o, "tenants");
   c.state_store = text(o, "state_store");
   c.broker_state = text(o, "broker_state");
   if (auto e = o.FindMember("last_error"); e != o.MemberEnd() && e->value.IsObject())

@@ -73,6 +73,15 @@ inline std::optional<WallTime> when(const rapidjson::Value& o, const char* key) 
   return parseUtc(std::string_view(it->value.GetString(), it->value.GetStringLength()));
 }
 
+inline std::vector<std::string> texts(const rapidjson::Value& o, const char* key) {
+  std::vector<std::string> out;
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsArray()) return out;
+  for (const auto& v : it->value.GetArray())
+    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+  return out;
+}
+
 inline std::uint64_t count(const rapidjson::Value& o, const char* key) {
   auto it = o.FindMember(key);
   return it != o.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;

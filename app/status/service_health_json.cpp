@@ -5,16 +5,8 @@ namespace {
 
 using json_members::read::count;
 using json_members::read::text;
+using json_members::read::texts;
 using json_members::read::when;
-
-std::vector<std::string> texts(const rapidjson::Value& o, const char* key) {
-  std::vector<std::string> out;
-  auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsArray()) return out;
-  for (const auto& v : it->value.GetArray())
-    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
-  return out;
-}
 
 }  // namespace
 
