@@ -171,6 +171,28 @@ class ClusterMembershipTest : public ::testing::Test {
     RunOutcome init = any.fwd.runCommand({"cluster", "init"}, 60s);
     ASSERT_EQ(init.exit_code, 0) << init.stdout_text << init.stderr_text;
   }
+  // Creates the topics and starts every instance (fatal failures: check HasFatalFailure()).
+  void startAll(const std::vector<Instance*>& all) {
+    initTopics(*all.front());
+    for (Instance* i : all) {
+      i->start();
+      if (HasFatalFailure()) return;
+    }
+  }
+  // startAll, then waits until the instances hold disjoint partitions covering every tenant.
+  void startSettled(const std::vector<Instance*>& all) {
+    startAll(all);
+    if (HasFatalFailure()) return;
+    std::string why;
+    ASSERT_TRUE(waitFor([&] { return splitSettled(all, &why); }, 45s)) << why;
+  }
+  // SIGTERM to each: it drains, leaves the group and exits 0.
+  void stopCleanly(const std::vector<Instance*>& all) {
+    for (Instance* i : all) {
+      i->daemon->signal(SIGTERM);
+      EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
+    }
+  }
   // Missing ledger records over every instance's output (asserted 0), duplicates printed.
   void expectEveryRecordDelivered(const std::vector<Instance*>& all, bool no_duplicates) {
     std::vector<LedgerEntry> ledger = sim_->ledger();
@@ -208,13 +230,9 @@ std::string* ClusterMembershipTest::broker_error_ = nullptr;
 TEST_F(ClusterMembershipTest, ThreeInstancesSplitTheTenantsAndACleanStopHandsItsTenantsOver) {
   const std::string yaml = clusterYaml("split");
   Instance a(*sim_, yaml), b(*sim_, yaml), c(*sim_, yaml);
-  initTopics(a);
-  for (Instance* i : {&a, &b, &c}) {
-    i->start();
-    if (HasFatalFailure()) return;
-  }
+  startSettled({&a, &b, &c});
+  if (HasFatalFailure()) return;
   std::string why;
-  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b, &c}, &why); }, 45s)) << why;
   // Each holds partitions, the three sets disjoint; each is ready.
   std::set<int> all_partitions;
   for (Instance* i : {&a, &b, &c}) {
@@ -290,22 +308,15 @@ TEST_F(ClusterMembershipTest, ThreeInstancesSplitTheTenantsAndACleanStopHandsIts
                    .count()
             << " ms (SIGTERM to both remaining instances holding all 30 tenants)\n";
   expectEveryRecordDelivered({&a, &b, &c}, /*no_duplicates=*/true);
-  for (Instance* i : {&a, &b}) {
-    i->daemon->signal(SIGTERM);
-    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
-  }
+  stopCleanly({&a, &b});
 }
 
 TEST_F(ClusterMembershipTest, AKilledInstancesTenantsMoveAfterTheSessionTimeout) {
   const std::string yaml = clusterYaml("kill");
   Instance a(*sim_, yaml), b(*sim_, yaml);
-  initTopics(a);
-  for (Instance* i : {&a, &b}) {
-    i->start();
-    if (HasFatalFailure()) return;
-  }
+  startSettled({&a, &b});
+  if (HasFatalFailure()) return;
   std::string why;
-  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
   ASSERT_FALSE(b.view().tenants.empty()) << b.view().body;
   const auto killed_at = std::chrono::steady_clock::now();
   b.daemon->kill();
@@ -331,13 +342,9 @@ TEST_F(ClusterMembershipTest, AKilledInstancesTenantsMoveAfterTheSessionTimeout)
 TEST_F(ClusterMembershipTest, ABrokerOutageIsShownAndTheInstancesRecoverWithoutLoss) {
   const std::string yaml = clusterYaml("outage");
   Instance a(*sim_, yaml), b(*sim_, yaml);
-  initTopics(a);
-  for (Instance* i : {&a, &b}) {
-    i->start();
-    if (HasFatalFailure()) return;
-  }
+  startSettled({&a, &b});
+  if (HasFatalFailure()) return;
   std::string why;
-  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
   broker_->stop();
   // Both say so, with what to check, while they keep their tenants.
   ClusterView seen;
@@ -363,22 +370,15 @@ TEST_F(ClusterMembershipTest, ABrokerOutageIsShownAndTheInstancesRecoverWithoutL
       60s))
       << why << a.view().body;
   expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);
-  for (Instance* i : {&a, &b}) {
-    i->daemon->signal(SIGTERM);
-    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
-  }
+  stopCleanly({&a, &b});
 }
 
 TEST_F(ClusterMembershipTest, APausedInstanceLosesItsTenantsAndRejoinsWithoutLoss) {
   const std::string yaml = clusterYaml("pause");
   Instance a(*sim_, yaml), b(*sim_, yaml);
-  initTopics(a);
-  for (Instance* i : {&a, &b}) {
-    i->start();
-    if (HasFatalFailure()) return;
-  }
+  startSettled({&a, &b});
+  if (HasFatalFailure()) return;
   std::string why;
-  ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
   // Paused for longer than the session: A takes every tenant; B, resumed, finds its partitions
   // lost, stops their tenants and joins again.
   b.daemon->signal(SIGSTOP);
@@ -387,10 +387,7 @@ TEST_F(ClusterMembershipTest, APausedInstanceLosesItsTenantsAndRejoinsWithoutLos
   ASSERT_TRUE(waitFor([&] { return splitSettled({&a, &b}, &why); }, 45s)) << why;
   EXPECT_NE(b.daemon->stderrText().find("lost=true"), std::string::npos) << b.daemon->stderrText();
   expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/false);  // what B had in flight
-  for (Instance* i : {&a, &b}) {
-    i->daemon->signal(SIGTERM);
-    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
-  }
+  stopCleanly({&a, &b});
 }
 
 // The last tenant of the configuration is left out at the start, then added on both instances.
@@ -419,11 +416,8 @@ TEST_F(ClusterMembershipTest, ATenantAddedWithSighupOnEveryInstanceIsCollectedBy
     full[i] = readAll(i->fwd.configPath());
     std::ofstream(i->fwd.configPath(), std::ios::trunc) << withoutTenant(full[i], added);
   }
-  initTopics(a);
-  for (Instance* i : {&a, &b}) {
-    i->start();
-    if (HasFatalFailure()) return;
-  }
+  startAll({&a, &b});
+  if (HasFatalFailure()) return;
   auto holders = [&] {
     int n = 0;
     for (Instance* i : {&a, &b}) n += i->view().tenants.count(added);
@@ -457,10 +451,7 @@ TEST_F(ClusterMembershipTest, ATenantAddedWithSighupOnEveryInstanceIsCollectedBy
   expectEveryRecordDelivered({&a, &b}, /*no_duplicates=*/true);
   // Still exactly one wrote the added tenant's records.
   EXPECT_EQ(tenantsIn(a.fwd).count(added_guid) + tenantsIn(b.fwd).count(added_guid), 1u);
-  for (Instance* i : {&a, &b}) {
-    i->daemon->signal(SIGTERM);
-    EXPECT_EQ(i->daemon->wait(60s), 0) << i->daemon->stderrText();
-  }
+  stopCleanly({&a, &b});
 }
 
 }  // namespace
