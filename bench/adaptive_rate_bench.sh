@@ -32,32 +32,11 @@ for case in $CASES; do
   sim=$!
   for _ in $(seq 600); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
   port=$(cat "$work/port")
-  field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$work/credentials.json" | head -n 1; }
-  printf '%s\n' "$(field client_secret)" >"$work/secret"; chmod 600 "$work/secret"
-  cat >"$work/connector.yaml" <<YAML
-tenants:
-  - name: bench
-    tenant_id: $(field tenant_id)
-    client_id: $(field client_id)
-    client_secret_file: $work/secret
-    login_url: http://127.0.0.1:$port
-    api_url: http://127.0.0.1:$port
-collection:
-  poll_interval: 5s
-  initial_lookback: 24h
-  max_concurrent_downloads: 16
-  max_requests_per_minute: $ceiling
-  sweep_interval: 0s
-state_dir: $work/state
-sinks:
-  - type: file
-    path: $work/out/audit.ndjson
-    max_size: 64GiB
-health:
-  listen: 127.0.0.1:0
-log:
-  level: warn
-YAML
+  bench/lib/forwarder_config.py "$work/credentials.json" -o "$work/connector.yaml" --name bench \
+    --collection "poll_interval: 5s" --collection "initial_lookback: 24h" \
+    --collection "max_concurrent_downloads: 16" --collection "max_requests_per_minute: $ceiling" \
+    --collection "sweep_interval: 0s" --state-dir "$work/state" \
+    --file-sink "$work/out/audit.ndjson" --max-size 64GiB --health 127.0.0.1:0 --log-level warn
   expected=$(( blobs * 5 ))
   start=$(date +%s.%N)
   "$BUILD_DIR/app/o365fwd" run -c "$work/connector.yaml" >"$work/run.out" 2>"$work/run.err" &

@@ -55,29 +55,13 @@ PY
 sim=$!
 for _ in $(seq 600); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
-mkdir -p "$work/secrets"
-python3 - "$work" "$port" "$POLL_S" <<'PY'
-import json, os, sys
-work, port, poll = sys.argv[1], sys.argv[2], sys.argv[3]
-out = ["tenants:"]
-for t in json.load(open(os.path.join(work, "credentials.json")))["tenants"]:
-    secret = os.path.join(work, "secrets", t["name"])
-    with open(secret, "w") as f:
-        f.write(t["client_secret"] + "\n")
-    os.chmod(secret, 0o600)
-    types = "[Audit.Exchange]" if t["name"] != "big" else \
-        "[Audit.AzureActiveDirectory, Audit.Exchange, Audit.SharePoint, Audit.General, DLP.All]"
-    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
-            f"    client_id: {t['client_id']}", f"    client_secret_file: {secret}",
-            f"    login_url: http://127.0.0.1:{port}", f"    api_url: http://127.0.0.1:{port}",
-            f"    content_types: {types}"]
-out += ["collection:", f"  poll_interval: {poll}s", "  initial_lookback: 24h",
-        "  max_concurrent_downloads: 16", "  max_requests_per_minute: 100000",
-        f"state_dir: {work}/state", "sinks:", "  - type: file",
-        f"    path: {work}/out/audit.ndjson", "    max_size: 64GiB", "health:",
-        "  listen: 127.0.0.1:0", "log:", "  level: warn"]
-open(os.path.join(work, "connector.yaml"), "w").write("\n".join(out) + "\n")
-PY
+bench/lib/forwarder_config.py "$work/credentials.json" -o "$work/connector.yaml" \
+  --url "http://127.0.0.1:$port" --tenant "content_types: [Audit.Exchange]" \
+  --tenant-for big "content_types: [Audit.AzureActiveDirectory, Audit.Exchange, Audit.SharePoint, Audit.General, DLP.All]" \
+  --collection "poll_interval: ${POLL_S}s" --collection "initial_lookback: 24h" \
+  --collection "max_concurrent_downloads: 16" --collection "max_requests_per_minute: 100000" \
+  --state-dir "$work/state" --file-sink "$work/out/audit.ndjson" --max-size 64GiB \
+  --health 127.0.0.1:0 --log-level warn
 
 big_total=$((5 * BIG_BLOBS * RECORDS))
 echo "fair scheduling benchmark: $(nproc) cores, big backlog $big_total records," \

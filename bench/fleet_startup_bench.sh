@@ -53,30 +53,15 @@ trap cleanup EXIT
 sim=$!
 for _ in $(seq 600); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
-mkdir -p "$work/secrets"
-python3 - "$work" "$port" "$POLL_S" "$EXTRA" "$SERVICE_HEALTH" <<'PY'
-import json, os, sys
-work, port, poll, extra, health = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-creds = json.load(open(os.path.join(work, "credentials.json")))
-tenants = creds["tenants"] if isinstance(creds, dict) else creds
-out = ["tenants:"]
-for t in tenants:
-    secret = os.path.join(work, "secrets", t["name"])
-    with open(secret, "w") as f:
-        f.write(t["client_secret"] + "\n")
-    os.chmod(secret, 0o600)
-    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
-            f"    client_id: {t['client_id']}", f"    client_secret_file: {secret}",
-            f"    login_url: http://127.0.0.1:{port}", f"    api_url: http://127.0.0.1:{port}"]
-    if health == "1":
-        out += ["    service_health: true", f"    graph_url: http://127.0.0.1:{port}"]
-out += ["collection:", f"  poll_interval: {poll}s", "  initial_lookback: 2h"]
-out += ["  " + line for line in extra.split(";") if line]
-out += [f"state_dir: {work}/state", "sinks:", "  - type: file",
-        f"    path: {work}/out/audit.ndjson", "health:", "  listen: 127.0.0.1:0",
-        "log:", "  level: info"]
-open(os.path.join(work, "connector.yaml"), "w").write("\n".join(out) + "\n")
-PY
+extra=()
+IFS=';' read -ra extra_lines <<<"$EXTRA"
+for line in "${extra_lines[@]}"; do [ -n "$line" ] && extra+=(--collection "$line"); done
+[ "$SERVICE_HEALTH" = 1 ] &&
+  extra+=(--tenant "service_health: true" --tenant "graph_url: http://127.0.0.1:$port")
+bench/lib/forwarder_config.py "$work/credentials.json" -o "$work/connector.yaml" \
+  --url "http://127.0.0.1:$port" --collection "poll_interval: ${POLL_S}s" \
+  --collection "initial_lookback: 2h" "${extra[@]}" --state-dir "$work/state" \
+  --file-sink "$work/out/audit.ndjson" --health 127.0.0.1:0 --log-level info
 
 echo "fleet start-up benchmark: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "$TENANTS tenants x 5 content types, latency ${LATENCY_MS} ms, poll ${POLL_S}s," \

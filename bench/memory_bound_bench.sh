@@ -28,24 +28,11 @@ run_case() {
     >"$dir/sim.log" 2>&1 &
   sim=$!
   for _ in $(seq 600); do [ -s "$dir/port" ] && [ -s "$dir/credentials.json" ] && break; sleep 0.1; done
-  python3 - "$dir" "$downloads" "$max_blob" "$INFLIGHT_MB" <<'PY'
-import json, os, sys
-d, downloads, max_blob, inflight = sys.argv[1:5]
-c = json.load(open(os.path.join(d, "credentials.json")))
-out = ["tenants:"]
-for i, t in enumerate(c["tenants"]):
-    p = os.path.join(d, f"secret{i}")
-    open(p, "w").write(t["client_secret"] + "\n"); os.chmod(p, 0o600)
-    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
-            f"    client_id: {t['client_id']}", f"    client_secret_file: {p}",
-            f"    login_url: {c['login_url']}", f"    api_url: {c['api_url']}"]
-out += ["collection:", "  initial_lookback: 24h", f"  max_concurrent_downloads: {downloads}",
-        "  max_requests_per_minute: 100000", f"  max_blob_size: {max_blob}",
-        f"  max_inflight_bytes: {inflight}MiB", f"state_dir: {d}/state", "sinks:",
-        "  - type: file", f"    path: {d}/out/audit.ndjson", "    max_size: 64GiB",
-        "health:", '  listen: ""', "log:", "  level: info"]
-open(os.path.join(d, "connector.yaml"), "w").write("\n".join(out) + "\n")
-PY
+  bench/lib/forwarder_config.py "$dir/credentials.json" -o "$dir/connector.yaml" \
+    --collection "initial_lookback: 24h" --collection "max_concurrent_downloads: $downloads" \
+    --collection "max_requests_per_minute: 100000" --collection "max_blob_size: $max_blob" \
+    --collection "max_inflight_bytes: ${INFLIGHT_MB}MiB" --state-dir "$dir/state" \
+    --file-sink "$dir/out/audit.ndjson" --max-size 64GiB --health "" --log-level info
   local rc=0
   /usr/bin/time -f "%e %M" -o "$dir/time" "$BUILD_DIR/app/o365fwd" run --once -c "$dir/connector.yaml" \
     >"$dir/run.out" 2>"$dir/run.err" &

@@ -59,7 +59,6 @@ port=$(cat "$work/port")
 # awk NR == 1 reads everything: `head -n 1` would end sed with SIGPIPE (pipefail) with many tenants
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$work/credentials.json" | awk 'NR == 1'; }
 tenant=$(field tenant_id); client=$(field client_id); secret=$(field client_secret)
-printf '%s\n' "$secret" >"$work/secret"; chmod 600 "$work/secret"
 
 if [ "$SINK" = kafka ]; then
   jars=$(scripts/install-kafka.sh)
@@ -93,33 +92,13 @@ PROPS
   grep -q "Kafka Server started" "$work/kafka/broker.log" || { tail "$work/kafka/broker.log" >&2; exit 1; }
 fi
 
-tenants_yaml() {
-  if [ "$TENANTS" -gt 1 ]; then
-    python3 - "$work" "$port" <<'PY'
-import json, os, sys
-work, port = sys.argv[1], sys.argv[2]
-creds = json.load(open(os.path.join(work, "credentials.json")))
-os.makedirs(os.path.join(work, "secrets"), exist_ok=True)
-for t in creds["tenants"] if isinstance(creds, dict) else creds:
-    secret = os.path.join(work, "secrets", t["name"])
-    with open(secret, "w") as f:
-        f.write(t["client_secret"] + "\n")
-    os.chmod(secret, 0o600)
-    print(f"  - name: {t['name']}\n    tenant_id: {t['tenant_id']}\n    client_id: {t['client_id']}\n"
-          f"    client_secret_file: {secret}\n    login_url: http://127.0.0.1:{port}\n"
-          f"    api_url: http://127.0.0.1:{port}")
-PY
-  else
-    printf '  - name: bench\n    tenant_id: %s\n    client_id: %s\n    client_secret_file: %s\n' \
-      "$tenant" "$client" "$work/secret"
-    printf '    login_url: http://127.0.0.1:%s\n    api_url: http://127.0.0.1:%s\n' "$port" "$port"
-  fi
-}
-[ "$TENANTS" -gt 1 ] && tenants_yaml >"$work/tenants.yaml"
+name=()
+[ "$TENANTS" -gt 1 ] || name=(--name bench)
+bench/lib/forwarder_config.py "$work/credentials.json" --tenants-only "${name[@]}" >"$work/tenants.yaml"
 
 config() {  # $1 = run number
   echo "tenants:"
-  if [ "$TENANTS" -gt 1 ]; then cat "$work/tenants.yaml"; else tenants_yaml; fi
+  cat "$work/tenants.yaml"
   cat <<YAML
 collection:
   initial_lookback: 24h

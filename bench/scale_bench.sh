@@ -80,23 +80,10 @@ for n in "${COUNTS[@]}"; do
     >"$dir/sim.log" 2>&1 &
   sim=$!
   for _ in $(seq 1200); do [ -s "$dir/port" ] && [ -s "$dir/credentials.json" ] && break; sleep 0.1; done
-  python3 - "$dir" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-c = json.load(open(os.path.join(d, "credentials.json")))
-os.makedirs(os.path.join(d, "secrets"), exist_ok=True)
-out = ["tenants:"]
-for i, t in enumerate(c["tenants"]):
-    p = os.path.join(d, "secrets", f"{t['name']}.secret")
-    open(p, "w").write(t["client_secret"] + "\n"); os.chmod(p, 0o600)
-    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
-            f"    client_id: {t['client_id']}", f"    client_secret_file: {p}",
-            f"    login_url: {c['login_url']}", f"    api_url: {c['api_url']}"]
-out += ["collection:", "  poll_interval: 60s", "  initial_lookback: 24h",
-        f"state_dir: {d}/state", "sinks:", "  - type: file", f"    path: {d}/out/audit.ndjson",
-        "health:", "  listen: 127.0.0.1:0", "log:", "  level: info"]
-open(os.path.join(d, "connector.yaml"), "w").write("\n".join(out) + "\n")
-PY
+  bench/lib/forwarder_config.py "$dir/credentials.json" -o "$dir/connector.yaml" \
+    --collection "poll_interval: 60s" --collection "initial_lookback: 24h" \
+    --state-dir "$dir/state" --file-sink "$dir/out/audit.ndjson" --health 127.0.0.1:0 \
+    --log-level info
   expected=$(grep -c '"fate":"deliver"' "$dir/ledger.ndjson" || true)
   # `validate` first (every network check of every tenant), then the daemon.
   v0=$(now_s)

@@ -140,23 +140,10 @@ mkdir -p "$work/etc" "$work/state" "$work/out"
   --ledger "$work/ledger.ndjson" >"$work/sim.log" 2>&1 &
 sim=$!
 for _ in $(seq 300); do [ -s "$work/port" ] && [ -s "$work/credentials.json" ] && break; sleep 0.1; done
-python3 - "$work" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-c = json.load(open(os.path.join(d, "credentials.json")))
-out = ["tenants:"]
-for i, t in enumerate(c["tenants"]):
-    p = os.path.join(d, "etc", f"tenant{i}.secret")
-    open(p, "w").write(t["client_secret"] + "\n"); os.chmod(p, 0o644)
-    out += [f"  - name: {t['name']}", f"    tenant_id: {t['tenant_id']}",
-            f"    client_id: {t['client_id']}",
-            f"    client_secret_file: /etc/o365fwd/tenant{i}.secret",
-            f"    login_url: {c['login_url']}", f"    api_url: {c['api_url']}"]
-out += ["collection:", "  initial_lookback: 24h", "state_dir: /srv/o365fwd-state",
-        "sinks:", "  - type: file", "    path: /var/log/o365fwd/audit.ndjson",
-        "health:", '  listen: ""']
-open(os.path.join(d, "etc", "connector.yaml"), "w").write("\n".join(out) + "\n")
-PY
+bench/lib/forwarder_config.py "$work/credentials.json" -o "$work/etc/connector.yaml" \
+  --secrets-dir "$work/etc" --secret-path /etc/o365fwd --secret-mode 644 \
+  --collection "initial_lookback: 24h" --state-dir /srv/o365fwd-state \
+  --file-sink /var/log/o365fwd/audit.ndjson --health ""
 chown -R 10001:10001 "$work/state" "$work/out"
 # The state is mounted beside the image's VOLUME /var/lib/o365fwd, not on it: buildah run (unlike
 # podman run) sometimes binds a directory of an earlier container's run there instead of -v's.
