@@ -22,37 +22,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-jars=$(scripts/install-kafka.sh)
-kport=$(free_port); cport=$(free_port)
-mkdir -p "$work/kafka"
-cat >"$work/kafka/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$kport,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$kport
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$work/kafka/data
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-log.cleaner.backoff.ms=1000
-PROPS
-printf '%s\n' rootLogger.level=INFO rootLogger.appenderRef.stdout.ref=STDOUT appender.stdout.type=Console \
-  appender.stdout.name=STDOUT appender.stdout.layout.type=PatternLayout \
-  'appender.stdout.layout.pattern=[%d] %p %m (%c)%n' >"$work/kafka/log4j2.properties"
-java -Xmx256m -cp "$jars/*" kafka.tools.StorageTool format --cluster-id=o365fwdbenchAAAAAAAAAA \
-  -c "$work/kafka/server.properties" >"$work/kafka/format.log" 2>&1
-KAFKA_HEAP_OPTS="" java -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-  -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$jars/*" kafka.Kafka \
-  "$work/kafka/server.properties" >"$work/kafka/broker.log" 2>&1 &
-kafka=$!
-for _ in $(seq 1800); do grep -q "Kafka Server started" "$work/kafka/broker.log" && break; sleep 0.1; done
-grep -q "Kafka Server started" "$work/kafka/broker.log" || { tail "$work/kafka/broker.log" >&2; exit 1; }
+. bench/lib/kafka_broker.sh
+start_kafka_broker "$work/kafka" log.cleaner.backoff.ms=1000
 
 # Bytes of the topic's log segments (the records). Not counted: compacted segments waiting for
 # deletion (*.deleted, file.delete.delay.ms), and the offset and time indexes, which the broker
