@@ -15,6 +15,9 @@ namespace {
 constexpr std::size_t kMaxMembersShown = 100;
 constexpr std::size_t kMaxTenantsShown = 200;
 constexpr auto kDescribeInterval = std::chrono::seconds(15);
+constexpr auto kDescribeRetry = std::chrono::seconds(2);
+// No describe until the brokers have answered without a connection error for this long (below).
+constexpr auto kQuietBeforeDescribe = std::chrono::seconds(30);
 
 std::shared_ptr<spdlog::logger> log() {
   return getLogger("app.cluster");
@@ -33,6 +36,16 @@ ErrorInfo errorInfo(WallTime at, std::string code, const std::string& message) {
 }
 
 }  // namespace
+
+std::vector<int> releasablePartitions(const std::set<int>& pending,
+                                      const std::vector<std::string>& busy, int partitions) {
+  std::set<int> held;
+  for (const std::string& tenant : busy) held.insert(tenantPartition(tenant, partitions));
+  std::vector<int> out;
+  for (int p : pending)
+    if (!held.count(p)) out.push_back(p);
+  return out;
+}
 
 Result<std::unique_ptr<ClusterService>> ClusterService::create(ClusterServiceParts parts) {
   std::unique_ptr<ClusterService> service(new ClusterService(std::move(parts)));
@@ -180,20 +193,17 @@ void ClusterService::onRevoked(const std::vector<int>& partitions, bool lost) {
 }
 
 void ClusterService::releaseDrained() {
-  std::set<int> draining;
-  for (const std::string& tenant : parts_.fleet->drainingTenants())
-    draining.insert(tenantPartition(tenant, parts_.config.partitions));
+  // Running too, not only draining: when the fleet has not applied the revocation yet (it was
+  // still busy with an earlier change when reassign() gave up waiting), the revoked tenants
+  // still run and commit, and their partitions' state must stay loaded until they are gone.
+  std::vector<std::string> busy = parts_.fleet->runningTenants();
+  std::vector<std::string> draining = parts_.fleet->drainingTenants();
+  busy.insert(busy.end(), draining.begin(), draining.end());
   std::vector<int> release;
   {
     std::lock_guard lock(mu_);
-    for (auto it = release_pending_.begin(); it != release_pending_.end();) {
-      if (draining.count(*it)) {
-        ++it;
-        continue;
-      }
-      release.push_back(*it);
-      it = release_pending_.erase(it);
-    }
+    release = releasablePartitions(release_pending_, busy, parts_.config.partitions);
+    for (int p : release) release_pending_.erase(p);
   }
   if (release.empty()) return;
   if (parts_.release_partitions) parts_.release_partitions(release);
@@ -223,17 +233,26 @@ void ClusterService::onIdle() {
 
 void ClusterService::describeLoop(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    // Not while the member reports the brokers unreachable: librdkafka 2.0 can abort the process
-    // when a DescribeConsumerGroups request's coordinator lookup times out (librdkafka issue
-    // #4605, rd_kafka_enq_once_del_source_return); the group view then stays as last described.
+    // Not while the member reports the brokers unreachable, nor in the first 30 s after its last
+    // connection error: librdkafka 2.0 aborts the process (librdkafka issue #4605,
+    // rd_kafka_enq_once_del_source_return) when the request to the group coordinator fails to be
+    // sent after the coordinator was found — a connection that drops between the two, as while
+    // restarted brokers flap; the group view then stays as last described (members_at says when).
     MembershipState m = membership_->state();
-    const bool down = m.last_error_at && m.last_error_connection &&
-                      (!m.last_ok_at || *m.last_error_at >= *m.last_ok_at);
-    if (down) {
+    const bool unsettled =
+        m.last_error_at && m.last_error_connection &&
+        ((!m.last_ok_at || *m.last_error_at >= *m.last_ok_at) ||
+         parts_.clock->wallNow() - *m.last_error_at < kQuietBeforeDescribe);
+    if (unsettled) {
       std::unique_lock lock(mu_);
       describe_now_ = false;
       cv_.wait_for(lock, stop, std::chrono::seconds(2), [&] { return describe_now_; });
       continue;
+    }
+    {
+      // Cleared before, not after: a rebalance during a slow describe asks for another one.
+      std::lock_guard lock(mu_);
+      describe_now_ = false;
     }
     Result<GroupDescription> group = admin_->describeGroup(parts_.config.group);
     {
@@ -247,10 +266,14 @@ void ClusterService::describeLoop(std::stop_token stop) {
         describe_error_connection_ = group.error().kind == ErrorKind::kTransport;
         describe_error_ = errorInfo(now, group.error().code, group.error().message);
       }
-      describe_now_ = false;
     }
+    // A describe that timed out or met a broken connection (a new group's coordinator still
+    // loading, a slow broker) is tried again soon: until one succeeds the views show the brokers
+    // down. Other errors (authorization, ...) wait for the next interval.
+    const bool retry_soon = !group.ok() && group.error().kind == ErrorKind::kTransport;
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, stop, kDescribeInterval, [&] { return describe_now_; });
+    cv_.wait_for(lock, stop, retry_soon ? kDescribeRetry : kDescribeInterval,
+                 [&] { return describe_now_; });
   }
 }
 

@@ -47,6 +47,12 @@ struct ClusterServiceParts {
   std::string state_store = "local";
 };
 
+// The revoked partitions among `pending` that may be released now: those none of whose tenants
+// is in `busy` (the tenants still running or still draining here: a revocation the fleet has not
+// applied yet leaves them running). Pure; `partitions` is the assignment topic's count.
+std::vector<int> releasablePartitions(const std::set<int>& pending,
+                                      const std::vector<std::string>& busy, int partitions);
+
 class ClusterService final : public RebalanceListener {
  public:
   // Builds the group member and the admin client (no connection yet); permanent config errors.
@@ -73,8 +79,8 @@ class ClusterService final : public RebalanceListener {
   void describeLoop(std::stop_token stop);
   void applyOwnership(SteadyTime drain_deadline);
   std::vector<int> loadState(const std::vector<int>& partitions);
-  // Releases the revoked partitions none of whose tenants still drains (a commit for a tenant of
-  // a released partition would fail, and hold up every commit behind it). Poll thread.
+  // Releases the revoked partitions none of whose tenants still runs or drains here (a commit for
+  // a tenant of a released partition would fail, and hold up every commit behind it). Poll thread.
   void releaseDrained();
 
   ClusterServiceParts parts_;
