@@ -230,6 +230,7 @@ failover() {
   shift 2
   tenants_of "$name" >"$work/moved"
   t0=$(now_ms)
+  [ "$sig" = KILL ] && disown "${pid[$name]}"  # no "Killed" job notice in the output
   kill "-$sig" "${pid[$name]}"
   if [ "$sig" = TERM ]; then
     wait "${pid[$name]}" 2>/dev/null || true
@@ -241,7 +242,7 @@ failover() {
   listed=$(relisted "$t0" "$work/moved")
   echo "failover after SIG$sig of one of three$exit_s: survivors hold all $TENANTS tenants after" \
     "$held s; its $(wc -l <"$work/moved") tenants listed again by them after $listed s (load $(load))"
-  [ "$sig" = KILL ] && { wait "${pid[$name]}" 2>/dev/null || true; unset "pid[$name]"; }
+  [ "$sig" = KILL ] && unset "pid[$name]"
   return 0
 }
 
