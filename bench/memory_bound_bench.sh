@@ -34,7 +34,9 @@ run_case() {
     --collection "max_inflight_bytes: ${INFLIGHT_MB}MiB" --state-dir "$dir/state" \
     --file-sink "$dir/out/audit.ndjson" --max-size 64GiB --health "" --log-level info
   local rc=0
-  /usr/bin/time -f "%e %M" -o "$dir/time" "$BUILD_DIR/app/o365fwd" run --once -c "$dir/connector.yaml" \
+  # WRAP: a profiler in front of the forwarder, e.g. WRAP="heaptrack -o /tmp/ht" (its RSS then
+  # includes the profiler's own overhead).
+  /usr/bin/time -f "%e %M" -o "$dir/time" ${WRAP:-} "$BUILD_DIR/app/o365fwd" run --once -c "$dir/connector.yaml" \
     >"$dir/run.out" 2>"$dir/run.err" &
   local runner=$!
   # The split of the largest RSS sample: anonymous memory (what the budget bounds, plus the fixed

@@ -11,16 +11,23 @@
 namespace o365fwd {
 namespace {
 
-// What a held blob costs besides its body, per record: its entry in the de-duplicator's in-flight
-// set (a hash node and bucket, ~72 bytes), the committer's copy of its key (16) and the file
-// sink's two write vectors (32). Measured with 16 concurrent 1 GiB blobs, these were ~500 MiB the
-// budget did not see.
-constexpr std::uint64_t kPipelineBytesPerRecord = 128;
+// What a held blob costs besides its body and parse tables, per record: the committer's copy of
+// its key and the state store's sorted copy at the commit (32), and its entry in the store's
+// recent-key table (24-48 bytes a key) while the blob's charge is still held at the commit.
+// Measured with 16 concurrent 1 GiB blobs, per-record costs were ~500 MiB the budget did not see.
+// The de-duplicator's in-flight key table is counted as a whole (setSharedBytes) and the file
+// sink's write vectors are bounded (64 KiB), so neither is in this figure any more.
+constexpr std::uint64_t kPipelineBytesPerRecord = 64;
 // Charged on top of each downloaded body byte while it arrives, for what the blob will hold once
-// parsed: the decoded-field arena (body/12), record offsets (56 bytes a record), keys (16) and the
+// parsed: the decoded-field arena (body/12), record offsets (80 bytes a record), keys (16) and the
 // per-record pipeline cost above: 34 % of the body at ~1 KB records once the record table
-// doubled past its first guess (measured: the budget peaked 5 % over its maximum at 33 %).
-constexpr std::uint64_t kParseReservePercent = 40;
+// doubled past its first guess (measured: the budget peaked 5 % over its maximum at 33 %). And
+// for what the parse and the de-duplication need on top while they run, before the charge is
+// trued up: escaped strings saved during the parse, the de-duplicator's scratch and its in-flight
+// table doubling (old and new held at once) — measured on a 480 MiB blob of 680-byte records,
+// parse +152 MiB at its peak and de-duplication +134 MiB more: 40 % was too little for records
+// under ~1 KB (issue 10, docs/BENCHMARKS.md).
+constexpr std::uint64_t kParseReservePercent = 50;
 
 std::shared_ptr<spdlog::logger> log() {
   return getLogger("pipeline.collector");
@@ -59,6 +66,9 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams,
              4),
       delivery_(std::move(sinks)) {
   options_.committer.dedup_window = options_.collection.dedup_window;
+  // The de-duplicator's in-flight key table holds every held blob's keys; its size (it doubles
+  // with them) counts against the budget as it is, not as a guess per record.
+  dedup_.setMemoryObserver([this](std::uint64_t bytes) { budget_.setSharedBytes(bytes); });
   // A blob holds one of the budget's slots (4 per download worker) until it is committed: with
   // a commit only every commit_interval, 64 slots allowed at most 320 blobs a second however fast
   // the API and the sinks were (a fleet's start-up of 10,000 small blobs waited on it). A quarter

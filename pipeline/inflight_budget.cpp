@@ -41,6 +41,18 @@ void InflightBudget::release(std::uint64_t bytes) {
   cv_.notify_all();
 }
 
+void InflightBudget::setSharedBytes(std::uint64_t bytes) {
+  bool less;
+  {
+    std::lock_guard lock(mu_);
+    less = bytes < shared_;
+    bytes_ = bytes_ - std::min(shared_, bytes_) + bytes;
+    shared_ = bytes;
+    peak_bytes_ = std::max(peak_bytes_, bytes_);
+  }
+  if (less) cv_.notify_all();
+}
+
 std::uint64_t InflightBudget::bytes() const {
   std::lock_guard lock(mu_);
   return bytes_;
@@ -100,7 +112,10 @@ BodyBudget::Grant InflightBudget::Download::grow(std::uint64_t body_bytes) {
   Download* head = b.downloads_.empty() ? nullptr : b.downloads_.begin()->second;
   const bool is_head = head == this;
   const bool head_waiting = head && !is_head && head->waiting_;
-  if (!head_waiting && b.bytes_ + n <= b.max_bytes_) {
+  // The shared bytes shrink as held blobs are committed, to a small floor once none is held: the
+  // head then takes what it needs (its own bytes fit, above) rather than wait for them forever.
+  const bool alone = is_head && b.bytes_ - std::min(b.bytes_, b.shared_) <= bytes_;
+  if (!head_waiting && (b.bytes_ + n <= b.max_bytes_ || alone)) {
     bytes_ += n;
     b.bytes_ += n;
     b.downloading_bytes_ += n;
@@ -113,7 +128,8 @@ BodyBudget::Grant InflightBudget::Download::grow(std::uint64_t body_bytes) {
     // Blobs already downloaded give their bytes back once their sinks took them. Only when they
     // hold too little to ever make room must a younger download give way.
     const std::uint64_t free = b.max_bytes_ - std::min(b.bytes_, b.max_bytes_);
-    const std::uint64_t downloaded = b.bytes_ - b.downloading_bytes_;
+    const std::uint64_t downloaded =
+        b.bytes_ - std::min(b.bytes_, b.downloading_bytes_ + b.shared_);
     const bool pending = std::any_of(b.downloads_.begin(), b.downloads_.end(),
                                      [](const auto& e) { return e.second->preempted_; });
     if (free + downloaded < n && !pending) {

@@ -39,6 +39,10 @@ class InflightBudget {
   void giveBack(std::uint64_t bytes);
   // Gives back a slot and its bytes.
   void release(std::uint64_t bytes);
+  // Memory all held blobs share, measured by its owner (the de-duplicator's in-flight key table):
+  // counted with the blobs' bytes, replacing the previous figure. It is not given back by a
+  // preemption; a head download that is the only holder besides it is not kept waiting by it.
+  void setSharedBytes(std::uint64_t bytes);
   std::uint64_t bytes() const;
   std::uint64_t blobs() const;
   std::uint64_t peakBytes() const;
@@ -84,7 +88,8 @@ class InflightBudget {
   const std::uint64_t parse_reserve_percent_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::uint64_t bytes_ = 0;              // held blobs plus downloading bodies
+  std::uint64_t bytes_ = 0;              // held blobs plus downloading bodies (plus shared_)
+  std::uint64_t shared_ = 0;             // the part of bytes_ set by setSharedBytes
   std::uint64_t downloading_bytes_ = 0;  // the part of bytes_ that downloads hold
   std::uint64_t blobs_ = 0;
   std::uint64_t peak_bytes_ = 0;

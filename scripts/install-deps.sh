@@ -32,6 +32,8 @@ TEST_PACKAGES=(
   # the container image (scripts/build-container.sh): builder, and the base image made from
   # Debian's mirror where no image registry is reachable
   buildah debootstrap
+  # heap profiles of the memory benchmarks (WRAP="heaptrack -o ..." bench/memory_bound_bench.sh)
+  heaptrack
 )
 
 case "${1:-}" in

@@ -16,6 +16,7 @@
 //
 // Every successful filter() must be matched by exactly one release(outcome.kept_keys).
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -54,15 +55,24 @@ class Deduplicator {
   // Keys currently in flight (for status and tests).
   std::size_t inFlight() const;
 
+  // Called with the in-flight table's bytes whenever they changed (it doubles and halves with the
+  // keys in flight: 40 bytes a slot, 1.4-2.9 slots a key), so its owner can count them against
+  // the in-flight budget. Called under the de-duplicator's lock: it must not call back into it.
+  // Set before the first filter().
+  void setMemoryObserver(std::function<void(std::uint64_t bytes)> observer);
+
  private:
   // Registers `key` for `blob` unless it is in flight for another blob (then returns false;
   // `force` registers anyway). Caller holds mu_.
   bool registerLocked(const RecordKey& key, const RecordKey& blob, bool force);
   void releaseLocked(const RecordKey& key);
+  void noteMemoryLocked();  // tells the observer when the table's bytes changed
 
   StateStore& store_;
   mutable std::mutex mu_;
   InFlightKeyTable in_flight_;  // key -> the blob that registered it first, registrations
+  std::function<void(std::uint64_t)> memory_observer_;
+  std::uint64_t reported_bytes_ = 0;
 };
 
 }  // namespace o365fwd

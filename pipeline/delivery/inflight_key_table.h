@@ -31,6 +31,8 @@ class InFlightKeyTable {
   // Removes the entry of `key` (if any).
   void erase(const RecordKey& key);
   std::size_t size() const { return size_; }
+  // Bytes of the table's slots (what it holds in memory).
+  std::uint64_t memoryBytes() const { return slots_.capacity() * sizeof(Entry); }
 
  private:
   std::size_t slotOf(const RecordKey& key) const;

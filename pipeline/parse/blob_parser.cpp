@@ -4,6 +4,7 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -206,21 +207,28 @@ class EscapedRegions {
       std::size_t to = from;
       while (to < size && data[to] != '"') to += data[to] == '\\' ? 2 : 1;
       to = std::min(to + 1, size);  // the closing quote too
-      regions_.push_back(Region{from, to - from, saved_.size()});
+      regions_.push_back(
+          Region{static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to - from)});
       saved_.append(data + from, to - from);
       at = to;
     }
   }
   ~EscapedRegions() {
-    for (const Region& r : regions_)
-      std::memcpy(body_.data() + r.offset, saved_.data() + r.saved, r.length);
+    std::size_t saved = 0;  // the regions' bytes lie one after another in saved_
+    for (const Region& r : regions_) {
+      std::memcpy(body_.data() + r.offset, saved_.data() + saved, r.length);
+      saved += r.length;
+    }
   }
   EscapedRegions(const EscapedRegions&) = delete;
   EscapedRegions& operator=(const EscapedRegions&) = delete;
 
  private:
+  // 8 bytes a region (parseBlobInto refuses a body of 4 GiB or more before the parse): audit
+  // records hold ~2 escaped strings each, and these live while the parse tables grow, all within
+  // the parse reserve the blob was charged while it downloaded (docs/BENCHMARKS.md, issue 10).
   struct Region {
-    std::size_t offset, length, saved;
+    std::uint32_t offset, length;
   };
   std::string& body_;
   std::vector<Region> regions_;

@@ -137,7 +137,8 @@ class FileSink final : public Sink {
   // Writer-thread state.
   int consecutive_failures_ = 0;
   SteadyTime next_open_at_{};
-  std::vector<iovec> iov_;
+  std::vector<iovec> iov_;  // at most kMaxIovecs (64 KiB)
+  static constexpr std::size_t kMaxIovecs = 4096;
 
   // Crash recovery, guarded by pos_mu_ (send(), the committer and the writer use it).
   mutable std::mutex pos_mu_;

@@ -101,6 +101,35 @@ TEST(InflightBudget, PreemptsTheYoungestPausedDownloadWhenOnlyDownloadsHoldTheBu
   EXPECT_EQ(budget.preemptions(), 1u);
 }
 
+TEST(InflightBudget, SharedBytesCountWithTheBlobsAndAreReplacedNotAdded) {
+  InflightBudget budget(100, 4);
+  budget.addBytes(30);
+  budget.setSharedBytes(20);  // the de-duplicator's table
+  EXPECT_EQ(budget.bytes(), 50u);
+  budget.setSharedBytes(40);  // it doubled
+  EXPECT_EQ(budget.bytes(), 70u);
+  EXPECT_EQ(budget.peakBytes(), 70u);
+  auto d = budget.startDownload();
+  EXPECT_EQ(d->grow(20), Grant::kGranted);
+  EXPECT_EQ(d->grow(20), Grant::kWait);  // 110 > 100: the held blob will give room back
+  EXPECT_EQ(budget.preemptions(), 0u);
+  budget.release(30);
+  budget.setSharedBytes(10);  // its keys were released: the table halved
+  EXPECT_EQ(budget.bytes(), 30u);
+  EXPECT_EQ(d->grow(20), Grant::kGranted);
+  EXPECT_EQ(budget.bytes(), 50u);
+}
+
+TEST(InflightBudget, TheHeadIsNotKeptWaitingBySharedBytesAlone) {
+  InflightBudget budget(100, 4);
+  budget.setSharedBytes(10);  // what the table keeps when no blob is held
+  auto head = budget.startDownload();
+  EXPECT_EQ(head->grow(85), Grant::kGranted);
+  EXPECT_EQ(head->grow(10), Grant::kGranted);  // nothing else will ever give room back
+  EXPECT_EQ(budget.bytes(), 105u);
+  EXPECT_EQ(head->grow(10), Grant::kNever);  // its own bytes still may not exceed the budget
+}
+
 TEST(InflightBudget, DestroyingADownloadGivesBackWhatItHeld) {
   InflightBudget budget(100, 4);
   {

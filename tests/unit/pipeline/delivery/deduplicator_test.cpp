@@ -70,6 +70,27 @@ TEST(Deduplicator, SharePointSampleSameRecordFourTimesKeepsOne) {
   EXPECT_EQ(store.keysSeenCalls(), 1);
 }
 
+TEST(Deduplicator, TellsTheObserverWhenItsInFlightTableGrowsAndShrinks) {
+  MemoryStateStore store;
+  Deduplicator dedup(store);
+  std::vector<std::uint64_t> reported;
+  dedup.setMemoryObserver([&](std::uint64_t bytes) { reported.push_back(bytes); });
+  const std::uint64_t initial = reported.empty() ? 0 : reported.back();
+  std::vector<std::string> records;
+  for (int i = 0; i < 20000; ++i) records.push_back(rec("id-" + std::to_string(i)));
+  RecordBatch batch = makeBatch(records, "blob-1");
+  auto out = dedup.filter(batch, false);
+  ASSERT_TRUE(out.ok());
+  ASSERT_FALSE(reported.empty());
+  // 20,000 keys at most 70 % full: at least 28,572 slots of 40 bytes each.
+  EXPECT_GE(reported.back(), 28572u * 40u);
+  EXPECT_GT(reported.back(), initial);
+  const std::size_t after_filter = reported.size();
+  dedup.release(out->kept_keys);
+  ASSERT_GT(reported.size(), after_filter);  // released: the table shrank, and said so
+  EXPECT_LT(reported.back(), 28572u * 40u);
+}
+
 TEST(Deduplicator, DlpMatchAndUndoWithOneIdAreBothKept) {
   auto lines = sampleLines("13-dlp-exchange.log");
   if (lines.empty()) GTEST_SKIP() << "public O365 samples not found (set O365FWD_SAMPLES_DIR)";
