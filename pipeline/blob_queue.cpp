@@ -18,19 +18,45 @@ BlobQueue::BlobQueue(std::size_t capacity)
     : capacity_(std::max<std::size_t>(1, capacity)),
       tenant_share_(std::max<std::size_t>(1, capacity_ / 2)) {}
 
+bool BlobQueue::hasRoomLocked(const std::string& tenant) const {
+  if (size_ >= capacity_) return false;
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() || it->second.size < tenant_share_;
+}
+
+void BlobQueue::wakePusherLocked() {
+  // Pushers already woken take the free places first; no one else is woken for them.
+  if (capacity_ - std::min(size_, capacity_) <= woken_) return;
+  for (Waiter* w : waiters_) {
+    if (w->woken || !hasRoomLocked(*w->tenant)) continue;
+    w->woken = true;
+    ++woken_;
+    w->cv.notify_one();
+    return;
+  }
+}
+
 bool BlobQueue::push(BlobTaskPtr task, std::stop_token stop) {
   const std::string& tenant = task->content.stream.tenant;
   std::unique_lock lock(mu_);
-  auto room = [&] {
-    if (closed_) return true;
-    auto it = tenants_.find(tenant);
-    return size_ < capacity_ && (it == tenants_.end() || it->second.size < tenant_share_);
-  };
-  if (!room()) {
-    ++waiting_pushers_;
-    const bool got = room_cv_.wait(lock, stop, room);
-    --waiting_pushers_;
-    if (!got) return false;
+  if (!closed_ && !hasRoomLocked(tenant)) {
+    Waiter self;
+    self.tenant = &tenant;
+    auto pos = waiters_.insert(waiters_.end(), &self);
+    bool got = true;
+    // Another pusher may take the place this one was woken for first: it then waits again.
+    while (got && !closed_ && !hasRoomLocked(tenant)) {
+      got = self.cv.wait(lock, stop, [&] { return self.woken || closed_; });
+      if (self.woken) {
+        self.woken = false;
+        --woken_;
+      }
+    }
+    waiters_.erase(pos);
+    if (!got) {
+      wakePusherLocked();  // a place this pusher was woken for goes to the next one
+      return false;
+    }
   }
   if (closed_) return false;
   TenantQueue& q = tenants_[tenant];
@@ -38,6 +64,8 @@ bool BlobQueue::push(BlobTaskPtr task, std::stop_token stop) {
   ++q.size;
   ++size_;
   items_cv_.notify_one();
+  // Several places freed while this pusher woke up (several pops, a drain): the next pusher.
+  if (!waiters_.empty()) wakePusherLocked();
   return true;
 }
 
@@ -58,8 +86,8 @@ std::optional<BlobTaskPtr> BlobQueue::pop(std::stop_token stop) {
   --q.size;
   if (q.size == 0) tenants_.erase(tenant);
   --size_;
-  // Pushers wait for different conditions (their tenant's share): each looks again.
-  if (waiting_pushers_ > 0) room_cv_.notify_all();
+  // Pushers wait for different conditions (their tenant's share): the first one with room now.
+  if (!waiters_.empty()) wakePusherLocked();
   return task;
 }
 
@@ -67,7 +95,7 @@ void BlobQueue::close() {
   std::lock_guard lock(mu_);
   closed_ = true;
   items_cv_.notify_all();
-  room_cv_.notify_all();
+  for (Waiter* w : waiters_) w->cv.notify_one();
 }
 
 std::deque<BlobTaskPtr> BlobQueue::drain() {
@@ -78,7 +106,7 @@ std::deque<BlobTaskPtr> BlobQueue::drain() {
       for (auto& t : tasks) out.push_back(std::move(t));
   tenants_.clear();
   size_ = 0;
-  room_cv_.notify_all();
+  for (std::size_t i = 0; i < waiters_.size(); ++i) wakePusherLocked();
   return out;
 }
 

@@ -8,10 +8,13 @@
 //   fills the queue, so another tenant's blob waits at most for a free place, not behind it.
 // Thread-safe; every wait ends on the stop token or close(). A push wakes one waiting worker, not
 // all of them (16 workers woken per blob, 15 of them for nothing, cost a fleet's start-up a
-// context switch storm).
+// context switch storm). Likewise a pop wakes one waiting pusher, the first (in arrival order)
+// whose tenant now has room, not every pusher: in a fleet 64 listers wait on a full queue, and
+// waking all of them per blob was a quarter of the daemon's CPU.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -45,12 +48,22 @@ class BlobQueue {
     std::size_t size = 0;
   };
 
+  // A pusher waiting for room (on its own stack); `woken` set by wakePusherLocked().
+  struct Waiter {
+    const std::string* tenant = nullptr;
+    std::condition_variable_any cv;
+    bool woken = false;
+  };
+  bool hasRoomLocked(const std::string& tenant) const;
+  // Wakes the first waiting pusher that has room now, if any (caller holds mu_).
+  void wakePusherLocked();
+
   const std::size_t capacity_;
   const std::size_t tenant_share_;  // most blobs one tenant may have queued
   mutable std::mutex mu_;
   std::condition_variable_any items_cv_;  // pop() waits for a task
-  std::condition_variable_any room_cv_;   // push() waits for room (its tenant's or the queue's)
-  std::size_t waiting_pushers_ = 0;
+  std::list<Waiter*> waiters_;            // push() waits for room, in arrival order
+  std::size_t woken_ = 0;                 // waiters woken that have not looked yet
   std::map<std::string, TenantQueue> tenants_;
   std::optional<std::string> last_tenant_;
   std::size_t size_ = 0;

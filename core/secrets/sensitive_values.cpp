@@ -111,17 +111,19 @@ void SensitiveValues::add(std::string_view value, SensitiveKind kind) {
   list.push_back(std::make_shared<const SensitiveEntry>(value));
   const size_t cap = kind == SensitiveKind::kSecret ? max_secrets_ : max_tokens_;
   while (list.size() > cap) list.pop_front();
-  rebuildLocked();
+  stale_ = true;
 }
 
-void SensitiveValues::rebuildLocked() {
+void SensitiveValues::rebuildLocked() const {
   std::vector<std::shared_ptr<const SensitiveEntry>> entries(secrets_.begin(), secrets_.end());
   entries.insert(entries.end(), tokens_.begin(), tokens_.end());
   index_ = std::make_shared<const SensitiveIndex>(std::move(entries));
+  stale_ = false;
 }
 
 std::shared_ptr<const SensitiveIndex> SensitiveValues::index() const {
   std::lock_guard lock(mu_);
+  if (stale_) rebuildLocked();
   return index_;
 }
 

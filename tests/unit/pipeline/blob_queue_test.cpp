@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 #include <thread>
+#include <vector>
 
 namespace o365fwd {
 namespace {
@@ -111,6 +112,52 @@ TEST(BlobQueue, EveryTenantGetsAnEqualShareOfPopsUnderContention) {
   EXPECT_EQ(served["x"], 10);
   EXPECT_EQ(served["y"], 10);
   EXPECT_EQ(served["z"], 10);
+}
+
+// A pop wakes one waiting pusher, not all of them: no wake-up may be lost on the way. Many
+// pushers of many tenants (some over their share) wait on a small queue; every blob gets in and
+// out, and pushers that give up pass their turn on.
+TEST(BlobQueue, EveryWaitingPusherGetsInWhenPopsWakeOneAtATime) {
+  BlobQueue q(4);
+  constexpr int kPushers = 24;
+  constexpr int kEach = 20;
+  std::atomic<int> pushed{0};
+  std::vector<std::jthread> pushers;
+  for (int p = 0; p < kPushers; ++p)
+    pushers.emplace_back([&, p] {
+      // Three pushers per tenant: a tenant's share (2) keeps some of them waiting with room left.
+      const std::string tenant = "t" + std::to_string(p / 3);
+      for (int i = 0; i < kEach; ++i)
+        if (q.push(task(tenant, "DLP.All", p * kEach + i), {})) ++pushed;
+    });
+  // A pusher that gives up while others wait does not swallow a wake-up meant for them.
+  std::stop_source quitter;
+  std::jthread gives_up([&] { EXPECT_FALSE(q.push(task("q", "DLP.All", 0), quitter.get_token())); });
+  quitter.request_stop();
+  gives_up.join();
+  int popped = 0;
+  while (popped < kPushers * kEach) {
+    ASSERT_TRUE(q.pop({}).has_value());
+    ++popped;
+  }
+  for (auto& t : pushers) t.join();
+  EXPECT_EQ(pushed.load(), kPushers * kEach);
+  EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(BlobQueue, CloseWakesEveryWaitingPusher) {
+  BlobQueue q(1);
+  ASSERT_TRUE(q.push(task("a", "DLP.All", 0), {}));
+  std::atomic<int> refused{0};
+  {
+    std::vector<std::jthread> pushers;
+    for (int p = 0; p < 8; ++p)
+      pushers.emplace_back([&, p] {
+        if (!q.push(task("t" + std::to_string(p), "DLP.All", 0), {})) ++refused;
+      });
+    q.close();
+  }
+  EXPECT_EQ(refused.load(), 8);
 }
 
 }  // namespace
