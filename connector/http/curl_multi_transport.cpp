@@ -2,6 +2,9 @@
 #include "connector/http/curl_multi_transport.h"
 
 #include <curl/curl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -282,21 +285,48 @@ Result<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::create(
   if (global != CURLE_OK)
     return Error::permanent(ErrorKind::kInternal, std::string("libcurl initialisation failed: ") +
                                                       curl_easy_strerror(global));
+  const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) return Error::permanent(ErrorKind::kInternal, "eventfd failed");
   CURLM* multi = curl_multi_init();
-  if (!multi) return Error::permanent(ErrorKind::kInternal, "curl_multi_init failed");
+  if (!multi) {
+    close(wake_fd);
+    return Error::permanent(ErrorKind::kInternal, "curl_multi_init failed");
+  }
   options.max_concurrent = std::max(1, options.max_concurrent);
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, std::max(1L, options.connection_cache));
-  return std::unique_ptr<CurlMultiTransport>(new CurlMultiTransport(std::move(options), multi));
+  return std::unique_ptr<CurlMultiTransport>(
+      new CurlMultiTransport(std::move(options), multi, wake_fd));
 }
 
-CurlMultiTransport::CurlMultiTransport(CurlTransportOptions options, void* multi)
-    : options_(std::move(options)), multi_(multi) {
+CurlMultiTransport::CurlMultiTransport(CurlTransportOptions options, void* multi, int wake_fd)
+    : options_(std::move(options)), multi_(multi), wake_fd_(wake_fd) {
+  curl_multi_setopt(asMulti(multi_), CURLMOPT_SOCKETFUNCTION, &CurlMultiTransport::onSocket);
+  curl_multi_setopt(asMulti(multi_), CURLMOPT_SOCKETDATA, this);
   thread_ = std::thread([this] { run(); });
 }
 
 CurlMultiTransport::~CurlMultiTransport() {
   shutdown();
   curl_multi_cleanup(asMulti(multi_));
+  close(wake_fd_);
+}
+
+int CurlMultiTransport::onSocket(void* /*easy*/, int socket, int what, void* self,
+                                 void* /*socketp*/) {
+  auto* transport = static_cast<CurlMultiTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    transport->sockets_.erase(socket);
+  } else {
+    transport->sockets_[socket] = what;
+  }
+  return 0;
+}
+
+void CurlMultiTransport::wake() {
+  // One write while the I/O thread has not yet looked: a burst of submits costs one wake-up.
+  if (wake_pending_.exchange(true)) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));  // full only at 2^64 - 1
 }
 
 void CurlMultiTransport::submit(HttpRequest request, HttpDone done) {
@@ -311,7 +341,7 @@ void CurlMultiTransport::submit(HttpRequest request, HttpDone done) {
     if (!stopping_) {
       in_flight_.fetch_add(1);
       queue_.push_back(std::move(transfer));
-      curl_multi_wakeup(asMulti(multi_));  // under mu_: multi_ is alive until the thread is joined
+      wake();  // under mu_: the eventfd is open until the thread is joined
       return;
     }
   }
@@ -323,7 +353,8 @@ void CurlMultiTransport::shutdown() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
-      curl_multi_wakeup(asMulti(multi_));
+      wake_pending_ = false;
+      wake();
     }
     if (thread_.joinable()) thread_.join();
   });
@@ -534,14 +565,18 @@ void CurlMultiTransport::failAll() {
 
 void CurlMultiTransport::run() {
   CURLM* multi = asMulti(multi_);
+  std::vector<pollfd> fds;
   for (;;) {
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
     }
     startQueued();
+    // What is due without a socket event: transfers just added, curl's timeouts, a pause lifted.
+    long due_ms = -1;
+    curl_multi_timeout(multi, &due_ms);
     int still_running = 0;
-    curl_multi_perform(multi, &still_running);
+    if (due_ms == 0) curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &still_running);
     bool finished_any = false;
     int queued_msgs = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi, &queued_msgs)) {
@@ -571,7 +606,36 @@ void CurlMultiTransport::run() {
     cancelStopped();
     resumePaused();
     if (finished_any) continue;  // start queued transfers at once, then poll
-    curl_multi_poll(multi, nullptr, 0, kStopCheckMs, nullptr);
+
+    curl_multi_timeout(multi, &due_ms);
+    const long wait_ms = due_ms < 0 ? kStopCheckMs : std::min(due_ms, kStopCheckMs);
+    fds.clear();
+    fds.push_back({wake_fd_, POLLIN, 0});
+    for (const auto& [socket, what] : sockets_) {
+      short events = 0;
+      if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= POLLIN;
+      if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= POLLOUT;
+      fds.push_back({socket, events, 0});
+    }
+    if (poll(fds.data(), fds.size(), static_cast<int>(wait_ms)) <= 0) continue;  // EINTR: again
+    if (fds[0].revents) {
+      wake_pending_ = false;  // before the queue is read: a later submit writes again
+      std::uint64_t count = 0;
+      [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof(count));
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      const short got = fds[i].revents;
+      if (!got) continue;
+      if (got & POLLNVAL) {  // closed without a CURL_POLL_REMOVE: never poll it again
+        sockets_.erase(fds[i].fd);
+        continue;
+      }
+      int mask = 0;
+      if (got & (POLLIN | POLLHUP)) mask |= CURL_CSELECT_IN;
+      if (got & POLLOUT) mask |= CURL_CSELECT_OUT;
+      if (got & POLLERR) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi, fds[i].fd, mask, &still_running);
+    }
   }
   failAll();
 }

@@ -4,7 +4,11 @@
 //
 // Threads: submit(), inFlight() and shutdown() may be called from any thread; `done` callbacks
 // run on the I/O thread (after shutdown(), submit() completes `done` with kCancelled on the
-// calling thread). The I/O thread never blocks on anything but curl_multi_poll.
+// calling thread). The I/O thread never blocks on anything but poll() over curl's sockets and
+// its wake-up eventfd. It drives libcurl through curl_multi_socket_action, so an event costs the
+// work of the one transfer whose socket is ready: curl_multi_perform looked at (and polled) every
+// running transfer on every event, ~20 poll() calls per request with a fleet's 80 requests in
+// flight.
 //
 // Promises:
 // - At most `max_concurrent` transfers run at once; the rest wait in a FIFO. The FIFO itself is
@@ -40,6 +44,7 @@
 #include <atomic>
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,7 +81,7 @@ class CurlMultiTransport final : public HttpTransport {
   struct Transfer;  // one request's curl state (defined in the .cpp)
 
  private:
-  CurlMultiTransport(CurlTransportOptions options, void* multi);
+  CurlMultiTransport(CurlTransportOptions options, void* multi, int wake_fd);
   void run();
   void startQueued();
   void finish(Transfer* transfer, Result<HttpResponse> result);
@@ -86,6 +91,9 @@ class CurlMultiTransport final : public HttpTransport {
   void cancelStopped();
   void resumePaused();  // asks body budgets again for paused transfers; aborts preempted ones
   void failAll();
+  void wake();  // makes the I/O thread look at the queue (one eventfd write while none is pending)
+  // CURLMOPT_SOCKETFUNCTION (CURL*, curl_socket_t, what, this, socketp): the sockets to poll.
+  static int onSocket(void* easy, int socket, int what, void* self, void* socketp);
 
   const CurlTransportOptions options_;
   void* multi_;  // CURLM*, owned; touched only by the I/O thread after construction
@@ -95,6 +103,9 @@ class CurlMultiTransport final : public HttpTransport {
   bool stopping_ = false;                        // guarded by mu_
 
   std::deque<std::unique_ptr<Transfer>> running_;  // I/O thread only
+  std::map<int, int> sockets_;  // curl's sockets -> CURL_POLL_IN/OUT/INOUT; I/O thread only
+  int wake_fd_ = -1;            // eventfd, owned
+  std::atomic<bool> wake_pending_{false};
   GzipInflater inflater_;                          // I/O thread only
   std::atomic<std::size_t> in_flight_{0};
   std::thread thread_;
