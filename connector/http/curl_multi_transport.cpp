@@ -21,6 +21,7 @@ namespace o365fwd {
 namespace {
 
 constexpr long kStopCheckMs = 100;  // request.stop is checked at least this often
+constexpr std::size_t kIdleEasyHandles = 64;  // reset easy handles kept for reuse
 // The stall timeout: fewer than 1 byte per second over low_speed_time means nothing arrived.
 constexpr long kLowSpeedBytesPerSec = 1;
 
@@ -307,6 +308,7 @@ CurlMultiTransport::CurlMultiTransport(CurlTransportOptions options, void* multi
 
 CurlMultiTransport::~CurlMultiTransport() {
   shutdown();
+  for (void* easy : idle_easy_) curl_easy_cleanup(easy);
   curl_multi_cleanup(asMulti(multi_));
   close(wake_fd_);
 }
@@ -364,6 +366,12 @@ void CurlMultiTransport::finish(Transfer* transfer, Result<HttpResponse> result)
   HttpDone done = std::move(transfer->done);
   if (!result.ok() && transfer->request.body_budget) transfer->request.body_budget->discard();
   if (transfer->added) curl_multi_remove_handle(asMulti(multi_), transfer->easy);
+  transfer->added = false;
+  if (result.ok() && transfer->easy && !transfer->paused && idle_easy_.size() < kIdleEasyHandles) {
+    curl_easy_reset(transfer->easy);
+    idle_easy_.push_back(transfer->easy);
+    transfer->easy = nullptr;
+  }
   auto it = std::find_if(running_.begin(), running_.end(),
                          [&](const auto& p) { return p.get() == transfer; });
   if (it != running_.end()) running_.erase(it);  // frees the easy handle and buffers
@@ -392,7 +400,12 @@ void CurlMultiTransport::startQueued() {
       finish(raw, cancelled());
       continue;
     }
-    raw->easy = curl_easy_init();
+    if (idle_easy_.empty()) {
+      raw->easy = curl_easy_init();
+    } else {
+      raw->easy = idle_easy_.back();
+      idle_easy_.pop_back();
+    }
     std::string problem = raw->easy ? configure(*raw, options_) : "curl_easy_init failed";
     if (problem.empty() && curl_multi_add_handle(asMulti(multi_), raw->easy) != CURLM_OK)
       problem = "curl_multi_add_handle failed";

@@ -49,6 +49,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "connector/http/gzip_inflater.h"
 #include "connector/http/http_transport.h"
@@ -104,6 +105,9 @@ class CurlMultiTransport final : public HttpTransport {
 
   std::deque<std::unique_ptr<Transfer>> running_;  // I/O thread only
   std::map<int, int> sockets_;  // curl's sockets -> CURL_POLL_IN/OUT/INOUT; I/O thread only
+  // Easy handles of transfers that succeeded, reset for the next request (curl_easy_reset: no
+  // option, header or token survives; libcurl keeps its buffers). I/O thread only.
+  std::vector<void*> idle_easy_;
   int wake_fd_ = -1;            // eventfd, owned
   std::atomic<bool> wake_pending_{false};
   GzipInflater inflater_;                          // I/O thread only
