@@ -455,6 +455,11 @@ class SqliteStateStore final : public StateStore {
   std::shared_ptr<spdlog::logger> log_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> st_;
+  // The sweep record's statements, prepared on first use (keyed by their SQL text, a literal):
+  // a fleet's start-up reads and writes it once or twice per stream, 10,000 times at 1,000
+  // tenants, and preparing each time was most of that cost. Guarded by mu_.
+  std::map<const char*, Stmt> sweep_stmts_;
+  Result<const Stmt*> sweepStatement(const char* sql, std::string_view doing);
   std::mutex mu_;
   std::atomic<int> waiters_{0};
   std::map<StreamKey, std::int64_t> stream_ids_;  // rows of streams; cleared on rollback
@@ -466,6 +471,7 @@ class SqliteStateStore final : public StateStore {
 
 SqliteStateStore::~SqliteStateStore() {
   st_.reset();  // statements first: sqlite3_close refuses a connection with live statements
+  sweep_stmts_.clear();
   if (db_ != nullptr && sqlite3_close(db_) != SQLITE_OK)
     log_->warn("Closing the state database failed. path={} error={}", db_path_.string(),
                sqlite3_errmsg(db_));
@@ -1140,20 +1146,30 @@ Status createSchemaForTesting(const fs::path& state_dir, int version, const std:
 // loss can only drop a suffix of transactions, so a lost floor comes with a lost first watermark
 // (the stream starts over and stores its floor again) and a lost sweep time means one more sweep.
 
+Result<const Stmt*> SqliteStateStore::sweepStatement(const char* sql, std::string_view doing) {
+  Stmt& stmt = sweep_stmts_[sql];
+  if (stmt.get() != nullptr) return &stmt;
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+  stmt = Stmt(raw);
+  if (rc != SQLITE_OK) {
+    sweep_stmts_.erase(sql);
+    return dbError(rc, doing);
+  }
+  return &stmt;
+}
+
 Result<SweepRecord> SqliteStateStore::sweepRecord(const StreamKey& stream) {
   Serialized lock(*this);
   return transact<SweepRecord>(false, "reading the sweep record", [&]() -> Result<SweepRecord> {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(
-        db_,
+    auto stmt = sweepStatement(
         "SELECT w.last_sweep_ns, w.sweep_floor_ns FROM streams s JOIN stream_sweeps w "
         "ON w.stream_id = s.id WHERE s.tenant = ?1 AND s.content_type = ?2",
-        -1, &raw, nullptr);
-    Stmt stmt(raw);
-    if (rc != SQLITE_OK) return dbError(rc, "reading the sweep record of " + stream.str());
-    Call call(stmt);
+        "reading the sweep record of " + stream.str());
+    if (!stmt) return stmt.error();
+    Call call(**stmt);
     call.bind(1, stream.tenant).bind(2, stream.content_type);
-    rc = call.step();
+    int rc = call.step();
     SweepRecord out;
     if (rc == SQLITE_DONE) return out;
     if (rc != SQLITE_ROW) return dbError(rc, "reading the sweep record of " + stream.str());
@@ -1170,13 +1186,11 @@ Status SqliteStateStore::writeSweepColumn(const StreamKey& stream, const char* s
   Status written = transact<Unit>(true, doing, [&]() -> Status {
     auto id = streamIdForWrite(stream);
     if (!id) return id.error();
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
-    Stmt stmt(raw);
-    if (rc != SQLITE_OK) return dbError(rc, doing);
-    Call call(stmt);
+    auto stmt = sweepStatement(sql, doing);
+    if (!stmt) return stmt.error();
+    Call call(**stmt);
     call.bind(1, *id).bind(2, toNs(at));
-    if (rc = call.step(); rc != SQLITE_DONE) return dbError(rc, doing);
+    if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, doing);
     return okStatus();
   });
   if (Status s = exec("PRAGMA synchronous = FULL", doing); !s.ok()) return s;
