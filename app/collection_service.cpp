@@ -28,6 +28,7 @@
 #include "app/tenant_fleet.h"
 #include "cluster/cluster_options.h"
 #include "cluster/state/cluster_state_store.h"
+#include "cluster/txn/staged_kafka_sink.h"
 #include "core/config/config_loader.h"
 #include "core/host_port.h"
 #include "core/logging.h"
@@ -298,7 +299,15 @@ int runCollection(const CollectionRequest& request) {
   ClusterStateStore* cluster_store = nullptr;
   Result<std::unique_ptr<StateStore>> store = [&]() -> Result<std::unique_ptr<StateStore>> {
     if (!cluster_mode) return openSqliteStateStore(config.state_dir);
-    auto opened = openKafkaStateStore(config.cluster.kafka, client_id, clock, config.state_dir);
+    // Exactly-once into the Kafka sinks on the cluster's brokers (docs/CLUSTER.md).
+    KafkaStateStoreOptions store_options;
+    for (const SinkConfig& sc : config.sinks)
+      if (exactlyOnceSink(config, sc) && !store_options.exactly_once) {
+        store_options.exactly_once = true;
+        store_options.compression = sc.kafka.compression;
+      }
+    auto opened = openKafkaStateStore(config.cluster.kafka, client_id, clock, config.state_dir,
+                                      store_options);
     if (!opened.ok()) return opened.error();
     cluster_store = opened->get();
     return std::unique_ptr<StateStore>(std::move(*opened));
@@ -316,7 +325,11 @@ int runCollection(const CollectionRequest& request) {
     log->warn("Cannot read the sinks' stored positions; nothing is recovered: {}",
               positions.error().describe());
   for (const SinkConfig& sc : config.sinks) {
-    auto sink = makeSink(sc, clock, random);
+    RecordStage* stage = cluster_store ? cluster_store->recordStage() : nullptr;
+    auto sink = stage && exactlyOnceSink(config, sc)
+                    ? Result<std::unique_ptr<Sink>>(std::unique_ptr<Sink>(
+                          new StagedKafkaSink(sc.name, sc.kafka, *stage)))
+                    : makeSink(sc, clock, random);
     if (!sink.ok()) {
       log->error("Cannot create sink {}: {}", sc.name, sink.error().describe());
       return kExitConfig;
@@ -466,6 +479,7 @@ int runCollection(const CollectionRequest& request) {
           std::vector<std::int32_t>(partitions.begin(), partitions.end()),
           std::max(left, std::chrono::milliseconds(1000)));
     };
+    parts.exactly_once = [cluster_store] { return cluster_store->exactlyOnceStats(); };
     parts.release_partitions = [cluster_store](const std::vector<int>& partitions) {
       cluster_store->releasePartitions(
           std::vector<std::int32_t>(partitions.begin(), partitions.end()));

@@ -210,7 +210,28 @@ void ClusterService::releaseDrained() {
   log()->debug("Released the state of revoked partitions. partitions={}", listed(release));
 }
 
+void ClusterService::stopFenced() {
+  if (!parts_.exactly_once) return;
+  std::optional<ExactlyOnceStats> eos = parts_.exactly_once();
+  if (!eos || eos->fenced_partitions.empty()) return;
+  std::vector<int> stop;
+  {
+    std::lock_guard lock(mu_);
+    for (int p : eos->fenced_partitions)
+      if (owned_.erase(p) > 0) stop.push_back(p);
+  }
+  if (stop.empty()) return;
+  log()->error(
+      "Stopping the tenants of partitions whose transactions were fenced; the instance that "
+      "fenced them collects them. group={} partitions={}",
+      parts_.config.group, listed(stop));
+  applyOwnership(parts_.clock->steadyNow());
+  std::lock_guard lock(mu_);
+  release_pending_.insert(stop.begin(), stop.end());
+}
+
 void ClusterService::onIdle() {
+  stopFenced();
   releaseDrained();
   std::vector<int> waiting;
   {
@@ -348,6 +369,15 @@ ClusterReport ClusterService::report() const {
     for (const auto& [p, names] : by_partition)
       if (!held.count(p)) r.unheld_partitions.push_back(p);
   }
+  if (parts_.exactly_once)
+    if (std::optional<ExactlyOnceStats> eos = parts_.exactly_once()) {
+      r.exactly_once = true;
+      r.transactions_committed = eos->transactions_committed;
+      r.transactions_aborted = eos->transactions_aborted;
+      r.blobs_dropped_fenced = eos->blobs_dropped;
+      r.fenced_partitions.assign(eos->fenced_partitions.begin(), eos->fenced_partitions.end());
+      r.fenced_error = redactSecrets(eos->fenced_error);
+    }
   return r;
 }
 

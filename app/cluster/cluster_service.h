@@ -27,6 +27,7 @@
 #include "app/tenant_fleet.h"
 #include "cluster/cluster_admin.h"
 #include "cluster/membership.h"
+#include "cluster/state/state_log.h"
 #include "core/clock.h"
 #include "core/config/config.h"
 #include "core/result.h"
@@ -45,6 +46,9 @@ struct ClusterServiceParts {
   std::function<Status(const std::vector<int>&, SteadyTime deadline)> load_partitions;
   std::function<void(const std::vector<int>&)> release_partitions;
   std::string state_store = "local";
+  // Exactly-once (layer 5): the transactions' figures; unset or nullopt when not transactional.
+  // A partition fenced here has its tenants stopped like a lost one.
+  std::function<std::optional<ExactlyOnceStats>()> exactly_once;
 };
 
 // The revoked partitions among `pending` that may be released now: those none of whose tenants
@@ -82,6 +86,8 @@ class ClusterService final : public RebalanceListener {
   // Releases the revoked partitions none of whose tenants still runs or drains here (a commit for
   // a tenant of a released partition would fail, and hold up every commit behind it). Poll thread.
   void releaseDrained();
+  // Exactly-once: retires the tenants of partitions held here whose transactions were fenced.
+  void stopFenced();
 
   ClusterServiceParts parts_;
   std::unique_ptr<Membership> membership_;

@@ -52,6 +52,14 @@ std::string readCluster(const rapidjson::Value& doc, StatusReport& report) {
                                               count(v, "tenants")});
     }
   c.unheld_partitions = ints(o, "unheld_partitions");
+  if (auto e = o.FindMember("exactly_once"); e != o.MemberEnd() && e->value.IsObject()) {
+    c.exactly_once = true;
+    c.transactions_committed = count(e->value, "transactions_committed");
+    c.transactions_aborted = count(e->value, "transactions_aborted");
+    c.blobs_dropped_fenced = count(e->value, "blobs_dropped_fenced");
+    c.fenced_partitions = ints(e->value, "fenced_partitions");
+    c.fenced_error = text(e->value, "fenced_error");
+  }
   report.cluster = std::move(c);
   return {};
 }

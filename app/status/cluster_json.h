@@ -4,7 +4,9 @@
 // node, else {group, brokers, client_id, member_id, role, partitions_total, partitions: [...],
 // tenants_total, tenants: [...], state_store, broker_state, last_error, rebalances,
 // last_rebalance, group_state, members_at, members_total, members: [{client_id, member_id, host,
-// partitions: [...], tenants}], unheld_partitions: [...]}. Pure; any thread.
+// partitions: [...], tenants}], unheld_partitions: [...], exactly_once: null or
+// {transactions_committed, transactions_aborted, blobs_dropped_fenced, fenced_partitions: [...],
+// fenced_error}}. Pure; any thread.
 #include <rapidjson/document.h>
 
 #include <string>
@@ -68,6 +70,18 @@ void writeCluster(W& w, const StatusReport& r) {
   }
   w.EndArray();
   ints(w, "unheld_partitions", c.unheld_partitions);
+  w.Key("exactly_once");
+  if (!c.exactly_once) {
+    w.Null();
+  } else {
+    w.StartObject();
+    count(w, "transactions_committed", c.transactions_committed);
+    count(w, "transactions_aborted", c.transactions_aborted);
+    count(w, "blobs_dropped_fenced", c.blobs_dropped_fenced);
+    ints(w, "fenced_partitions", c.fenced_partitions);
+    string(w, "fenced_error", c.fenced_error);
+    w.EndObject();
+  }
   w.EndObject();
 }
 

@@ -43,6 +43,22 @@ std::string clusterRoleText(const ClusterReport& c) {
          partitionRanges(c.partitions) + ")";
 }
 
+// Exactly-once (layer 5): how records reach the Kafka sink.
+std::string deliveryText(const ClusterReport& c) {
+  if (!c.exactly_once)
+    return "at-least-once (no Kafka sink on the cluster's brokers: a failed instance's in-flight "
+           "blobs may be forwarded again)";
+  return "exactly-once into Kafka: " + groupedCount(c.transactions_committed) +
+         " transactions committed, " + groupedCount(c.transactions_aborted) + " aborted" +
+         (c.blobs_dropped_fenced ? ", " + groupedCount(c.blobs_dropped_fenced) +
+                                       " blob commits dropped after a fence"
+                                 : std::string());
+}
+
+std::string fencedText(const ClusterReport& c) {
+  return "partitions " + partitionRanges(c.fenced_partitions) + " fenced: " + c.fenced_error;
+}
+
 std::string clusterText(const StatusReport& r) {
   if (!r.cluster) return "";
   const ClusterReport& c = *r.cluster;
@@ -59,6 +75,8 @@ std::string clusterText(const StatusReport& r) {
     out +=
         "  state: local SQLite store (does not follow a moved tenant: it may be forwarded "
         "again)\n";
+  out += "  delivery: " + deliveryText(c) + "\n";
+  if (!c.fenced_partitions.empty()) out += "  problem: " + fencedText(c) + "\n";
   if (!c.group_state.empty()) {
     out += "  members: " + groupedCount(c.members_total) + " (group " + c.group_state +
            (c.members_at ? ", as of " + shortTime(*c.members_at) : std::string()) + ")\n";
@@ -97,6 +115,10 @@ std::string clusterPageSection(const StatusReport& r) {
     out +=
         "<p class=\"problem\">State: local SQLite store; a tenant that moves here is "
         "collected from this instance's own state and may be forwarded again.</p>\n";
+  out += "<p class=\"delivery\" data-exactly-once=\"" + std::string(c.exactly_once ? "1" : "0") +
+         "\">Delivery: " + htmlEscape(deliveryText(c)) + ".</p>\n";
+  if (!c.fenced_partitions.empty())
+    out += "<p class=\"problem fenced\">" + htmlEscape(fencedText(c)) + "</p>\n";
   if (!c.group_state.empty()) {
     out +=
         "<table id=\"cluster-members\"><thead><tr><th>Member</th><th>Host</th>"

@@ -423,6 +423,19 @@ std::string renderMetrics(const StatusReport& r, MetricsDetail detail) {
                 "active, standby, leaving).");
     for (const char* name : {"joining", "loading", "active", "standby", "leaving"})
       role.add({{"role", name}}, static_cast<std::uint64_t>(c.role == name ? 1 : 0));
+    if (c.exactly_once) {  // exactly-once into Kafka (docs/CLUSTER.md)
+      Family txn(out, "o365fwd_cluster_transactions_total", "counter",
+                 "Kafka transactions of this instance's commits, by outcome (aborted ones are "
+                 "produced again).");
+      txn.add({{"outcome", "committed"}}, c.transactions_committed);
+      txn.add({{"outcome", "aborted"}}, c.transactions_aborted);
+      Family(out, "o365fwd_cluster_fenced_partitions", "gauge",
+             "Partitions whose transactions another instance fenced; their tenants stopped here.")
+          .add({}, static_cast<std::uint64_t>(c.fenced_partitions.size()));
+      Family(out, "o365fwd_cluster_fenced_blobs_dropped_total", "counter",
+             "Blob commits of fenced partitions not written (the new owner collects them).")
+          .add({}, c.blobs_dropped_fenced);
+    }
   }
   return redactSecrets(out);  // label values carry API and sink names
 }

@@ -204,6 +204,14 @@ struct ClusterReport {
   std::vector<ClusterMemberReport> members;
   std::uint64_t members_total = 0;
   std::vector<int> unheld_partitions;  // partitions with tenants no member holds (at members_at)
+
+  // Exactly-once into Kafka (layer 5): commits are Kafka transactions with the Kafka sink's records.
+  bool exactly_once = false;
+  std::uint64_t transactions_committed = 0;
+  std::uint64_t transactions_aborted = 0;
+  std::uint64_t blobs_dropped_fenced = 0;  // commits of fenced partitions not written
+  std::vector<int> fenced_partitions;      // ascending; fenced here, not released yet
+  std::string fenced_error;                // the last fence: what happened, what to do
 };
 
 struct StatusReport {

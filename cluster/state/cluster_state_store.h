@@ -22,12 +22,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/config/config.h"
+#include "cluster/state/state_log.h"
 #include "core/result.h"
 #include "pipeline/state/state_store.h"
 
@@ -44,7 +46,11 @@ struct ClusterStateStats {
   double last_load_seconds = 0;         // the last loadPartitions() that loaded something
   std::uint64_t write_failures = 0;     // writes that returned an error (each retry counts)
   std::string last_write_error;         // the last one's message (empty: none yet)
+  // Exactly-once (layer 5): set when commits are Kafka transactions with the sink's records.
+  std::optional<ExactlyOnceStats> exactly_once;
 };
+
+class RecordStage;
 
 class ClusterStateStore : public StateStore {
  public:
@@ -60,11 +66,20 @@ class ClusterStateStore : public StateStore {
   // The loaded partitions, ascending.
   virtual std::vector<std::int32_t> loadedPartitions() const = 0;
   virtual ClusterStateStats stats() const = 0;
+  // Exactly-once (layer 5): where the Kafka sink leaves each blob's records for the transaction of
+  // its commit (cluster/txn/staged_kafka_sink.h); nullptr when commits are not transactional.
+  virtual RecordStage* recordStage() { return nullptr; }
+  // stats().exactly_once without the rest (cheap: called every second).
+  virtual std::optional<ExactlyOnceStats> exactlyOnceStats() const { return std::nullopt; }
 };
 
 struct KafkaStateStoreOptions {
   // How long a commit (or any write) waits for the brokers' acknowledgement.
   std::chrono::milliseconds commit_timeout{std::chrono::seconds(30)};
+  // Exactly-once into the Kafka sink (docs/CLUSTER.md "Exactly-once into Kafka"): each commit is
+  // one Kafka transaction per partition with the staged sink records (recordStage()).
+  bool exactly_once = false;
+  std::string compression = "zstd";  // the Kafka sink's, for the transactional producers
 };
 
 // Opens the store of cluster.kafka's group: builds the idempotent producer (no broker round trip

@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "cluster/state/kafka_state_log.h"
+#include "cluster/txn/exactly_once_log.h"
+#include "cluster/txn/kafka_txn_producer.h"
 #include "cluster/tenant_partitioner.h"
 
 namespace o365fwd {
@@ -42,9 +44,10 @@ struct KafkaStateStore::LoadStats {
 };
 
 KafkaStateStore::KafkaStateStore(std::unique_ptr<StateLog> log, int partitions,
-                                 std::unique_ptr<LocalStateFiles> local)
+                                 std::unique_ptr<LocalStateFiles> local, RecordStage* stage)
     : partitions_(std::max(1, partitions)),
       log_(std::move(log)),
+      stage_(stage),
       local_(std::move(local)),
       logger_(getLogger("cluster.state")) {
   if (local_) {
@@ -171,8 +174,16 @@ Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitio
                                        std::chrono::milliseconds deadline, std::stop_token stop) {
   std::lock_guard load_lock(load_mu_);
   std::vector<std::int32_t> todo;
+  // A partition fenced here (exactly-once: another instance took it over meanwhile) is loaded
+  // again: its index is older than what the other owner committed.
+  std::vector<std::int32_t> fenced;
+  if (auto eos = log_->exactlyOnceStats()) fenced = eos->fenced_partitions;
   {
     std::lock_guard lock(mu_);
+    for (std::int32_t p : fenced)
+      if (std::find(partitions.begin(), partitions.end(), p) != partitions.end() &&
+          loaded_.erase(p) > 0)
+        keys_.removeIf([&](std::int64_t, std::int32_t q) { return q == p; });
     for (std::int32_t p : partitions) {
       if (p < 0 || p >= partitions_)
         return Error::permanent(ErrorKind::kInternal,
@@ -193,6 +204,12 @@ Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitio
     for (const auto& [d, seen] : stats.digests) keys_.remember(d, seen, stats.digests_partition);
     stats.digests.clear();
   };
+  // Exactly-once: fence the partitions' previous writers before reading what they committed.
+  if (Status claimed = log_->claim(todo, deadline); !claimed.ok()) {
+    Error e = claimed.error();
+    e.message = "claiming state partitions " + partitionList(todo) + " failed: " + e.message;
+    return e;
+  }
   Status read = log_->read(todo, deadline, stop,
                            [&](std::int32_t p, std::string_view key,
                                std::optional<std::string_view> value, std::int64_t) {
@@ -263,6 +280,7 @@ Status KafkaStateStore::loadPartitions(const std::vector<std::int32_t>& partitio
 }
 
 void KafkaStateStore::releasePartitions(const std::vector<std::int32_t>& partitions) {
+  log_->release(partitions);
   std::lock_guard lock(mu_);
   std::vector<std::int32_t> dropped;
   for (std::int32_t p : partitions)
@@ -297,6 +315,7 @@ ClusterStateStats KafkaStateStore::stats() const {
   out.last_load_seconds = last_load_seconds_;
   out.write_failures = write_failures_;
   out.last_write_error = last_write_error_;
+  out.exactly_once = log_->exactlyOnceStats();
   return out;
 }
 
@@ -389,8 +408,24 @@ Result<std::unique_ptr<ClusterStateStore>> openKafkaStateStore(
   if (!local) return local.error();
   auto log = openKafkaStateLog(config, client_id, clock, options.commit_timeout);
   if (!log) return log.error();
-  return std::unique_ptr<ClusterStateStore>(
-      new KafkaStateStore(std::move(*log), config.partitions, std::move(*local)));
+  if (!options.exactly_once)
+    return std::unique_ptr<ClusterStateStore>(
+        new KafkaStateStore(std::move(*log), config.partitions, std::move(*local)));
+  KafkaTxnProducerOptions txn;
+  txn.client_id = client_id;
+  txn.compression = options.compression;
+  txn.transaction_timeout = options.commit_timeout + std::chrono::seconds(30);
+  auto factory = kafkaTxnProducerFactory(config, txn);
+  if (!factory) return factory.error();
+  ExactlyOnceOptions eos;
+  eos.group = config.group;
+  eos.partitions = config.partitions;
+  eos.commit_timeout = options.commit_timeout;
+  auto exactly_once =
+      std::make_unique<ExactlyOnceLog>(std::move(*log), std::move(*factory), eos, clock);
+  RecordStage* stage = exactly_once.get();
+  return std::unique_ptr<ClusterStateStore>(new KafkaStateStore(
+      std::move(exactly_once), config.partitions, std::move(*local), stage));
 }
 
 }  // namespace o365fwd

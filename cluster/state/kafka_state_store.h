@@ -29,14 +29,19 @@ namespace o365fwd {
 
 class KafkaStateStore final : public ClusterStateStore {
  public:
+  // `stage`: the exactly-once log's RecordStage when `log` is one (it owns it), else nullptr.
   KafkaStateStore(std::unique_ptr<StateLog> log, int partitions,
-                  std::unique_ptr<LocalStateFiles> local);
+                  std::unique_ptr<LocalStateFiles> local, RecordStage* stage = nullptr);
 
   Status loadPartitions(const std::vector<std::int32_t>& partitions,
                         std::chrono::milliseconds deadline, std::stop_token stop = {}) override;
   void releasePartitions(const std::vector<std::int32_t>& partitions) override;
   std::vector<std::int32_t> loadedPartitions() const override;
   ClusterStateStats stats() const override;
+  RecordStage* recordStage() override { return stage_; }
+  std::optional<ExactlyOnceStats> exactlyOnceStats() const override {
+    return log_->exactlyOnceStats();
+  }
 
   Result<std::optional<WallTime>> watermark(const StreamKey& stream) override;
   Result<std::vector<bool>> blobsDone(const StreamKey& stream,
@@ -97,6 +102,7 @@ class KafkaStateStore final : public ClusterStateStore {
 
   const int partitions_;
   std::unique_ptr<StateLog> log_;
+  RecordStage* stage_ = nullptr;
   std::unique_ptr<LocalStateFiles> local_;
   std::shared_ptr<spdlog::logger> logger_;
 

@@ -147,28 +147,44 @@ Status KafkaStateStore::commit(const std::vector<BlobCommit>& blobs,
     records.push_back(checkpointRecord(stream, cp));
   }
 
-  if (!records.empty())
-    if (Status s = writeRecords(records); !s.ok()) return s;
+  // Exactly-once: the partitions the log did not write (fenced: another instance owns them now)
+  // keep their index as it was, so their blobs are not taken as done here.
+  std::vector<std::int32_t> dropped;
+  if (!records.empty()) {
+    std::vector<ContentRef> contents;
+    contents.reserve(blobs.size());
+    for (const BlobCommit& b : blobs) contents.push_back(b.content);
+    Status s = log_->writeCommit(records, contents, dropped);
+    if (!s.ok()) {
+      std::lock_guard lock(mu_);
+      ++write_failures_;
+      last_write_error_ = s.error().message;
+      return s;
+    }
+  }
+  auto kept = [&](std::int32_t p) {
+    return std::find(dropped.begin(), dropped.end(), p) == dropped.end();
+  };
 
   {
     std::lock_guard lock(mu_);
     for (const auto& [stream, cp] : checkpoints) {
       auto part = loaded_.find(partitionOf(stream));
-      if (part == loaded_.end()) continue;  // released meanwhile
+      if (part == loaded_.end() || !kept(part->first)) continue;  // released meanwhile
       StreamState& st = part->second.streams[stream];
       st.checkpoint = cp;
       st.checkpoint_written = true;
     }
     for (const auto& [id, e] : entries) {
       auto part = loaded_.find(partitionOf(id.first));
-      if (part == loaded_.end()) continue;
+      if (part == loaded_.end() || !kept(part->first)) continue;
       StreamState& st = part->second.streams[id.first];
       st.blobs[id.second] = e;
       st.failures.erase(id.second);
     }
     for (const auto& [id, digests] : blob_digests) {
       const std::int32_t p = partitionOf(id.first);
-      if (!loaded_.count(p)) continue;
+      if (!loaded_.count(p) || !kept(p)) continue;
       for (const KeyDigest& d : digests) keys_.remember(d, now_s, p);
     }
     if (!positions.empty()) {

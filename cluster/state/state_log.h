@@ -23,9 +23,20 @@
 #include <string_view>
 #include <vector>
 
+#include "connector/content_ref.h"
 #include "core/result.h"
 
 namespace o365fwd {
+
+// What an exactly-once log (cluster/txn/exactly_once_log.h) did, for the status views.
+struct ExactlyOnceStats {
+  std::uint64_t transactions_committed = 0;
+  std::uint64_t transactions_aborted = 0;  // aborted and produced again (or given up)
+  std::uint64_t records_committed = 0;     // sink records in committed transactions
+  std::uint64_t blobs_dropped = 0;  // commits of a fenced partition, not written (another owner)
+  std::vector<std::int32_t> fenced_partitions;  // ascending; fenced here, not yet released
+  std::string fenced_error;                     // the last fence: what happened, what to do
+};
 
 struct StateLogRecord {
   std::int32_t partition = 0;
@@ -51,6 +62,25 @@ class StateLog {
                       const RecordVisitor& visit) = 0;
   // "<topic> on <brokers>", for messages.
   virtual std::string describe() const = 0;
+
+  // Exactly-once (layer 5). The defaults are those of a log without transactions.
+  // Before the partitions gained are read: take them over (a transactional log registers each
+  // partition's transactional.id, fencing its previous writer). Errors as read()'s.
+  virtual Status claim(const std::vector<std::int32_t>& /*partitions*/,
+                       std::chrono::milliseconds /*deadline*/) {
+    return okStatus();
+  }
+  virtual void release(const std::vector<std::int32_t>& /*partitions*/) {}
+  // The records of one commit that marks `blobs` done. A transactional log writes each partition's
+  // records with the sink records staged for its blobs in one transaction; the partitions it did
+  // not write because they are fenced (another owner) are put in `dropped` (the caller must not
+  // apply their part of the commit).
+  virtual Status writeCommit(const std::vector<StateLogRecord>& records,
+                             const std::vector<ContentRef>& /*blobs*/,
+                             std::vector<std::int32_t>& /*dropped*/) {
+    return write(records);
+  }
+  virtual std::optional<ExactlyOnceStats> exactlyOnceStats() const { return std::nullopt; }
 };
 
 }  // namespace o365fwd

@@ -1,6 +1,7 @@
 #include "core/config/config.h"
 
 #include <cctype>
+#include <set>
 
 namespace o365fwd {
 
@@ -78,6 +79,33 @@ bool isGuid(const std::string& s) {
     }
   }
   return true;
+}
+
+namespace {
+std::set<std::string> brokerSet(const std::string& list) {
+  std::set<std::string> out;
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    std::size_t end = list.find(',', at);
+    if (end == std::string::npos) end = list.size();
+    std::string one = list.substr(at, end - at);
+    one.erase(0, one.find_first_not_of(" \t"));
+    one.erase(one.find_last_not_of(" \t") + 1);
+    if (!one.empty()) out.insert(one);
+    at = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+bool sameKafkaBrokers(const std::string& a, const std::string& b) {
+  return brokerSet(a) == brokerSet(b);
+}
+
+bool exactlyOnceSink(const Config& config, const SinkConfig& sink) {
+  return config.cluster.enabled && config.cluster.kafka.exactly_once &&
+         sink.type == SinkType::kKafka &&
+         sameKafkaBrokers(sink.kafka.brokers, config.cluster.kafka.brokers);
 }
 
 }  // namespace o365fwd

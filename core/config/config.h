@@ -181,6 +181,10 @@ struct ClusterKafkaConfig {
   int partitions = 64;  // of both topics, fixed at creation
   // Passed to librdkafka with the Kafka sink's rules (`<key>_file` reads a secret file).
   std::map<std::string, std::string> properties;
+
+  // Exactly-once into a Kafka sink on these brokers: each commit is one Kafka transaction with
+  // the blobs' records (docs/CLUSTER.md "Exactly-once into Kafka").
+  bool exactly_once = true;
 };
 
 struct ClusterConfig {
@@ -217,5 +221,9 @@ std::string defaultApiUrl(Cloud cloud);
 std::string defaultGraphUrl(Cloud cloud);
 bool isKnownContentType(const std::string& content_type);
 bool isGuid(const std::string& text);
+// The same Kafka cluster: the same set of host:port entries (order and blanks ignored).
+bool sameKafkaBrokers(const std::string& a, const std::string& b);
+// Cluster mode with a Kafka sink on the cluster's brokers: that sink is exactly-once.
+bool exactlyOnceSink(const Config& config, const SinkConfig& sink);
 
 }  // namespace o365fwd

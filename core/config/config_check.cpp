@@ -382,7 +382,8 @@ void checkKafka(Checker& c, const KafkaSinkConfig& k, const std::string& p) {
 }
 
 // cluster.kafka (docs/CLUSTER.md). The group names two topics, so it must be a topic name too.
-void checkCluster(Checker& c, const ClusterConfig& cluster) {
+void checkCluster(Checker& c, const Config& config) {
+  const ClusterConfig& cluster = config.cluster;
   if (!cluster.enabled) return;
   const ClusterKafkaConfig& k = cluster.kafka;
   const std::string p = "cluster.kafka";
@@ -415,6 +416,17 @@ void checkCluster(Checker& c, const ClusterConfig& cluster) {
       c.error(p + ".properties." + key, std::string("is set by cluster mode; ") + remedy);
   }
   checkKafkaSecrets(c, k.properties, p);
+  // Exactly-once needs the sink's records and the state in one transaction: one Kafka cluster.
+  for (std::size_t i = 0; i < config.sinks.size() && k.exactly_once; ++i) {
+    const SinkConfig& s = config.sinks[i];
+    if (s.type == SinkType::kKafka && !exactlyOnceSink(config, s))
+      c.warn("sinks[" + std::to_string(i) + "].brokers",
+             "are not cluster.kafka.brokers: a Kafka transaction cannot span two Kafka clusters, "
+             "so sink \"" + s.name +
+                 "\" is at-least-once (a killed or paused instance's in-flight blobs may be "
+                 "forwarded again); for exactly-once write the cluster's brokers here (the same "
+                 "host:port list), or set cluster.kafka.exactly_once: false to silence this");
+  }
 }
 
 void checkSyslog(Checker& c, const SyslogSinkConfig& y, const std::string& p) {
@@ -546,7 +558,7 @@ void checkConfig(const Config& config, const std::string& file, const KeyLines& 
             "file, dead letters)");
   checkSinks(c, config, lines);
   checkHealthAndLog(c, config);
-  checkCluster(c, config.cluster);
+  checkCluster(c, config);
 }
 
 }  // namespace o365fwd

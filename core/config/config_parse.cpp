@@ -68,7 +68,7 @@ const std::vector<std::string_view> kSyslogSinkKeys = {
     "key_file", "server_name", "max_message_size", "oversize"};
 const std::vector<std::string_view> kClusterKeys = {"kafka"};
 const std::vector<std::string_view> kClusterKafkaKeys = {"brokers", "group", "partitions",
-                                                         "properties"};
+                                                         "properties", "exactly_once"};
 const std::vector<std::string_view> kHealthKeys = {"listen", "token_file", "metrics_detail"};
 const std::vector<std::string_view> kLogKeys = {"level", "format"};
 
@@ -246,6 +246,7 @@ void parseCluster(ConfigIssues& issues, const ConfigNode& node, ClusterConfig& c
   k.getString("group", c.kafka.group);
   k.getInt("partitions", c.kafka.partitions);
   k.getScalarMap("properties", c.kafka.properties);
+  k.getBool("exactly_once", c.kafka.exactly_once);
 }
 
 // Parses the whole document. The caller has already made sure `root` is a mapping.

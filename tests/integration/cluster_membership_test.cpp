@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/cluster_instance.h"
 #include "tests/support/forwarder_harness.h"
 #include "tests/support/headless_browser.h"
 #include "tests/support/http_client.h"
@@ -35,74 +36,7 @@ using namespace std::chrono_literals;
 constexpr int kTenants = 30;
 constexpr int kPartitions = 8;
 
-struct ClusterView {
-  bool answered = false;
-  bool ready = false;
-  std::string role;
-  std::string member_id;
-  std::string broker_state;
-  std::set<int> partitions;
-  std::set<std::string> tenants;  // of its streams
-  std::uint64_t members_total = 0;
-  std::uint64_t rebalances = 0;
-  std::string body;
-};
-
-ClusterView readView(const std::string& url) {
-  ClusterView v;
-  v.body = httpRequest("GET", url + "/status").body;
-  rapidjson::Document doc;
-  doc.Parse(v.body.c_str());
-  if (!doc.IsObject() || !doc.HasMember("cluster") || !doc["cluster"].IsObject()) return v;
-  v.answered = true;
-  v.ready = doc["ready"].GetBool();
-  const auto& c = doc["cluster"];
-  v.role = c["role"].GetString();
-  v.member_id = c["member_id"].GetString();
-  v.broker_state = c["broker_state"].GetString();
-  v.members_total = c["members_total"].GetUint64();
-  v.rebalances = c["rebalances"].GetUint64();
-  for (const auto& p : c["partitions"].GetArray()) v.partitions.insert(p.GetInt());
-  for (const auto& s : doc["streams"].GetArray()) v.tenants.insert(s["tenant"].GetString());
-  return v;
-}
-
-template <typename Pred>
-bool waitFor(Pred pred, std::chrono::seconds timeout) {
-  for (auto deadline = std::chrono::steady_clock::now() + timeout;
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(200ms))
-    if (pred()) return true;
-  return pred();
-}
-
-// One `o365fwd run` process with its own state directory, file sink and health endpoint.
-struct Instance {
-  TempDir dir;
-  ForwarderHarness fwd;
-  std::unique_ptr<ChildProcess> daemon;
-  std::string url;
-
-  Instance(const SimProcess& sim, const std::string& cluster_yaml)
-      : dir("cluster-instance"), fwd(sim, dir, options(cluster_yaml)) {}
-  // Its log beside its files (kept with O365FWD_KEEP_TEMP=1 to look into a failed run).
-  ~Instance() {
-    if (daemon) std::ofstream(dir.file("daemon.stderr")) << daemon->stderrText();
-  }
-  static ForwarderOptions options(const std::string& cluster_yaml) {
-    ForwarderOptions o;
-    o.cluster_yaml = cluster_yaml;
-    o.health_yaml = "  listen: 127.0.0.1:0\n";
-    o.collection_yaml = "    poll_interval: 2s\n    drain_timeout: 20s\n";
-    return o;
-  }
-  void start() {
-    daemon = fwd.startDaemon();
-    url = waitForHealthUrl(*daemon, 30s);
-    ASSERT_FALSE(url.empty()) << daemon->stderrText();
-  }
-  ClusterView view() const { return readView(url); }
-  bool alive() { return daemon && !daemon->wait(0ms); }
-};
+using Instance = ClusterInstance;
 
 std::set<std::string> tenantsIn(const ForwarderHarness& fwd) {
   std::set<std::string> out;
@@ -112,28 +46,7 @@ std::set<std::string> tenantsIn(const ForwarderHarness& fwd) {
 
 // Every running instance answered and holds partitions, every tenant held by exactly one.
 bool splitSettled(const std::vector<Instance*>& running, std::string* why) {
-  std::map<std::string, int> holders;
-  std::ostringstream out;
-  for (Instance* i : running) {
-    ClusterView v = i->view();
-    out << i->url << " role=" << v.role << " partitions=" << v.partitions.size()
-        << " tenants=" << v.tenants.size() << "; ";
-    // Every instance holds partitions (8 over at most 3): a standby right after its join is
-    // still waiting for the cooperative rebalance's second round.
-    if (!v.answered || v.role != "active") {
-      *why = out.str();
-      return false;
-    }
-    for (const std::string& t : v.tenants) ++holders[t];
-  }
-  *why = out.str() + " tenants held=" + std::to_string(holders.size());
-  if (holders.size() != static_cast<std::size_t>(kTenants)) return false;
-  for (const auto& [t, n] : holders)
-    if (n != 1) {
-      *why += " " + t + " held by " + std::to_string(n);
-      return false;
-    }
-  return true;
+  return clusterSplitSettled(running, kTenants, why);
 }
 
 class ClusterMembershipTest : public ::testing::Test {

@@ -149,5 +149,54 @@ TEST(ClusterViews, ReadinessWaitsForTheAssignmentAndTheStateButNotForWork) {
   EXPECT_TRUE(isReady(r));
 }
 
+TEST(ClusterViews, ExactlyOnceTransactionsAndAFencedPartitionInEveryView) {
+  StatusReport r = sampleReport();
+  r.cluster = sampleCluster();
+  r.cluster->state_store = "kafka";
+  // Without a Kafka sink on the cluster's brokers: at-least-once, said so.
+  EXPECT_NE(clusterText(r).find("delivery: at-least-once"), std::string::npos) << clusterText(r);
+  EXPECT_NE(statusToJson(r).find("\"exactly_once\":null"), std::string::npos);
+  EXPECT_EQ(renderMetrics(r).find("o365fwd_cluster_transactions_total"), std::string::npos);
+
+  r.cluster->exactly_once = true;
+  r.cluster->transactions_committed = 1234;
+  r.cluster->transactions_aborted = 2;
+  r.cluster->blobs_dropped_fenced = 3;
+  r.cluster->fenced_partitions = {3, 4};
+  r.cluster->fenced_error = "partition 4 was taken over by another instance: check <pauses>";
+  auto back = statusFromJson(statusToJson(r));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  const ClusterReport& c = *back->cluster;
+  EXPECT_TRUE(c.exactly_once);
+  EXPECT_EQ(c.transactions_committed, 1234u);
+  EXPECT_EQ(c.transactions_aborted, 2u);
+  EXPECT_EQ(c.blobs_dropped_fenced, 3u);
+  EXPECT_EQ(c.fenced_partitions, (std::vector<int>{3, 4}));
+  EXPECT_EQ(c.fenced_error, r.cluster->fenced_error);
+
+  std::string text = renderStatusTable(r, {});
+  EXPECT_NE(text.find("delivery: exactly-once into Kafka: 1,234 transactions committed, 2 aborted, "
+                      "3 blob commits dropped after a fence"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("problem: partitions 3-4 fenced: partition 4 was taken over"),
+            std::string::npos)
+      << text;
+  std::string page = renderStatusPage(r, {});
+  EXPECT_NE(page.find("<p class=\"delivery\" data-exactly-once=\"1\">"), std::string::npos);
+  EXPECT_NE(page.find("<p class=\"problem fenced\">partitions 3-4 fenced: partition 4 was taken "
+                      "over by another instance: check &lt;pauses&gt;</p>"),
+            std::string::npos)
+      << page;
+  std::string m = renderMetrics(r);
+  EXPECT_NE(m.find("o365fwd_cluster_transactions_total{outcome=\"committed\"} 1234\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("o365fwd_cluster_transactions_total{outcome=\"aborted\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("o365fwd_cluster_fenced_partitions 2\n"), std::string::npos);
+  EXPECT_NE(m.find("o365fwd_cluster_fenced_blobs_dropped_total 3\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace o365fwd::testing

@@ -8,6 +8,7 @@
 #include "cluster/tenant_partitioner.h"
 #include "tests/fakes/fake_state_log.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/cluster/txn/exactly_once_fixture.h"
 #include "tests/unit/pipeline/state/state_store_contract.h"
 
 namespace o365fwd {
@@ -71,6 +72,32 @@ INSTANTIATE_TEST_SUITE_P(KafkaOverFakeLog, StateStoreContract,
                          ::testing::Values(contract::StateStoreContractParam{
                              "KafkaOverFakeLog",
                              [] { return std::make_unique<FakeKafkaUnderTest>(); }}),
+                         contract::stateStoreContractName);
+// The StateStore contract over the exactly-once store (commits as transactions, no sink records).
+class ExactlyOnceUnderTest final : public contract::StateStoreUnderTest {
+ public:
+  std::unique_ptr<StateStore> open() override {
+    std::vector<std::int32_t> all;
+    for (int p = 0; p < testing::kEosPartitions; ++p) all.push_back(p);
+    testing::FakeCluster::Instance i = cluster_.open(all);  // the same state_dir: sink positions are host-local
+    sinks_.push_back(std::move(i.sink));
+    return std::move(i.store);
+  }
+  bool failNextWrite() override {
+    cluster_.txn()->abortable_commits = 3;  // every attempt of the first partition's transaction
+    return true;
+  }
+
+ private:
+  testing::FakeCluster cluster_;
+  std::vector<std::unique_ptr<StagedKafkaSink>> sinks_;
+};
+
+
+INSTANTIATE_TEST_SUITE_P(KafkaExactlyOnceOverFakes, StateStoreContract,
+                         ::testing::Values(contract::StateStoreContractParam{
+                             "KafkaExactlyOnceOverFakes",
+                             [] { return std::make_unique<ExactlyOnceUnderTest>(); }}),
                          contract::stateStoreContractName);
 
 // Two tenants in different partitions (found, not assumed: the partitioner decides).
