@@ -87,6 +87,9 @@ std::vector<KafkaRecord> consumeTopic(const std::string& bootstrap, const std::s
   std::vector<KafkaRecord> out;
   Handle rk = makeClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap},
                                              {"group.id", "o365fwd-test-reader"},
+                                             // librdkafka's default, explicit: transactional
+                                             // records only once committed, aborted never.
+                                             {"isolation.level", "read_committed"},
                                              {"enable.auto.commit", "false"},
                                              {"enable.partition.eof", "true"},
                                              {"reconnect.backoff.max.ms", "200"}});
