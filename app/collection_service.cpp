@@ -327,8 +327,8 @@ int runCollection(const CollectionRequest& request) {
   for (const SinkConfig& sc : config.sinks) {
     RecordStage* stage = cluster_store ? cluster_store->recordStage() : nullptr;
     auto sink = stage && exactlyOnceSink(config, sc)
-                    ? Result<std::unique_ptr<Sink>>(std::unique_ptr<Sink>(
-                          new StagedKafkaSink(sc.name, sc.kafka, *stage)))
+                    ? Result<std::unique_ptr<Sink>>(
+                          std::unique_ptr<Sink>(new StagedKafkaSink(sc.name, sc.kafka, *stage)))
                     : makeSink(sc, clock, random);
     if (!sink.ok()) {
       log->error("Cannot create sink {}: {}", sc.name, sink.error().describe());

@@ -50,9 +50,9 @@ std::string deliveryText(const ClusterReport& c) {
            "blobs may be forwarded again)";
   return "exactly-once into Kafka: " + groupedCount(c.transactions_committed) +
          " transactions committed, " + groupedCount(c.transactions_aborted) + " aborted" +
-         (c.blobs_dropped_fenced ? ", " + groupedCount(c.blobs_dropped_fenced) +
-                                       " blob commits dropped after a fence"
-                                 : std::string());
+         (c.blobs_dropped_fenced
+              ? ", " + groupedCount(c.blobs_dropped_fenced) + " blob commits dropped after a fence"
+              : std::string());
 }
 
 std::string fencedText(const ClusterReport& c) {

@@ -205,7 +205,8 @@ struct ClusterReport {
   std::uint64_t members_total = 0;
   std::vector<int> unheld_partitions;  // partitions with tenants no member holds (at members_at)
 
-  // Exactly-once into Kafka (layer 5): commits are Kafka transactions with the Kafka sink's records.
+  // Exactly-once into Kafka (layer 5): commits are Kafka transactions with the Kafka sink's
+  // records.
   bool exactly_once = false;
   std::uint64_t transactions_committed = 0;
   std::uint64_t transactions_aborted = 0;

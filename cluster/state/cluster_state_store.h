@@ -27,9 +27,9 @@
 #include <string>
 #include <vector>
 
+#include "cluster/state/state_log.h"
 #include "core/clock.h"
 #include "core/config/config.h"
-#include "cluster/state/state_log.h"
 #include "core/result.h"
 #include "pipeline/state/state_store.h"
 

@@ -4,9 +4,9 @@
 #include <chrono>
 
 #include "cluster/state/kafka_state_log.h"
+#include "cluster/tenant_partitioner.h"
 #include "cluster/txn/exactly_once_log.h"
 #include "cluster/txn/kafka_txn_producer.h"
-#include "cluster/tenant_partitioner.h"
 
 namespace o365fwd {
 namespace {
@@ -424,8 +424,8 @@ Result<std::unique_ptr<ClusterStateStore>> openKafkaStateStore(
   auto exactly_once =
       std::make_unique<ExactlyOnceLog>(std::move(*log), std::move(*factory), eos, clock);
   RecordStage* stage = exactly_once.get();
-  return std::unique_ptr<ClusterStateStore>(new KafkaStateStore(
-      std::move(exactly_once), config.partitions, std::move(*local), stage));
+  return std::unique_ptr<ClusterStateStore>(
+      new KafkaStateStore(std::move(exactly_once), config.partitions, std::move(*local), stage));
 }
 
 }  // namespace o365fwd

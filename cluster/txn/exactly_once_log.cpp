@@ -98,8 +98,8 @@ Status ExactlyOnceLog::claim(const std::vector<std::int32_t>& partitions,
       return Error::permanent(
           ErrorKind::kPermission,
           "Kafka refused the transactional producer " + id + " on " + describe() + " (" + r->code +
-              ": " + r->message +
-              "): check the principal's Write ACL on the transactional id " + options_.group +
+              ": " + r->message + "): check the principal's Write ACL on the transactional id " +
+              options_.group +
               ".tx.*, IdempotentWrite on the cluster and that the brokers support transactions",
           r->code);
     }
@@ -205,8 +205,8 @@ ExactlyOnceLog::Outcome ExactlyOnceLog::resumePending(std::int32_t p, PartitionT
                                                       SteadyTime deadline, Error& error) {
   while (part.pending != Pending::kNone) {
     const bool committing = part.pending == Pending::kCommit;
-    TxnResult r = committing ? part.producer->commit(left(deadline))
-                             : part.producer->abort(left(deadline));
+    TxnResult r =
+        committing ? part.producer->commit(left(deadline)) : part.producer->abort(left(deadline));
     if (!r) {
       std::vector<std::string> keys;
       {
@@ -227,7 +227,8 @@ ExactlyOnceLog::Outcome ExactlyOnceLog::resumePending(std::int32_t p, PartitionT
       continue;
     }
     if (clock_.steadyNow() >= deadline) {
-      error = failure(p, *r, committing ? "committing the transaction" : "aborting the transaction");
+      error =
+          failure(p, *r, committing ? "committing the transaction" : "aborting the transaction");
       return Outcome::kFailed;
     }
   }
@@ -246,8 +247,8 @@ TxnResult ExactlyOnceLog::produceAll(PartitionTxn& part, const Work& work, Stead
   }
   for (const Staged& s : batches) {
     const RecordBatch& b = *s.batch;
-    const std::string topic = expandTopic(s.sink.topic_template, b.content.stream.tenant,
-                                          b.content.stream.content_type);
+    const std::string topic =
+        expandTopic(s.sink.topic_template, b.content.stream.tenant, b.content.stream.content_type);
     TxnMessage m;
     m.topic = topic;
     m.headers = {{"o365.tenant", b.content.stream.tenant},
@@ -314,8 +315,9 @@ ExactlyOnceLog::Outcome ExactlyOnceLog::runTransaction(std::int32_t p, Partition
     }
     log_->warn(
         "A transaction of a partition failed; {}. partition={} attempt={} error={} detail={}",
-        part.pending == Pending::kCommit ? "its commit is resumed" : "it is aborted and its "
-                                                                     "records produced again",
+        part.pending == Pending::kCommit ? "its commit is resumed"
+                                         : "it is aborted and its "
+                                           "records produced again",
         p, attempt + 1, r->code, r->message);
     if (Outcome o = resumePending(p, part, deadline, error); o != Outcome::kCommitted) return o;
     if (clock_.steadyNow() >= deadline) break;
@@ -330,7 +332,8 @@ Status ExactlyOnceLog::writeCommit(const std::vector<StateLogRecord>& records,
   std::lock_guard txn(txn_mu_);
   std::map<std::int32_t, Work> work;
   for (const StateLogRecord& r : records) work[r.partition].records.push_back(&r);
-  for (const ContentRef& c : blobs) work[partitionOf(c.stream.tenant)].keys.push_back(contentKey(c));
+  for (const ContentRef& c : blobs)
+    work[partitionOf(c.stream.tenant)].keys.push_back(contentKey(c));
   std::optional<Error> first;
   for (auto& [p, w] : work) {
     PartitionTxn* part = nullptr;
@@ -362,8 +365,7 @@ Status ExactlyOnceLog::writeCommit(const std::vector<StateLogRecord>& records,
     }
     Error error = Error::retryableError(ErrorKind::kTransport, "");
     switch (runTransaction(p, *part, w, error)) {
-      case Outcome::kCommitted:
-        break;
+      case Outcome::kCommitted: break;
       case Outcome::kFenced: {
         dropped.push_back(p);
         std::lock_guard lock(mu_);

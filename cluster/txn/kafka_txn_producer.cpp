@@ -163,9 +163,9 @@ Result<TxnProducerFactory> kafkaTxnProducerFactory(const ClusterKafkaConfig& con
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!rk) {
       rd_kafka_conf_destroy(conf);
-      return Error::permanent(ErrorKind::kConfig,
-                              std::string("transactional Kafka producer could not be created: ") +
-                                  errstr);
+      return Error::permanent(
+          ErrorKind::kConfig,
+          std::string("transactional Kafka producer could not be created: ") + errstr);
     }
     return std::unique_ptr<TxnProducer>(new KafkaTxnProducer(rk));
   };

@@ -29,7 +29,8 @@ void StagedKafkaSink::send(BatchPtr batch, DeliveryCallback done, std::stop_toke
     skip.push_back(static_cast<std::uint32_t>(i));
     report.rejected.push_back(
         {static_cast<std::uint32_t>(i),
-         "record of " + std::to_string(bytes) + " bytes exceeds the Kafka sink's max_message_size " +
+         "record of " + std::to_string(bytes) +
+             " bytes exceeds the Kafka sink's max_message_size " +
              std::to_string(config_.max_message_size) +
              ": raise the topic's max.message.bytes or the sink's max_message_size"});
   }

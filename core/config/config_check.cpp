@@ -422,7 +422,8 @@ void checkCluster(Checker& c, const Config& config) {
     if (s.type == SinkType::kKafka && !exactlyOnceSink(config, s))
       c.warn("sinks[" + std::to_string(i) + "].brokers",
              "are not cluster.kafka.brokers: a Kafka transaction cannot span two Kafka clusters, "
-             "so sink \"" + s.name +
+             "so sink \"" +
+                 s.name +
                  "\" is at-least-once (a killed or paused instance's in-flight blobs may be "
                  "forwarded again); for exactly-once write the cluster's brokers here (the same "
                  "host:port list), or set cluster.kafka.exactly_once: false to silence this");

@@ -56,18 +56,18 @@ TEST(ClusterExactlyOnce, TenSeededFailuresLeaveEveryRecordExactlyOnceInTheSinkTo
   // 30 tenants; blobs before the start and over the next 80 s, so every event meets content in
   // flight and the last blobs arrive before the events end.
   TempDir sim_dir("cluster-eos-sim");
-  auto sim = SimProcess::start({"--tenants", std::to_string(kTenants), "--content-types",
-                                "Audit.Exchange", "--blobs", "10", "--records-per-blob", "8",
-                                "--span", "30s", "--future-span", "80s"},
-                               sim_dir);
+  auto sim = SimProcess::start(
+      {"--tenants", std::to_string(kTenants), "--content-types", "Audit.Exchange", "--blobs", "10",
+       "--records-per-blob", "8", "--span", "30s", "--future-span", "80s"},
+      sim_dir);
   ASSERT_TRUE(sim);
-  ForwarderOptions options = ClusterInstance::options(
-      "  kafka:\n    brokers: " + broker->bootstrap() +
-      "\n    group: eos\n    partitions: " + std::to_string(kPartitions) +
-      "\n    properties:\n      session.timeout.ms: \"6000\"\n"
-      "      heartbeat.interval.ms: \"1000\"\n");
-  options.sinks_yaml = "  - type: kafka\n    brokers: " + broker->bootstrap() + "\n    topic: " +
-                       kTopic + "\n";
+  ForwarderOptions options =
+      ClusterInstance::options("  kafka:\n    brokers: " + broker->bootstrap() +
+                               "\n    group: eos\n    partitions: " + std::to_string(kPartitions) +
+                               "\n    properties:\n      session.timeout.ms: \"6000\"\n"
+                               "      heartbeat.interval.ms: \"1000\"\n");
+  options.sinks_yaml =
+      "  - type: kafka\n    brokers: " + broker->bootstrap() + "\n    topic: " + kTopic + "\n";
 
   std::vector<std::unique_ptr<ClusterInstance>> all;  // every instance ever started
   auto startOne = [&]() -> ClusterInstance* {
@@ -104,9 +104,9 @@ TEST(ClusterExactlyOnce, TenSeededFailuresLeaveEveryRecordExactlyOnceInTheSinkTo
       kind = rng() % 2 ? kKill : kPause;
     else
       kind = static_cast<Kind>(rng() % 3);
-    const auto at = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::steady_clock::now() - began)
-                        .count();
+    const auto at =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began)
+            .count();
     if (kind == kStart) {
       ++starts;
       ClusterInstance* i = startOne();

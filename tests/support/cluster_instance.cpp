@@ -32,7 +32,8 @@ ClusterView readClusterView(const std::string& url) {
     v.exactly_once = true;
     v.transactions_committed = e["transactions_committed"].GetUint64();
     v.transactions_aborted = e["transactions_aborted"].GetUint64();
-    for (const auto& p : e["fenced_partitions"].GetArray()) v.fenced_partitions.push_back(p.GetInt());
+    for (const auto& p : e["fenced_partitions"].GetArray())
+      v.fenced_partitions.push_back(p.GetInt());
   }
   return v;
 }

@@ -37,7 +37,8 @@ struct KafkaRecord {
 
 // Reads `topic` (every partition, from the beginning, read_committed, no consumer group commits)
 // until at least `expected` messages arrived and every partition reached its end, or `timeout`
-// passed; returns what was read (so callers can see duplicates and missing records). `expected` 0: read to the end.
+// passed; returns what was read (so callers can see duplicates and missing records). `expected` 0:
+// read to the end.
 std::vector<KafkaRecord> consumeTopic(const std::string& bootstrap, const std::string& topic,
                                       std::size_t expected, std::chrono::milliseconds timeout);
 

@@ -79,7 +79,8 @@ class ExactlyOnceUnderTest final : public contract::StateStoreUnderTest {
   std::unique_ptr<StateStore> open() override {
     std::vector<std::int32_t> all;
     for (int p = 0; p < testing::kEosPartitions; ++p) all.push_back(p);
-    testing::FakeCluster::Instance i = cluster_.open(all);  // the same state_dir: sink positions are host-local
+    testing::FakeCluster::Instance i =
+        cluster_.open(all);  // the same state_dir: sink positions are host-local
     sinks_.push_back(std::move(i.sink));
     return std::move(i.store);
   }
@@ -92,7 +93,6 @@ class ExactlyOnceUnderTest final : public contract::StateStoreUnderTest {
   testing::FakeCluster cluster_;
   std::vector<std::unique_ptr<StagedKafkaSink>> sinks_;
 };
-
 
 INSTANTIATE_TEST_SUITE_P(KafkaExactlyOnceOverFakes, StateStoreContract,
                          ::testing::Values(contract::StateStoreContractParam{

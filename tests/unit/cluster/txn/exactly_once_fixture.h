@@ -27,7 +27,7 @@ inline const std::string kEosGroup = "g";
 
 // `count` records {"Id":"<tag>-<i>"} of one blob of `tenant`.
 inline BatchPtr makeBatch(const std::string& tenant, const std::string& tag, std::size_t count,
-                   std::size_t pad = 0) {
+                          std::size_t pad = 0) {
   auto batch = std::make_shared<RecordBatch>();
   batch->content.stream = StreamKey{tenant, "Audit.Exchange"};
   batch->content.content_id = "content-" + tag;
@@ -91,10 +91,12 @@ class FakeCluster {
   static DeliveryReport send(Instance& i, BatchPtr batch) {
     DeliveryReport got;
     int calls = 0;
-    i.sink->send(std::move(batch), [&](DeliveryReport r) {
-      got = std::move(r);
-      ++calls;
-    }, {});
+    i.sink->send(std::move(batch),
+                 [&](DeliveryReport r) {
+                   got = std::move(r);
+                   ++calls;
+                 },
+                 {});
     EXPECT_EQ(calls, 1);
     return got;
   }

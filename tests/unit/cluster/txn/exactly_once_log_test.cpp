@@ -19,12 +19,12 @@
 namespace o365fwd {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::commitOf;
 using testing::FakeCluster;
-using testing::makeBatch;
-using testing::kEosT0;
+using ::testing::HasSubstr;
 using testing::kEosPartitions;
+using testing::kEosT0;
+using testing::makeBatch;
 
 std::multiset<std::string> keysOf(const std::vector<testing::FakeSinkMessage>& messages) {
   std::multiset<std::string> out;
@@ -179,8 +179,8 @@ TEST(ExactlyOnceLog, AFatalProducerErrorStopsThePartitionWithWhatToDo) {
 TEST(ExactlyOnceLog, BlobsOfTwoPartitionsAreTwoTransactionsAndOneFailingKeepsTheOther) {
   FakeCluster cluster;
   std::string other = "tenant1";
-  for (int i = 2; tenantPartition(other, kEosPartitions) == tenantPartition("contoso", kEosPartitions);
-       ++i)
+  for (int i = 2;
+       tenantPartition(other, kEosPartitions) == tenantPartition("contoso", kEosPartitions); ++i)
     other = "tenant" + std::to_string(i);
   auto a = cluster.open(
       {tenantPartition("contoso", kEosPartitions), tenantPartition(other, kEosPartitions)});
@@ -200,8 +200,8 @@ TEST(ExactlyOnceLog, RecordsAboveTheSizeLimitAreRejectedAndNeverProduced) {
   BatchPtr big = makeBatch("contoso", "big", 1, 400);
   // Record 1 replaced by one of 400+ bytes (the sink's limit is 200).
   const std::string raw(big->raw(0));
-  batch->records[1].raw = Span{static_cast<std::uint32_t>(batch->body.size()),
-                               static_cast<std::uint32_t>(raw.size())};
+  batch->records[1].raw =
+      Span{static_cast<std::uint32_t>(batch->body.size()), static_cast<std::uint32_t>(raw.size())};
   batch->body += raw;
   DeliveryReport report = FakeCluster::send(a, batch);
   ASSERT_EQ(report.rejected.size(), 1u);
