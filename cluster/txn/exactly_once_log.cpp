@@ -10,6 +10,8 @@
 namespace o365fwd {
 namespace {
 
+constexpr auto kRetryPause = std::chrono::milliseconds(100);
+
 std::string contentKey(const ContentRef& c) {
   std::string key = c.stream.tenant;
   key += '\x1f';
@@ -89,9 +91,12 @@ Status ExactlyOnceLog::claim(const std::vector<std::int32_t>& partitions,
     if (!made.ok()) return made.error();
     std::unique_ptr<TxnProducer> producer = std::move(*made);
     TxnResult r;
-    do {
+    for (;;) {
       r = producer->init(left(until));
-    } while (r && r->kind == TxnErrorClass::kRetriable && clock_.steadyNow() < until);
+      if (!r || r->kind != TxnErrorClass::kRetriable || clock_.steadyNow() + kRetryPause >= until)
+        break;
+      clock_.sleepFor(kRetryPause, {});
+    }
     if (r) {
       if (r->kind == TxnErrorClass::kRetriable)
         return failure(p, *r, "registering the transactional producer");
@@ -226,11 +231,13 @@ ExactlyOnceLog::Outcome ExactlyOnceLog::resumePending(std::int32_t p, PartitionT
       part.pending = Pending::kAbort;  // its records stay staged: produced again
       continue;
     }
-    if (clock_.steadyNow() >= deadline) {
+    // Retriable: again after a pause (librdkafka answers some retriable errors at once).
+    if (clock_.steadyNow() + kRetryPause >= deadline) {
       error =
           failure(p, *r, committing ? "committing the transaction" : "aborting the transaction");
       return Outcome::kFailed;
     }
+    clock_.sleepFor(kRetryPause, {});
   }
   return Outcome::kCommitted;
 }

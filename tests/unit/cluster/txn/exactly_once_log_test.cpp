@@ -107,7 +107,7 @@ TEST(ExactlyOnceLog, ACommitThatTimedOutIsResumedAndItsRecordsAreNotProducedTwic
   auto a = cluster.open({tenantPartition("contoso", kEosPartitions)});
   BatchPtr batch = makeBatch("contoso", "b1", 3);
   FakeCluster::send(a, batch);
-  cluster.txn()->retriable_commits = 1000000;  // the brokers do not answer within the deadline
+  cluster.txn()->retriable_commits = 1 << 30;  // the brokers do not answer within the deadline
   Status s = a.store->commit({commitOf(*batch)}, {}, kEosT0);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(*a.store->blobsDone(batch->content.stream, {"content-b1"}), std::vector<bool>{false});
