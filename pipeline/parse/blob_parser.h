@@ -2,9 +2,10 @@
 // Turns one downloaded content blob (a JSON array of audit records) into a RecordBatch.
 //
 // Stateless and thread-safe (each call uses its own RapidJSON reader); called by the download
-// workers. One SAX pass (iterative, so deep nesting cannot overflow the stack) finds each record's
-// exact byte range in the body and decodes a few top-level fields into RecordBatch::arena. The
-// pass runs in place (RapidJSON's in-situ mode, no copy of each string): it writes into the body
+// workers. One SAX pass (recursive descent, whose depth the handler bounds at kMaxJsonDepth before
+// RapidJSON descends, so deep nesting cannot overflow the stack) finds each record's exact byte
+// range in the body and decodes a few top-level fields into RecordBatch::arena. The pass runs in
+// place (RapidJSON's in-situ mode, no copy of each string): it writes into the body
 // while it runs and puts every byte back before returning (closing quotes at once, strings with
 // escapes from a copy of their bytes saved first), so the body is only ever changed as below. The
 // records themselves are never re-serialised: RecordBatch::raw(i) is the original text of the
