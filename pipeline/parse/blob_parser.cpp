@@ -324,6 +324,7 @@ void flattenNewlinesAndCheckUtf8(RecordBatch& batch) {
 Status parseBlobInto(RecordBatch& batch) {
   batch.records.clear();
   batch.arena.clear();
+  batch.lines_flat = false;
   const std::string& body = batch.body;
   if (body.size() >= std::numeric_limits<std::uint32_t>::max()) {
     return corrupt(batch, kParseCodeTooLarge, 0,
@@ -357,6 +358,7 @@ Status parseBlobInto(RecordBatch& batch) {
     return *std::move(error);
   }
   flattenNewlinesAndCheckUtf8(batch);
+  batch.lines_flat = true;
   return okStatus();
 }
 

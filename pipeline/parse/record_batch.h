@@ -37,6 +37,10 @@ struct RecordBatch {
   std::string body;            // the blob as downloaded
   std::string arena;           // decoded field values
   std::vector<RecordMeta> records;  // the records to forward (duplicates already removed)
+  // Set by parseBlobInto: no record holds a raw CR or LF (it replaced them), so a sink that
+  // frames records by lines need not look for them again (the file sink's check was a pass over
+  // every byte). False for batches built otherwise.
+  bool lines_flat = false;
 
   std::string_view raw(size_t i) const { return view(body, records[i].raw); }
   std::string_view id(size_t i) const { return view(arena, records[i].id); }

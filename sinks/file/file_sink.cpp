@@ -174,7 +174,7 @@ void FileSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop)
     const char* reason = nullptr;
     if (raw.empty())
       reason = "empty record";
-    else if (std::memchr(raw.data(), '\n', raw.size()))
+    else if (!b.lines_flat && std::memchr(raw.data(), '\n', raw.size()))
       reason = "record contains a raw newline, which would break the NDJSON lines";
     if (reason == nullptr) {
       item.bytes += raw.size() + 1;

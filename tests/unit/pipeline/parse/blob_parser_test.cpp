@@ -252,6 +252,10 @@ TEST(BlobParser, NewlinesInsideRecordsBecomeSpacesOnly) {
   EXPECT_EQ(batch.raw(0), "{ \"Id\":\"1\",  \"Op\":\"a\\nb\" }");  // the escape \n is untouched
   EXPECT_EQ(batch.raw(1), "{}");
   EXPECT_EQ(batch.body, "[\n{ \"Id\":\"1\",  \"Op\":\"a\\nb\" }\n,\n{}\r\n]\n");
+  EXPECT_TRUE(batch.lines_flat);  // the file sink relies on it and skips its own search
+  batch.body = "[{} x]";
+  EXPECT_FALSE(parseBlobInto(batch).ok());
+  EXPECT_FALSE(batch.lines_flat);
 }
 
 TEST(BlobParser, EmptyArrays) {
