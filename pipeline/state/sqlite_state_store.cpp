@@ -36,6 +36,21 @@ constexpr auto kLostBlobMemory = std::chrono::hours(24 * 7);
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::int64_t kJournalSizeLimit = 64ll * 1024 * 1024;
 constexpr std::size_t kMergeChunks = 16;  // a merge moves 1/16 of its keys per transaction
+// A commit appends its record keys to recent_keys this many rows per INSERT (one statement per
+// key cost 0.67 us a key in SQLite, 64 rows a statement 0.29 us: issue 14 part 2).
+constexpr std::size_t kKeysPerAppend = 64;
+
+// "INSERT INTO recent_keys ... VALUES (?1, ?2, ?129), (?3, ?4, ?129), ...": kKeysPerAppend rows,
+// the seen time bound once.
+std::string appendRecentManySql() {
+  const std::string seen = "?" + std::to_string(2 * kKeysPerAppend + 1);
+  std::string sql = "INSERT INTO recent_keys (key_hi, key_lo, seen_at_s) VALUES ";
+  for (std::size_t i = 0; i < kKeysPerAppend; ++i) {
+    if (i > 0) sql += ", ";
+    sql += "(?" + std::to_string(2 * i + 1) + ", ?" + std::to_string(2 * i + 2) + ", " + seen + ")";
+  }
+  return sql;
+}
 
 // Version N-1 -> N is kMigrations[N-1]; version 0 is an empty file.
 constexpr const char* kMigrations[] = {
@@ -384,6 +399,7 @@ class SqliteStateStore final : public StateStore {
     Stmt upsert_failure, failure_attempts, insert_lost, count_lost, all_streams;
     Stmt prune_done, prune_failures, prune_lost, prune_keys;
     Stmt upsert_position, all_positions, add_filtered;
+    Stmt append_recent_many;  // kKeysPerAppend rows
   };
 
   // Holds mu_ for one call. Counts the caller as waiting until it has it, so long operations can
@@ -585,6 +601,7 @@ Status SqliteStateStore::migrate() {
 
 Status SqliteStateStore::prepareStatements() {
   auto st = std::make_unique<Statements>();
+  const std::string append_many = appendRecentManySql();
   const std::pair<Stmt*, const char*> sql[] = {
       {&st->begin_read, "BEGIN DEFERRED"},
       {&st->begin_write, "BEGIN IMMEDIATE"},
@@ -649,6 +666,7 @@ Status SqliteStateStore::prepareStatements() {
        "INSERT INTO stream_filtered (stream_id, records_filtered) VALUES (?1, ?2) "
        "ON CONFLICT (stream_id) DO UPDATE SET "
        "records_filtered = records_filtered + excluded.records_filtered"},
+      {&st->append_recent_many, append_many.c_str()},
   };
   for (const auto& [stmt, text] : sql) {
     sqlite3_stmt* raw = nullptr;
@@ -842,7 +860,19 @@ Status SqliteStateStore::writeCommit(const std::vector<BlobCommit>& blobs,
   }
   if (Status s = faultAt("commit:after_blobs"); !s.ok()) return s;
   const std::int64_t seen_at = toSecondsFloor(now);
-  for (const RecordKey& k : keys) {
+  std::size_t next = 0;  // keys in key order, so rowids too, as one row per statement did
+  for (; keys.size() - next >= kKeysPerAppend; next += kKeysPerAppend) {
+    Call call(st_->append_recent_many);
+    for (std::size_t i = 0; i < kKeysPerAppend; ++i) {
+      const RecordKey& k = keys[next + i];
+      const int at = static_cast<int>(2 * i);
+      call.bind(at + 1, asSigned(k.hi)).bind(at + 2, asSigned(k.lo));
+    }
+    call.bind(static_cast<int>(2 * kKeysPerAppend + 1), seen_at);
+    if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, "recording record keys");
+  }
+  for (; next < keys.size(); ++next) {
+    const RecordKey& k = keys[next];
     Call call(st_->append_recent);
     call.bind(1, asSigned(k.hi)).bind(2, asSigned(k.lo)).bind(3, seen_at);
     if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, "recording record keys");

@@ -266,6 +266,24 @@ TEST_F(SqliteStateStoreTest, KeysStaySeenThroughMergesReopensAndPrunes) {
   EXPECT_EQ(countSeen(*store, refreshed), refreshed.size());
 }
 
+TEST_F(SqliteStateStoreTest, ACommitOfManyKeysAppendsEveryOneInRowsOfSixtyFourAndTheRest) {
+  SqliteStateStoreOptions options;
+  options.merge_threshold_keys = 1'000'000;  // no merge: the keys must come back from the table
+  auto store = open(options);
+  ASSERT_TRUE(store);
+  const std::vector<RecordKey> keys = keyRange(0, 2 * 64 + 22);  // two full statements and 22
+  ASSERT_TRUE(store->commit({blob(kExchange, "many", keys)}, {}, kT0).ok());
+  ASSERT_EQ(countSeen(*store, keys), keys.size());
+  store.reset();
+  store = open(options);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(countSeen(*store, keys), keys.size());
+  EXPECT_EQ(countSeen(*store, keyRange(10'000, 64)), 0u);
+  // Merged into seen_keys by the prune, still every one.
+  ASSERT_TRUE(store->prune(kT0 + hours(1), hours(24 * 7)).ok());
+  EXPECT_EQ(countSeen(*store, keys), keys.size());
+}
+
 TEST_F(SqliteStateStoreTest, AFailedMergeKeepsTheKeysAndStartsOverLater) {
   SqliteStateStoreOptions options;
   options.merge_threshold_keys = 40;
