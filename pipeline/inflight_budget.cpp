@@ -8,11 +8,24 @@ InflightBudget::InflightBudget(std::uint64_t max_bytes, std::uint64_t max_blobs,
                                std::uint64_t parse_reserve_percent)
     : max_bytes_(max_bytes),
       max_blobs_(std::max<std::uint64_t>(max_blobs, 1)),
-      parse_reserve_percent_(parse_reserve_percent) {}
+      parse_reserve_percent_(parse_reserve_percent) {
+  keeper_->budget_ = this;
+}
+
+InflightBudget::~InflightBudget() {
+  std::lock_guard lock(keeper_->mu_);
+  keeper_->budget_ = nullptr;
+}
 
 bool InflightBudget::acquireSlot(std::stop_token stop) {
   std::unique_lock lock(mu_);
-  bool ok = cv_.wait(lock, stop, [&] { return bytes_ < max_bytes_ && blobs_ < max_blobs_; });
+  bool ok = cv_.wait(lock, stop, [&] {
+    if (bytes_ >= max_bytes_ && !kept_.empty()) {
+      std::vector<std::string> dropped;  // rare: freed at once, under the lock
+      dropKeptLocked(dropped);
+    }
+    return bytes_ < max_bytes_ && blobs_ < max_blobs_;
+  });
   if (!ok) return false;
   ++blobs_;
   return true;
@@ -106,9 +119,12 @@ InflightBudget::Download::~Download() {
 BodyBudget::Grant InflightBudget::Download::grow(std::uint64_t body_bytes) {
   InflightBudget& b = budget_;
   const std::uint64_t n = body_bytes + body_bytes * b.parse_reserve_percent_ / 100;
+  std::vector<std::string> dropped;  // freed after the lock
   std::lock_guard lock(b.mu_);
   if (bytes_ + n > b.max_bytes_) return Grant::kNever;
   if (preempted_) return Grant::kWait;  // the transport aborts it next
+  // Kept bodies never make a download wait (nor count as blobs that will give bytes back).
+  if (b.bytes_ + n > b.max_bytes_ && !b.kept_.empty()) b.dropKeptLocked(dropped);
   Download* head = b.downloads_.empty() ? nullptr : b.downloads_.begin()->second;
   const bool is_head = head == this;
   const bool head_waiting = head && !is_head && head->waiting_;
@@ -156,6 +172,59 @@ void InflightBudget::Download::discard() {
     budget_.giveBackLocked(*this);
   }
   budget_.cv_.notify_all();
+}
+
+std::string InflightBudget::Download::reusableBuffer(std::uint64_t body_bytes) {
+  InflightBudget& b = budget_;
+  std::string out;
+  {
+    std::lock_guard lock(b.mu_);
+    // The smallest kept body that holds `body_bytes` without wasting more than an eighth.
+    std::size_t best = b.kept_.size();
+    for (std::size_t i = 0; i < b.kept_.size(); ++i) {
+      const std::uint64_t cap = b.kept_[i].capacity();
+      if (cap < body_bytes || cap > body_bytes + body_bytes / 8) continue;
+      if (best == b.kept_.size() || cap < b.kept_[best].capacity()) best = i;
+    }
+    if (best == b.kept_.size()) return out;
+    out = std::move(b.kept_[best]);
+    b.kept_.erase(b.kept_.begin() + static_cast<std::ptrdiff_t>(best));
+    b.kept_bytes_ -= out.capacity();
+    b.bytes_ -= std::min<std::uint64_t>(out.capacity(), b.bytes_);
+  }
+  b.cv_.notify_all();
+  out.clear();
+  return out;
+}
+
+std::uint64_t InflightBudget::keptBytes() const {
+  std::lock_guard lock(mu_);
+  return kept_bytes_;
+}
+
+void InflightBudget::keepLocked(std::string& body) {
+  const std::uint64_t cap = body.capacity();
+  if (cap < kMinKeptBody || cap > kMaxKeptBody || kept_.size() >= kKeptBodies) return;
+  if (kept_bytes_ + cap > max_bytes_ / 16 || bytes_ + cap > max_bytes_ / 2) return;
+  kept_bytes_ += cap;
+  bytes_ += cap;
+  peak_bytes_ = std::max(peak_bytes_, bytes_);
+  kept_.push_back(std::move(body));
+}
+
+void InflightBudget::dropKeptLocked(std::vector<std::string>& out) {
+  for (std::string& body : kept_) out.push_back(std::move(body));
+  kept_.clear();
+  bytes_ -= std::min(kept_bytes_, bytes_);
+  kept_bytes_ = 0;
+}
+
+void InflightBudget::BodyKeeper::keep(std::string body) {
+  // `body`, when not kept, is freed when this returns: after both locks are released.
+  std::lock_guard lock(mu_);
+  if (budget_ == nullptr) return;
+  std::lock_guard budget_lock(budget_->mu_);
+  budget_->keepLocked(body);
 }
 
 std::uint64_t InflightBudget::Download::keep() {

@@ -14,14 +14,22 @@
 // that live as long as it does. With parse_reserve_percent > 0 every body byte is charged that
 // much more while it arrives, so the budget holds room for the parse before the body is whole;
 // the owner trues the charge up to the real figure afterwards (addBytes / giveBack).
+// Body reuse: the bodies of freed blobs are kept (BodyKeeper, from any thread) for the next
+// downloads to decode into (Download::reusableBuffer, the transport's I/O thread): their pages are
+// mapped already, so decoding costs no page faults and no zeroing by the kernel (run --once spent
+// 0.3-0.4 us a record on them). A kept body counts in bytes() like a held blob; at most
+// kKeptBodies of them, of kMinKeptBody..kMaxKeptBody bytes, at most max_bytes/16 in all, kept only
+// while half the budget is free, and all dropped as soon as a download or a slot waits for room.
 // Thread-safe: workers call acquireSlot/startDownload/keep, the transport's I/O thread calls
-// Download::grow/preempted/discard, the committer calls release.
+// Download::grow/preempted/discard/reusableBuffer, the committer calls release.
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <stop_token>
+#include <string>
+#include <vector>
 
 #include "connector/http/http_transport.h"
 
@@ -56,6 +64,7 @@ class InflightBudget {
     Grant grow(std::uint64_t bytes) override;
     bool preempted() const override;
     void discard() override;
+    std::string reusableBuffer(std::uint64_t bytes) override;
     // The body arrived whole: its bytes (with the parse reserve) stay counted as a held blob
     // (given back by release()); returns them.
     std::uint64_t keep();
@@ -80,8 +89,32 @@ class InflightBudget {
   // Returns false when `stop` was requested first.
   bool waitUntilOldest(std::uint64_t seq, std::stop_token stop);
 
+  // Takes the bodies of freed blobs for reuse (see above). Shared by the budget and whoever frees
+  // blobs (a batch's deleter may run after the budget is gone: keep() then just frees the body).
+  class BodyKeeper {
+   public:
+    void keep(std::string body);
+
+   private:
+    friend class InflightBudget;
+    std::mutex mu_;
+    InflightBudget* budget_ = nullptr;  // null once the budget is destroyed
+  };
+  std::shared_ptr<BodyKeeper> bodyKeeper() const { return keeper_; }
+  std::uint64_t keptBytes() const;  // bytes of kept bodies (part of bytes())
+  ~InflightBudget();
+  InflightBudget(const InflightBudget&) = delete;
+  InflightBudget& operator=(const InflightBudget&) = delete;
+
+  static constexpr std::size_t kKeptBodies = 4;
+  static constexpr std::uint64_t kMinKeptBody = 64u << 10;
+  static constexpr std::uint64_t kMaxKeptBody = 16u << 20;
+
  private:
   void giveBackLocked(Download& d);  // caller holds mu_
+  void keepLocked(std::string& body);  // takes `body` when the rules allow; caller holds mu_
+  // Moves every kept body to `out` (freed by the caller after unlocking) and gives back its bytes.
+  void dropKeptLocked(std::vector<std::string>& out);
 
   const std::uint64_t max_bytes_;
   const std::uint64_t max_blobs_;
@@ -96,6 +129,9 @@ class InflightBudget {
   std::uint64_t preemptions_ = 0;
   std::uint64_t next_seq_ = 0;
   std::map<std::uint64_t, Download*> downloads_;  // by age: begin() is the head
+  std::vector<std::string> kept_;  // bodies kept for reuse, counted in bytes_
+  std::uint64_t kept_bytes_ = 0;
+  std::shared_ptr<BodyKeeper> keeper_ = std::make_shared<BodyKeeper>();
 };
 
 }  // namespace o365fwd

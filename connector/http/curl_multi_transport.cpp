@@ -473,6 +473,8 @@ void CurlMultiTransport::decodeWhole(Transfer* t) {
   t->decode_pending = false;
   const std::string encoded = std::move(t->encoded);  // freed when this returns
   std::string decoded;
+  if (BodyBudget* budget = t->request.body_budget)
+    decoded = budget->reusableBuffer(t->decoded_size);
   switch (inflater_.inflate(encoded, t->decoded_size, decoded)) {
     case GzipInflater::Outcome::kDecoded: {
       t->response.body = std::move(decoded);

@@ -34,6 +34,13 @@ class BodyBudget {
   virtual bool preempted() const = 0;
   // The body was dropped (the request failed): give back every byte granted so far.
   virtual void discard() = 0;
+  // A buffer to decode a body of `bytes` (already granted) into: the body of a freed blob kept
+  // for reuse, whose pages are mapped already (no page faults, no zeroing by the kernel), or an
+  // empty string. Its capacity may exceed `bytes` by at most an eighth.
+  virtual std::string reusableBuffer(std::uint64_t bytes) {
+    (void)bytes;
+    return {};
+  }
 };
 
 struct HttpRequest {

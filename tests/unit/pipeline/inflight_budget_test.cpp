@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <string>
 #include <thread>
 
 namespace o365fwd {
@@ -168,6 +170,74 @@ TEST(InflightBudget, APreemptedDownloadWaitsUntilItIsTheOldest) {
   stop.request_stop();
   stopped.join();
   EXPECT_EQ(woke.load(), 2);
+}
+
+// Body reuse: a freed blob's body is kept, counted in bytes(), and handed to a download whose
+// decoded size it fits; it never makes a download or a slot wait.
+std::string bodyOf(std::size_t capacity) {
+  std::string s;
+  s.reserve(capacity);
+  return s;
+}
+
+TEST(InflightBudget, AKeptBodyCountsInTheBudgetUntilADownloadReusesIt) {
+  const std::uint64_t mib = 1u << 20;
+  InflightBudget budget(64 * mib, 4);
+  auto keeper = budget.bodyKeeper();
+  keeper->keep(bodyOf(2 * mib));
+  const std::uint64_t cap = budget.keptBytes();
+  EXPECT_GE(cap, 2 * mib);
+  EXPECT_EQ(budget.bytes(), cap);
+  ASSERT_TRUE(budget.acquireSlot({}));
+  auto d = budget.startDownload();
+  EXPECT_TRUE(d->reusableBuffer(cap / 2).empty());   // would waste more than an eighth
+  EXPECT_LT(d->reusableBuffer(cap + 1).capacity(), cap);  // too small: a new string
+  EXPECT_EQ(budget.keptBytes(), cap);
+  ASSERT_EQ(d->grow(cap - 1000), Grant::kGranted);
+  std::string reused = d->reusableBuffer(cap - 1000);
+  EXPECT_EQ(reused.capacity(), cap);
+  EXPECT_TRUE(reused.empty());
+  EXPECT_EQ(budget.keptBytes(), 0u);
+  EXPECT_EQ(budget.bytes(), cap - 1000);  // only the download's own grant is left
+}
+
+TEST(InflightBudget, KeepsFewSmallBodiesAndOnlyWhileHalfTheBudgetIsFree) {
+  const std::uint64_t mib = 1u << 20;
+  InflightBudget budget(64 * mib, 4);  // at most 4 MiB kept
+  auto keeper = budget.bodyKeeper();
+  keeper->keep(bodyOf(1000));  // too small to be worth it
+  keeper->keep(bodyOf(InflightBudget::kMaxKeptBody + 1));  // too large
+  EXPECT_EQ(budget.keptBytes(), 0u);
+  for (int i = 0; i < 6; ++i) keeper->keep(bodyOf(mib));
+  EXPECT_GT(budget.keptBytes(), 2 * mib);
+  EXPECT_LE(budget.keptBytes(), 4 * mib);  // max_bytes / 16
+  InflightBudget busy(64 * mib, 4);
+  busy.addBytes(40 * mib);  // held blobs: less than half the budget is free
+  busy.bodyKeeper()->keep(bodyOf(mib));
+  EXPECT_EQ(busy.keptBytes(), 0u);
+  EXPECT_EQ(busy.bytes(), 40 * mib);
+}
+
+TEST(InflightBudget, KeptBodiesAreDroppedWhenADownloadNeedsTheirRoom) {
+  const std::uint64_t mib = 1u << 20;
+  InflightBudget budget(64 * mib, 4);
+  budget.bodyKeeper()->keep(bodyOf(2 * mib));
+  const std::uint64_t kept = budget.keptBytes();
+  ASSERT_GT(kept, 0u);
+  auto d = budget.startDownload();
+  // 63 MiB fit only without the kept body: it is dropped instead of making the download wait.
+  EXPECT_EQ(d->grow(63 * mib), Grant::kGranted);
+  EXPECT_EQ(budget.keptBytes(), 0u);
+  EXPECT_EQ(budget.bytes(), 63 * mib);
+}
+
+TEST(InflightBudget, AKeeperOutlivingItsBudgetJustFreesTheBody) {
+  std::shared_ptr<InflightBudget::BodyKeeper> keeper;
+  {
+    InflightBudget budget(64u << 20, 4);
+    keeper = budget.bodyKeeper();
+  }
+  keeper->keep(bodyOf(1u << 20));  // no budget to count it in: freed, nothing crashes
 }
 
 }  // namespace
