@@ -527,11 +527,11 @@ void Collector::processBlob(const BlobTaskPtr& task) {
 
   // When the last holder frees the batch, its body goes to the budget for the next download to
   // decode into (InflightBudget: "Body reuse").
-  std::shared_ptr<RecordBatch> batch(
-      new RecordBatch, [keeper = budget_.bodyKeeper()](RecordBatch* freed) {
-        keeper->keep(std::move(freed->body));
-        delete freed;
-      });
+  std::shared_ptr<RecordBatch> batch(new RecordBatch,
+                                     [keeper = budget_.bodyKeeper()](RecordBatch* freed) {
+                                       keeper->keep(std::move(freed->body));
+                                       delete freed;
+                                     });
   batch->content = task->content;
   batch->body = std::move(*body);
   if (Status parsed = parseBlobInto(*batch); !parsed.ok()) {

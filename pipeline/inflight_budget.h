@@ -129,7 +129,7 @@ class InflightBudget {
   std::uint64_t preemptions_ = 0;
   std::uint64_t next_seq_ = 0;
   std::map<std::uint64_t, Download*> downloads_;  // by age: begin() is the head
-  std::vector<std::string> kept_;  // bodies kept for reuse, counted in bytes_
+  std::vector<std::string> kept_;                 // bodies kept for reuse, counted in bytes_
   std::uint64_t kept_bytes_ = 0;
   std::shared_ptr<BodyKeeper> keeper_ = std::make_shared<BodyKeeper>();
 };

@@ -190,7 +190,7 @@ TEST(InflightBudget, AKeptBodyCountsInTheBudgetUntilADownloadReusesIt) {
   EXPECT_EQ(budget.bytes(), cap);
   ASSERT_TRUE(budget.acquireSlot({}));
   auto d = budget.startDownload();
-  EXPECT_TRUE(d->reusableBuffer(cap / 2).empty());   // would waste more than an eighth
+  EXPECT_TRUE(d->reusableBuffer(cap / 2).empty());        // would waste more than an eighth
   EXPECT_LT(d->reusableBuffer(cap + 1).capacity(), cap);  // too small: a new string
   EXPECT_EQ(budget.keptBytes(), cap);
   ASSERT_EQ(d->grow(cap - 1000), Grant::kGranted);
@@ -205,7 +205,7 @@ TEST(InflightBudget, KeepsFewSmallBodiesAndOnlyWhileHalfTheBudgetIsFree) {
   const std::uint64_t mib = 1u << 20;
   InflightBudget budget(64 * mib, 4);  // at most 4 MiB kept
   auto keeper = budget.bodyKeeper();
-  keeper->keep(bodyOf(1000));  // too small to be worth it
+  keeper->keep(bodyOf(1000));                              // too small to be worth it
   keeper->keep(bodyOf(InflightBudget::kMaxKeptBody + 1));  // too large
   EXPECT_EQ(budget.keptBytes(), 0u);
   for (int i = 0; i < 6; ++i) keeper->keep(bodyOf(mib));
