@@ -16,12 +16,6 @@ find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)   # rapidjson-dev
 add_library(o365fwd_rapidjson INTERFACE)
 target_include_directories(o365fwd_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIR})
 target_compile_definitions(o365fwd_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
-# SSE2 scanning of strings and whitespace (every x86-64 has SSE2): about 9 % less CPU in the blob
-# parser's in-situ parse (docs/BENCHMARKS.md). It loads aligned 16-byte blocks, up to 15 bytes past
-# a string's terminating NUL but never across a page, which AddressSanitizer would report: off there.
-if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT O365FWD_SANITIZE)
-  target_compile_definitions(o365fwd_rapidjson INTERFACE RAPIDJSON_SSE2)
-endif()
 
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)      # librdkafka-dev (no CMake package)
 # cpp-httplib on Debian is a compiled library whose .pc adds feature defines; use it only via pkg-config.

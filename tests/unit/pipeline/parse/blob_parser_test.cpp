@@ -361,6 +361,19 @@ TEST(BlobParser, InPlaceParseLeavesEveryByteAsItCame) {
   EXPECT_EQ(parseFails(R"([{"Id":"a\/b"},"x\/"])").code, kParseCodeWrongShape);
 }
 
+TEST(BlobParser, RawControlBytesInStringsAreInvalidWherever) {
+  // RapidJSON's SSE2 string scan (RAPIDJSON_SSE2, not used) lets 0x1A..0x1F through in aligned
+  // 16-byte blocks; the scalar scan refuses every one. Positions cover both alignments.
+  for (int c = 1; c < 0x20; ++c) {
+    for (std::size_t at : {1u, 17u, 40u, 63u}) {
+      std::string text(80, 'a');
+      text[at] = static_cast<char>(c);
+      Error e = parseFails(R"([{"Id":"1","x":")" + text + R"("}])");
+      EXPECT_EQ(e.code, kParseCodeInvalidJson) << c << " at " << at;
+    }
+  }
+}
+
 TEST(BlobParser, ErrorContextIsShort) {
   std::string secret(200, 'S');
   Error e = parseFails(R"([{"Id":"1","Detected":")" + secret + R"(" oops}])");
