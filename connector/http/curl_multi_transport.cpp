@@ -634,9 +634,12 @@ void CurlMultiTransport::run() {
     }
     if (poll(fds.data(), fds.size(), static_cast<int>(wait_ms)) <= 0) continue;  // EINTR: again
     if (fds[0].revents) {
-      wake_pending_ = false;  // before the queue is read: a later submit writes again
+      // Read, then clear, then (next turn) take the queue: a submit before the clear is in the
+      // queue already; one after it writes again. (Cleared before the read, a submit's write
+      // could be consumed here while the flag stays set, and later submits would not wake us.)
       std::uint64_t count = 0;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof(count));
+      wake_pending_ = false;
     }
     for (std::size_t i = 1; i < fds.size(); ++i) {
       const short got = fds[i].revents;
