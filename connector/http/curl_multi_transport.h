@@ -108,7 +108,7 @@ class CurlMultiTransport final : public HttpTransport {
   // Easy handles of transfers that succeeded, reset for the next request (curl_easy_reset: no
   // option, header or token survives; libcurl keeps its buffers). I/O thread only.
   std::vector<void*> idle_easy_;
-  int wake_fd_ = -1;            // eventfd, owned
+  int wake_fd_ = -1;  // eventfd, owned
   std::atomic<bool> wake_pending_{false};
   GzipInflater inflater_;                          // I/O thread only
   std::atomic<std::size_t> in_flight_{0};

@@ -119,6 +119,8 @@ TEST(BlobQueue, EveryTenantGetsAnEqualShareOfPopsUnderContention) {
 // out, and pushers that give up pass their turn on.
 TEST(BlobQueue, EveryWaitingPusherGetsInWhenPopsWakeOneAtATime) {
   BlobQueue q(4);
+  // Full before anyone pops: every pusher below waits at first.
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(q.push(task("f" + std::to_string(i), "DLP.All", i), {}));
   constexpr int kPushers = 24;
   constexpr int kEach = 20;
   std::atomic<int> pushed{0};
@@ -132,11 +134,12 @@ TEST(BlobQueue, EveryWaitingPusherGetsInWhenPopsWakeOneAtATime) {
     });
   // A pusher that gives up while others wait does not swallow a wake-up meant for them.
   std::stop_source quitter;
-  std::jthread gives_up([&] { EXPECT_FALSE(q.push(task("q", "DLP.All", 0), quitter.get_token())); });
+  std::jthread gives_up(
+      [&] { EXPECT_FALSE(q.push(task("q", "DLP.All", 0), quitter.get_token())); });
   quitter.request_stop();
   gives_up.join();
   int popped = 0;
-  while (popped < kPushers * kEach) {
+  while (popped < 4 + kPushers * kEach) {
     ASSERT_TRUE(q.pop({}).has_value());
     ++popped;
   }
