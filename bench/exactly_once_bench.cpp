@@ -21,6 +21,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/cluster_options.h"
@@ -144,7 +145,7 @@ int run(const Args& a) {
   const double records = static_cast<double>(a.blobs * a.records);
   std::printf("%zu blobs x %zu records of %zu B, %d tenants, %d partitions (load %s)\n", a.blobs,
               a.records, a.record_size, a.tenants, a.partitions, [] {
-                static char buf[64];
+                static char buf[64];  // "4.30 5.58 8.02 ..."
                 FILE* f = std::fopen("/proc/loadavg", "r");
                 if (!f || !std::fgets(buf, sizeof buf, f)) return "?";
                 std::fclose(f);
@@ -171,8 +172,14 @@ int run(const Args& a) {
         if (!store) return std::fprintf(stderr, "%s\n", store.error().message.c_str()), 1;
         std::vector<std::int32_t> all;
         for (int p = 0; p < a.partitions; ++p) all.push_back(p);
-        if (Status s = (*store)->loadPartitions(all, std::chrono::minutes(2)); !s.ok())
-          return std::fprintf(stderr, "%s\n", s.error().message.c_str()), 1;
+        // A topic just created may not be known to the broker's metadata yet: a few tries.
+        Status loaded = okStatus();
+        for (int attempt = 0; attempt < 30; ++attempt) {
+          loaded = (*store)->loadPartitions(all, std::chrono::minutes(2));
+          if (loaded.ok()) break;
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        if (!loaded.ok()) return std::fprintf(stderr, "%s\n", loaded.error().message.c_str()), 1;
         KafkaSinkConfig sink_config;
         sink_config.brokers = broker->bootstrap();
         sink_config.topic = "bench";

@@ -12,7 +12,8 @@
 //
 // Threads: stage() from any delivery thread; claim(), release(), write*() and read() from the
 // store's threads (claim/release/writeCommit are serialised by one lock held across the brokers'
-// answers); exactlyOnceStats() from any thread.
+// answers; writeCommit runs the transactions of the partitions it touches on one thread each, each
+// using only its partition's producer); exactlyOnceStats() from any thread.
 //
 // Promises:
 // - claim(p) registers "<group>.tx.<p>" (init_transactions) before the partition's state is read:
