@@ -122,5 +122,45 @@ TEST(ConfigCluster, PropertiesClusterModeOwnsAreRefusedAndInlineSecretsWarned) {
   EXPECT_EQ(clusterOwnedKafkaProperty("security.protocol"), nullptr);
 }
 
+// Exactly-once (layer 5) needs the Kafka sink on the cluster's brokers: one on others is a warning
+// (the sink stays at-least-once), the same brokers in another order are the same cluster.
+TEST(ConfigCluster, AKafkaSinkOnOtherBrokersIsWarnedAtLeastOnce) {
+  auto with = [](const std::string& sink_brokers, const std::string& extra = "") {
+    return loadConfigString(
+        kBase +
+            "  - type: kafka\n"
+            "    name: siem\n"
+            "    topic: o365-audit\n"
+            "    brokers: " +
+            sink_brokers +
+            "\n"
+            "cluster:\n"
+            "  kafka:\n"
+            "    brokers: kafka1:9092,kafka2:9092\n"
+            "    group: o365fwd-prod\n" +
+            extra,
+        "/etc/o365fwd/connector.yaml");
+  };
+  LoadedConfig other = with("siem-kafka:9092");
+  ASSERT_TRUE(other.valid()) << issuesAt(other);
+  const std::string warned = issuesAt(other, "sinks[1].brokers");
+  EXPECT_NE(warned.find("a Kafka transaction cannot span two Kafka clusters"), std::string::npos)
+      << issuesAt(other);
+  EXPECT_NE(warned.find("sink \"siem\" is at-least-once"), std::string::npos) << warned;
+  EXPECT_FALSE(exactlyOnceSink(other.config, other.config.sinks[1]));
+
+  LoadedConfig same = with(" kafka2:9092, kafka1:9092");
+  ASSERT_TRUE(same.valid()) << issuesAt(same);
+  EXPECT_EQ(issuesAt(same, "sinks[1].brokers"), "");
+  EXPECT_TRUE(same.config.cluster.kafka.exactly_once);
+  EXPECT_TRUE(exactlyOnceSink(same.config, same.config.sinks[1]));
+  EXPECT_FALSE(exactlyOnceSink(same.config, same.config.sinks[0]));  // the file sink
+
+  LoadedConfig off = with("siem-kafka:9092", "    exactly_once: false\n");
+  ASSERT_TRUE(off.valid()) << issuesAt(off);
+  EXPECT_EQ(issuesAt(off, "sinks[1].brokers"), "");
+  EXPECT_FALSE(exactlyOnceSink(off.config, off.config.sinks[1]));
+}
+
 }  // namespace
 }  // namespace o365fwd
