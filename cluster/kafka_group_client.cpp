@@ -119,9 +119,7 @@ Result<std::unique_ptr<KafkaGroupClient>> KafkaGroupClient::create(
         RD_KAFKA_CONF_OK)
       continue;
     rd_kafka_conf_destroy(conf);
-    std::string why = p.secret ? "librdkafka refused it (value withheld)" : errstr;
-    return Error::permanent(ErrorKind::kConfig,
-                            "cluster.kafka property \"" + p.key + "\" is invalid: " + why);
+    return refusedKafkaProperty("cluster.kafka", p.key, errstr, p.secret);
   }
   rd_kafka_conf_set_opaque(conf, handle.get());
   rd_kafka_conf_set_log_cb(conf, &Handle::logLine);

@@ -64,9 +64,7 @@ class KafkaMembership final : public Membership {
       if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) ==
           RD_KAFKA_CONF_OK)
         return okStatus();
-      std::string why = secret ? "librdkafka refused it (value withheld)" : errstr;
-      return Error::permanent(ErrorKind::kConfig,
-                              "cluster.kafka property \"" + key + "\" is invalid: " + why);
+      return refusedKafkaProperty("cluster.kafka", key, errstr, secret);
     };
     for (const KafkaProperty& p : props->properties)
       if (Status s = set(p.key, p.value.reveal(), p.secret); !s.ok()) {

@@ -129,9 +129,7 @@ Result<Client> KafkaStateLog::makeClient(rd_kafka_type_t type) {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) ==
         RD_KAFKA_CONF_OK)
       return okStatus();
-    std::string why = secret ? "librdkafka refused it (value withheld)" : errstr;
-    return Error::permanent(ErrorKind::kConfig,
-                            "cluster.kafka property \"" + key + "\" is invalid: " + why);
+    return refusedKafkaProperty("cluster.kafka", key, errstr, secret);
   };
   std::vector<std::pair<std::string, std::string>> ours;
   if (type == RD_KAFKA_PRODUCER) {

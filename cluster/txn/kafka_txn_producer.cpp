@@ -145,9 +145,7 @@ Result<TxnProducerFactory> kafkaTxnProducerFactory(const ClusterKafkaConfig& con
       if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) ==
           RD_KAFKA_CONF_OK)
         return okStatus();
-      std::string why = secret ? "librdkafka refused it (value withheld)" : errstr;
-      return Error::permanent(ErrorKind::kConfig,
-                              "cluster.kafka property \"" + key + "\" is invalid: " + why);
+      return refusedKafkaProperty("cluster.kafka", key, errstr, secret);
     };
     Status s = okStatus();
     for (const KafkaProperty& p : props->properties)

@@ -210,4 +210,11 @@ Result<KafkaProperties> buildKafkaProperties(const KafkaSinkConfig& config,
   return out;
 }
 
+Error refusedKafkaProperty(std::string_view owner, const std::string& key, const char* why,
+                           bool secret) {
+  return Error::permanent(ErrorKind::kConfig,
+                          std::string(owner) + " property \"" + key + "\" is invalid: " +
+                              (secret ? "librdkafka refused it (value withheld)" : why));
+}
+
 }  // namespace o365fwd

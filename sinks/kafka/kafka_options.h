@@ -54,6 +54,11 @@ Status appendUserKafkaProperties(
     const std::function<std::optional<std::string>(std::string_view key)>& owned,
     KafkaProperties& out);
 
+// The error for a property librdkafka refused: `owner` starts the sentence ("Kafka sink",
+// "cluster.kafka"); librdkafka's text `why` may quote the value, so a secret's is withheld.
+Error refusedKafkaProperty(std::string_view owner, const std::string& key, const char* why,
+                           bool secret);
+
 // Validates `config` and builds the producer's properties (ours first, then the user's).
 Result<KafkaProperties> buildKafkaProperties(const KafkaSinkConfig& config,
                                              const KafkaTuning& tuning = {});

@@ -199,10 +199,7 @@ Result<std::unique_ptr<KafkaSink::Producer>> KafkaSink::makeProducer(bool for_he
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) ==
         RD_KAFKA_CONF_OK)
       return okStatus();
-    // librdkafka's text may quote the value: withhold it for secrets.
-    std::string why = secret ? "librdkafka refused it (value withheld)" : errstr;
-    return Error::permanent(ErrorKind::kConfig,
-                            "Kafka sink property \"" + key + "\" is invalid: " + why);
+    return refusedKafkaProperty("Kafka sink", key, errstr, secret);
   };
   Status st = set("allow.auto.create.topics", "false", false);
   for (const KafkaProperty& p : props->properties) {
