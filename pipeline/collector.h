@@ -209,6 +209,7 @@ class Collector {
   void wakeSweepers();
   bool tenantSweepWaiting(const std::string& tenant) const;  // caller holds mu_
   bool sweepEnabled() const;
+  void unparkDueSweeps(WallTime wall);                  // caller holds mu_
   bool sweepSettled(const StreamRuntime& rt) const;     // caller holds mu_
   bool tenantListing(const std::string& tenant) const;  // caller holds mu_
   void sweepLoop(std::stop_token stop);
@@ -275,6 +276,10 @@ class Collector {
   // given up, or in once mode decided not due). A scan of all 5,000 streams of a fleet on every
   // sweep event, most of them not yet polled, was a sixth of run --once's CPU at 1,000 tenants.
   std::set<StreamKey> sweep_scan_;
+  // Daemon streams swept and not due again, by the wall time their next sweep falls due (mu_);
+  // moved back to sweep_scan_ when due (or all of them when the wall clock stepped back).
+  std::multimap<WallTime, StreamKey> sweep_parked_;
+  WallTime sweep_parked_checked_ = WallTime::min();
   std::condition_variable_any sweep_cv_;
   std::uint64_t sweep_epoch_ = 0;          // bumped by wakeSweepers (guarded by mu_)
   std::uint64_t sweep_scanned_epoch_ = 0;  // the epoch of the last scan that found nothing

@@ -149,8 +149,8 @@ TEST(CollectorSweep, DaemonSweepsOncePerIntervalAndCollectsALateBlobOnlyThen) {
   ASSERT_TRUE(h.sink.start().ok());
   Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}},
                       {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
-  std::stop_source stop;
-  std::jthread runner([&] { collector.run(stop.get_token()); });
+  // The runner stops with its own token: a failed ASSERT returns, and the jthread stops it.
+  std::jthread runner([&](std::stop_token stop) { collector.run(stop); });
 
   ASSERT_TRUE(eventually([&] { return h.stream().sweeps_completed == 1; }));
   EXPECT_EQ(h.store.sweepRecord(kExchange)->floor, kNow - hours(48)) << "first listing start";
@@ -177,7 +177,26 @@ TEST(CollectorSweep, DaemonSweepsOncePerIntervalAndCollectsALateBlobOnlyThen) {
   EXPECT_EQ(s.lateness.count, 2u);  // every newly listed blob: the on-time one and the late one
   EXPECT_EQ(s.lateness.counts[6], 1u) << "31 h lies in (24 h, 48 h]";
   EXPECT_EQ(h.store.sweepRecord(kExchange)->last_sweep, kNow + 61min);
-  stop.request_stop();
+  runner.request_stop();
+}
+
+TEST(CollectorSweep, AParkedStreamSweepsAgainWhenTheWallClockStepsBackBeyondTheInterval) {
+  // After its first sweep a daemon's stream is parked until its next sweep falls due (an hour
+  // later by the wall clock). A wall clock stepped back by more than the interval makes the
+  // stored sweep time lie in the future: sweepDue() says due, and the parked stream must be seen.
+  SweepHarness h;
+  h.add("on-time", kNow - 1h);
+  ASSERT_TRUE(h.sink.start().ok());
+  Collector collector(h.options(CollectorMode::kDaemon), {{kExchange, &h.source, nullptr}},
+                      {&h.sink}, h.store, h.status, h.dead_letters, h.clock, h.random);
+  // The runner stops with its own token: a failed ASSERT returns, and the jthread stops it.
+  std::jthread runner([&](std::stop_token stop) { collector.run(stop); });
+  ASSERT_TRUE(eventually([&] { return h.stream().sweeps_completed == 1; }));
+  std::this_thread::sleep_for(500ms);  // a scan has parked it
+  EXPECT_EQ(h.stream().sweeps_completed, 1u);
+  h.clock.setWall(kNow - 3h);
+  ASSERT_TRUE(eventually([&] { return h.stream().sweeps_completed == 2; }));
+  runner.request_stop();
 }
 
 TEST(CollectorSweep, OnceSweepsWhenTheStoredSweepIsOlderThanTheIntervalAndRecordsIt) {
