@@ -178,7 +178,7 @@ std::string maskSpans(std::string_view text, std::vector<Span>& spans) {
 
 std::string redactSecrets(std::string_view text) {
   std::vector<Span> spans;
-  sensitiveValues().index()->findAll(text, spans);
+  sensitiveValues().findAll(text, spans);
   markLabelledValues(text, spans);
   markJwts(text, spans);
   if (spans.empty()) return std::string(text);
@@ -187,7 +187,7 @@ std::string redactSecrets(std::string_view text) {
 
 std::optional<std::string> maskSensitiveValues(std::string_view bytes) {
   std::vector<Span> spans;
-  sensitiveValues().index()->findAll(bytes, spans);
+  sensitiveValues().findAll(bytes, spans);
   if (spans.empty()) return std::nullopt;
   return maskSpans(bytes, spans);
 }

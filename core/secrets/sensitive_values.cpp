@@ -71,13 +71,30 @@ SensitiveEntry::SensitiveEntry(std::string_view v) : value(v) {
     if (s != value) spellings.push_back(std::move(s));
 }
 
-SensitiveIndex::SensitiveIndex(std::vector<std::shared_ptr<const SensitiveEntry>> entries)
-    : entries_(std::move(entries)) {
-  for (const auto& entry : entries_)
-    for (const std::string& s : entry->spellings) {
-      first_byte_[static_cast<unsigned char>(s[0])] = true;
-      by_prefix_[prefixKey(s.data())].push_back(&s);
-    }
+SensitiveIndex::SensitiveIndex(std::vector<std::shared_ptr<const SensitiveEntry>> entries) {
+  for (auto& entry : entries) add(std::move(entry));
+}
+
+void SensitiveIndex::add(std::shared_ptr<const SensitiveEntry> entry) {
+  for (const std::string& s : entry->spellings) {
+    ++first_byte_[static_cast<unsigned char>(s[0])];
+    by_prefix_[prefixKey(s.data())].push_back(&s);
+  }
+  entries_.push_back(std::move(entry));
+}
+
+void SensitiveIndex::remove(const SensitiveEntry* entry) {
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [&](const auto& e) { return e.get() == entry; });
+  if (it == entries_.end()) return;
+  for (const std::string& s : entry->spellings) {
+    --first_byte_[static_cast<unsigned char>(s[0])];
+    auto bucket = by_prefix_.find(prefixKey(s.data()));
+    if (bucket == by_prefix_.end()) continue;
+    std::erase(bucket->second, &s);
+    if (bucket->second.empty()) by_prefix_.erase(bucket);
+  }
+  entries_.erase(it);
 }
 
 void SensitiveIndex::findAll(std::string_view text,
@@ -85,7 +102,7 @@ void SensitiveIndex::findAll(std::string_view text,
   if (entries_.empty() || text.size() < SensitiveValues::kMinLength) return;
   const size_t last = text.size() - SensitiveValues::kMinLength;
   for (size_t i = 0; i <= last; ++i) {
-    if (!first_byte_[static_cast<unsigned char>(text[i])]) continue;
+    if (first_byte_[static_cast<unsigned char>(text[i])] == 0) continue;
     auto it = by_prefix_.find(prefixKey(text.data() + i));
     if (it == by_prefix_.end()) continue;
     for (const std::string* s : it->second)
@@ -93,9 +110,7 @@ void SensitiveIndex::findAll(std::string_view text,
   }
 }
 
-SensitiveValues::SensitiveValues()
-    : index_(
-          std::make_shared<SensitiveIndex>(std::vector<std::shared_ptr<const SensitiveEntry>>{})) {}
+SensitiveValues::SensitiveValues() = default;
 
 SensitiveValues::SensitiveValues(size_t max_secrets, size_t max_tokens) : SensitiveValues() {
   max_secrets_ = max_secrets;
@@ -104,39 +119,40 @@ SensitiveValues::SensitiveValues(size_t max_secrets, size_t max_tokens) : Sensit
 
 void SensitiveValues::add(std::string_view value, SensitiveKind kind) {
   if (value.size() < kMinLength) return;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   auto& list = kind == SensitiveKind::kSecret ? secrets_ : tokens_;
   for (const auto& entry : list)
     if (entry->value == value) return;
   list.push_back(std::make_shared<const SensitiveEntry>(value));
+  index_.add(list.back());
   const size_t cap = kind == SensitiveKind::kSecret ? max_secrets_ : max_tokens_;
-  while (list.size() > cap) list.pop_front();
-  stale_ = true;
+  while (list.size() > cap) {
+    index_.remove(list.front().get());
+    list.pop_front();
+  }
 }
 
-void SensitiveValues::rebuildLocked() const {
-  std::vector<std::shared_ptr<const SensitiveEntry>> entries(secrets_.begin(), secrets_.end());
-  entries.insert(entries.end(), tokens_.begin(), tokens_.end());
-  index_ = std::make_shared<const SensitiveIndex>(std::move(entries));
-  stale_ = false;
+void SensitiveValues::findAll(std::string_view text,
+                              std::vector<std::pair<size_t, size_t>>& spans) const {
+  std::shared_lock lock(mu_);
+  index_.findAll(text, spans);
 }
 
 std::shared_ptr<const SensitiveIndex> SensitiveValues::index() const {
-  std::lock_guard lock(mu_);
-  if (stale_) rebuildLocked();
-  return index_;
+  std::shared_lock lock(mu_);
+  return std::make_shared<const SensitiveIndex>(index_);
 }
 
 size_t SensitiveValues::size() const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   return secrets_.size() + tokens_.size();
 }
 
 void SensitiveValues::clear() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   secrets_.clear();
   tokens_.clear();
-  rebuildLocked();
+  index_ = SensitiveIndex();
 }
 
 SensitiveValues& sensitiveValues() {

@@ -5,11 +5,10 @@
 // line, /status, a summary or the state database.
 //
 // Owns copies of the values (plus their URL-encoded and JSON-escaped spellings, computed once per
-// value when it is added) in an immutable index that is swapped on every change; a new index
-// shares the entries of the one before (adding a value costs O(values) pointer copies, not a
-// re-encoding of every value: 1,000 tenants acquiring tokens at start-up). Any thread may call
-// add() (the secret loader, the token provider, the client-assertion code) and index() (every
-// redactSecrets() call) concurrently.
+// value when it is added) in one index updated in place (adding a value costs O(its spellings):
+// 1,000 tenants acquiring tokens at start-up). Any thread may call add() (the secret loader, the
+// token provider, the client-assertion code) and findAll() (every redactSecrets() call)
+// concurrently; a value added is found by every findAll() that starts after add() returned.
 //
 // Promises:
 // - Values shorter than kMinLength are ignored (masking "kafka" everywhere would garble text).
@@ -23,6 +22,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,10 +40,15 @@ struct SensitiveEntry {
   std::vector<std::string> spellings;
 };
 
-// An immutable lookup structure over every spelling of every registered value.
+// A lookup structure over every spelling of every value added to it. Not thread-safe by itself
+// (SensitiveValues guards its live one); a copy shares the entries.
 class SensitiveIndex {
  public:
+  SensitiveIndex() = default;
   explicit SensitiveIndex(std::vector<std::shared_ptr<const SensitiveEntry>> entries);
+  // O(spellings of the entry): a fleet registering a token per tenant never rebuilds the index.
+  void add(std::shared_ptr<const SensitiveEntry> entry);
+  void remove(const SensitiveEntry* entry);  // O(entries): eviction beyond the caps only
   // Appends [begin, end) of every occurrence of a registered spelling in `text` (a spelling two
   // values share may be reported twice).
   void findAll(std::string_view text, std::vector<std::pair<size_t, size_t>>& spans) const;
@@ -51,7 +56,7 @@ class SensitiveIndex {
 
  private:
   std::vector<std::shared_ptr<const SensitiveEntry>> entries_;  // owns what by_prefix_ points to
-  std::array<bool, 256> first_byte_{};
+  std::array<uint32_t, 256> first_byte_{};                      // spellings starting with each byte
   // First kMinLength bytes of a spelling (as a 64-bit key) -> the spellings.
   std::unordered_map<uint64_t, std::vector<const std::string*>> by_prefix_;
 };
@@ -67,22 +72,23 @@ class SensitiveValues {
   SensitiveValues();
   SensitiveValues(size_t max_secrets, size_t max_tokens);
   void add(std::string_view value, SensitiveKind kind);
+  // Every occurrence of a registered value's spelling in `text` (see SensitiveIndex::findAll).
+  void findAll(std::string_view text, std::vector<std::pair<size_t, size_t>>& spans) const;
+  // A snapshot of the index (copies the lookup tables: for tests, not per text).
   std::shared_ptr<const SensitiveIndex> index() const;
   size_t size() const;
   // Unit tests only: forget everything.
   void clear();
 
  private:
-  void rebuildLocked() const;
-
-  mutable std::mutex mu_;
+  // add() takes it exclusively, findAll() shared: redaction on many threads does not serialise.
+  mutable std::shared_mutex mu_;
   std::deque<std::shared_ptr<const SensitiveEntry>> secrets_;
   std::deque<std::shared_ptr<const SensitiveEntry>> tokens_;
-  // Built by the first index() after a change, not by every add(): a fleet's start-up registers
-  // a token per tenant, and rebuilding over every value on each one was O(N^2) (4 % of the
-  // daemon's CPU at 1,000 tenants).
-  mutable std::shared_ptr<const SensitiveIndex> index_;
-  mutable bool stale_ = false;
+  // Updated in place by add() (O(spellings) a value): rebuilding an immutable index over every
+  // value after each token a fleet's start-up registers was O(N^2) (3 % of the daemon's CPU until
+  // ready at 1,000 tenants, even when rebuilt only by the next reader).
+  SensitiveIndex index_;
   size_t max_secrets_ = kMaxSecrets;
   size_t max_tokens_ = kMaxTokens;
 };

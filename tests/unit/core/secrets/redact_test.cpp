@@ -114,9 +114,8 @@ TEST_F(RedactTest, RegistryIsBounded) {
 }
 
 TEST_F(RedactTest, AFleetsSecretsAndTokensAreAllMaskedAcrossIndexRebuilds) {
-  // 1,000 tenants: a secret and a token each, registered interleaved (the index is rebuilt
-  // every SensitiveValues::kRecentValues values; the values between rebuilds sit in a small
-  // index over the last full one).
+  // 1,000 tenants: a secret and a token each, registered interleaved (each added to the live
+  // index in place).
   for (int i = 0; i < 1000; ++i) {
     registerSensitive("fleet-secret-" + std::to_string(i), SensitiveKind::kSecret);
     registerSensitive("fleet-token-" + std::to_string(i), SensitiveKind::kToken);
@@ -129,6 +128,30 @@ TEST_F(RedactTest, AFleetsSecretsAndTokensAreAllMaskedAcrossIndexRebuilds) {
     EXPECT_EQ(redactSecrets("[fleet-secret-" + std::to_string(i) + "]"), "[***]") << i;
     EXPECT_EQ(redactSecrets("[fleet-token-" + std::to_string(i) + "]"), "[***]") << i;
   }
+}
+
+TEST_F(RedactTest, AValueForgottenAsATokenStaysMaskedWhileItIsASecret) {
+  // The same value as a secret and as a token: two entries with the same spellings. Evicting the
+  // token (beyond the cap) removes its spellings only, not the secret's.
+  SensitiveValues values(4, 2);
+  values.add("shared-value-1", SensitiveKind::kSecret);
+  values.add("shared-value-1", SensitiveKind::kToken);
+  values.add("token-value-2", SensitiveKind::kToken);
+  values.add("token-value-3", SensitiveKind::kToken);  // evicts the token "shared-value-1"
+  EXPECT_EQ(values.size(), 3u);
+  std::vector<std::pair<size_t, size_t>> spans;
+  values.findAll("a shared-value-1 b token-value-2 c token-value-3", spans);
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0], (std::pair<size_t, size_t>{2, 16}));
+  values.add("token-value-4", SensitiveKind::kToken);  // evicts "token-value-2"
+  spans.clear();
+  values.findAll("token-value-2 shared-value-1%", spans);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0], (std::pair<size_t, size_t>{14, 28}));
+  // A snapshot sees the same values.
+  spans.clear();
+  values.index()->findAll("token-value-4", spans);
+  EXPECT_EQ(spans.size(), 1u);
 }
 
 TEST_F(RedactTest, ConcurrentRegistrationAndRedaction) {
