@@ -6,6 +6,11 @@
 # the bench reads /status and notes each small stream's lag (now - watermark). Prints the drain
 # time and the distribution of the small streams' lag over all samples taken while the backlog
 # was being drained, against the goal: every small tenant's lag < 2 x poll_interval throughout.
+# Each small tenant also has 2 blobs created in the minute before the forwarder starts: while one
+# of them holds a stream's watermark, its lag is at least that blob's age at the start (up to
+# 60 s), whatever the scheduling. Samples whose watermark is older than the start are therefore
+# shown apart ("pre-start content"); the goal is judged on the others (content that appeared
+# while the backlog drained, the issue's "new blobs during it").
 # Usage: bench/fair_scheduling_bench.sh [BIG_BLOBS] [RECORDS] [SMALL] [POLL_S]
 # O365FWD=path overrides the forwarder binary (to compare builds). Release build in build/.
 set -euo pipefail
@@ -76,12 +81,13 @@ for _ in $(seq 600); do
 done
 [ -n "$url" ] || { echo "no health endpoint" >&2; tail "$work/fwd.log" >&2; exit 1; }
 start=$(date +%s)
+start_epoch=$start
 : >"$work/samples"
 while :; do
   kill -0 "$fwd" 2>/dev/null || { echo "forwarder exited" >&2; tail "$work/fwd.log" >&2; exit 1; }
   curl -s "$url/status" >"$work/status.json" || true
-  done_big=$(python3 - "$work/status.json" "$work/samples" "$(( $(date +%s) - start ))" <<'PY'
-import json, sys
+  done_big=$(python3 - "$work/status.json" "$work/samples" "$(( $(date +%s) - start ))" "$start_epoch" <<'PY'
+import datetime, json, sys
 try:
     doc = json.load(open(sys.argv[1]))
 except ValueError:
@@ -91,8 +97,10 @@ with open(sys.argv[2], "a") as samples:
     for s in doc.get("streams", []):
         if s["tenant"] == "big":
             big += s.get("events_forwarded", 0)
-        elif s.get("lag_seconds") is not None:
-            samples.write("%s %s %d\n" % (sys.argv[3], s["tenant"], s["lag_seconds"]))
+        elif s.get("lag_seconds") is not None and s.get("watermark"):
+            wm = datetime.datetime.fromisoformat(s["watermark"].replace("Z", "+00:00")).timestamp()
+            pre = 1 if wm < float(sys.argv[4]) else 0  # held by content older than the start
+            samples.write("%s %s %d %d\n" % (sys.argv[3], s["tenant"], s["lag_seconds"], pre))
 print(big)
 PY
 )
@@ -105,30 +113,34 @@ echo "big_backlog_drained_s=$drain big_records=$done_big"
 python3 - "$work/samples" "$POLL_S" "$SMALL" <<'PY'
 import sys, collections
 path, poll, small = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-lags, per_tenant = [], collections.defaultdict(int)
-for line in open(path):
-    t, tenant, lag = line.split()  # a stream has a lag once its first poll completed
-    lags.append(int(lag)); per_tenant[tenant] = max(per_tenant[tenant], int(lag))
-lags.sort()
-def pct(p):
-    return lags[min(len(lags) - 1, int(p * len(lags)))] if lags else -1
-over = sum(1 for v in per_tenant.values() if v >= 2 * poll)
-print("small_stream_lag_s samples=%d p50=%d p90=%d p99=%d max=%d goal_below=%d"
-      % (len(lags), pct(0.5), pct(0.9), pct(0.99), lags[-1] if lags else -1, 2 * poll))
-print("small_tenants_sampled=%d small_tenants_ever_at_or_over_goal=%d" % (len(per_tenant), over))
-# The same after start-up (every small tenant set up and polled once, here: after 3 polls).
-late = collections.defaultdict(int)
-for line in open(path):
-    t, tenant, lag = line.split()
-    if int(t) >= 3 * poll:
-        late[tenant] = max(late[tenant], int(lag))
-vals = sorted(late.values())
-print("after_3_polls: small_tenants=%d max_lag_s=%d at_or_over_goal=%d"
-      % (len(vals), vals[-1] if vals else -1, sum(1 for v in vals if v >= 2 * poll)))
-# Lag over time: the worst small stream in each 10 s of the run.
-worst = collections.defaultdict(int)
-for line in open(path):
-    t, tenant, lag = line.split()
-    worst[int(t) // 10 * 10] = max(worst[int(t) // 10 * 10], int(lag))
-print("worst_small_lag_by_time " + " ".join("%ds:%d" % (k, worst[k]) for k in sorted(worst)))
+rows = [line.split() for line in open(path)]  # a stream has a lag once its first poll completed
+rows = [(int(t), tenant, int(lag), pre == "1") for t, tenant, lag, pre in rows]
+def report(name, sel):
+    lags, per_tenant = [], collections.defaultdict(int)
+    for t, tenant, lag, pre in sel:
+        lags.append(lag); per_tenant[tenant] = max(per_tenant[tenant], lag)
+    lags.sort()
+    def pct(p):
+        return lags[min(len(lags) - 1, int(p * len(lags)))] if lags else -1
+    over = sum(1 for v in per_tenant.values() if v >= 2 * poll)
+    print("%s: samples=%d p50=%d p90=%d p99=%d max=%d goal_below=%d tenants=%d at_or_over_goal=%d"
+          % (name, len(lags), pct(0.5), pct(0.9), pct(0.99), lags[-1] if lags else -1, 2 * poll,
+             len(per_tenant), over))
+    # The worst small stream in each 10 s of the run.
+    worst = collections.defaultdict(int)
+    for t, tenant, lag, pre in sel:
+        worst[t // 10 * 10] = max(worst[t // 10 * 10], lag)
+    print("  worst_lag_by_time " + " ".join("%ds:%d" % (k, worst[k]) for k in sorted(worst)))
+# The goal: lag of content that appeared while the backlog drained (watermark after the start).
+report("small_stream_lag_s", [r for r in rows if not r[3]])
+# Shown apart: samples whose watermark is held by a blob created before the forwarder started.
+report("pre_start_content_lag_s", [r for r in rows if r[3]])
+# A stream has no lag until its first poll completed: how long each small tenant waited for that
+# (the sample interval is 5 s), so a tenant starved before its first poll does not go unseen.
+first = {}
+for t, tenant, lag, pre in rows:
+    first[tenant] = min(first.get(tenant, t), t)
+waits = sorted(first.values())
+print("first_poll_completed_by_s tenants=%d/%d p50=%d max=%d"
+      % (len(waits), small, waits[len(waits) // 2] if waits else -1, waits[-1] if waits else -1))
 PY
