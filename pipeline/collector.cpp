@@ -27,7 +27,7 @@ constexpr std::uint64_t kPipelineBytesPerRecord = 64;
 // table doubling (old and new held at once) — measured on a 480 MiB blob of 680-byte records,
 // parse +152 MiB at its peak and de-duplication +134 MiB more: 40 % was too little for records
 // under ~1 KB (issue 10, docs/BENCHMARKS.md).
-constexpr std::uint64_t kParseReservePercent = 50;
+constexpr std::uint64_t kParseReservePercent = kBlobParseReservePercent;  // core/config/config.h
 
 std::shared_ptr<spdlog::logger> log() {
   return getLogger("pipeline.collector");

@@ -20,7 +20,7 @@
 namespace o365fwd {
 namespace {
 
-constexpr long kStopCheckMs = 100;  // request.stop is checked at least this often
+constexpr long kStopCheckMs = 100;            // request.stop is checked at least this often
 constexpr std::size_t kIdleEasyHandles = 64;  // reset easy handles kept for reuse
 // The stall timeout: fewer than 1 byte per second over low_speed_time means nothing arrived.
 constexpr long kLowSpeedBytesPerSec = 1;
@@ -165,7 +165,9 @@ Error overBudget(const HttpRequest& r) {
   return Error::permanent(ErrorKind::kTransport,
                           describeTarget(r) +
                               ": the decoded body alone exceeds the memory budget "
-                              "(collection.max_inflight_bytes)",
+                              "(collection.max_inflight_bytes; a blob is held with its parse, "
+                              "about 1.5 x its size): raise max_inflight_bytes to collect "
+                              "such blobs",
                           "exceeds_inflight_budget");
 }
 

@@ -74,6 +74,15 @@ struct CredentialConfig {
   int line = 0;
 };
 
+// A downloaded blob is charged this much more than its decoded body against max_inflight_bytes
+// while it arrives (what it holds once parsed and de-duplicated: pipeline/collector.cpp), so the
+// largest body the budget admits is largestBlobWithin(max_inflight_bytes); a larger one is
+// dead-lettered as exceeds_inflight_budget.
+inline constexpr std::uint64_t kBlobParseReservePercent = 50;
+inline constexpr std::uint64_t largestBlobWithin(std::uint64_t max_inflight_bytes) {
+  return max_inflight_bytes * 100 / (100 + kBlobParseReservePercent);
+}
+
 struct CollectionConfig {
   std::chrono::milliseconds poll_interval{std::chrono::seconds(60)};
   std::chrono::milliseconds initial_lookback{std::chrono::hours(24)};
@@ -82,7 +91,9 @@ struct CollectionConfig {
   int max_requests_per_minute = 1800;  // per tenant, all requests together
   std::chrono::milliseconds dedup_window{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(300)};
-  std::uint64_t max_blob_size = 1024ull * 1024 * 1024;  // a blob larger than this is dead-lettered
+  // A blob larger than this is dead-lettered; the default fits the default max_inflight_bytes
+  // (largestBlobWithin(512 MiB) = 341 MiB). Real blobs are a few MB.
+  std::uint64_t max_blob_size = 320ull * 1024 * 1024;
   std::uint64_t max_inflight_bytes = 512ull * 1024 * 1024;  // downloaded, not yet acknowledged
   int max_blob_attempts = 5;  // invalid JSON: attempts before the blob is dead-lettered
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(60)};

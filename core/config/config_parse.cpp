@@ -5,6 +5,7 @@
 #include "core/config/config_fleet.h"
 #include "core/filters/filter_parse.h"
 #include "core/time_format.h"
+#include "core/units.h"
 
 namespace o365fwd {
 namespace {
@@ -146,8 +147,23 @@ void parseCollection(ConfigIssues& issues, const ConfigNode& node, CollectionCon
   r.getInt("max_requests_per_minute", c.max_requests_per_minute);
   r.getDuration("dedup_window", c.dedup_window);
   r.getDuration("request_timeout", c.request_timeout);
-  r.getSize("max_blob_size", c.max_blob_size);
-  r.getSize("max_inflight_bytes", c.max_inflight_bytes);
+  const bool blob_size_set = r.getSize("max_blob_size", c.max_blob_size);
+  const bool budget_set = r.getSize("max_inflight_bytes", c.max_inflight_bytes);
+  // Said only when the operator set either: the defaults (1GiB, 512MiB) admit bodies up to
+  // ~341MiB, as README says; real blobs are a few MB.
+  if ((blob_size_set || budget_set) && c.max_inflight_bytes > 0 &&
+      c.max_blob_size > largestBlobWithin(c.max_inflight_bytes)) {
+    const ConfigNode* at = r.find(blob_size_set ? "max_blob_size" : "max_inflight_bytes");
+    issues.warning(
+        r.pathOf(blob_size_set ? "max_blob_size" : "max_inflight_bytes"),
+        at != nullptr ? at->line : r.line(),
+        "max_blob_size " + formatSize(c.max_blob_size) + " does not fit in max_inflight_bytes " +
+            formatSize(c.max_inflight_bytes) + ": a blob is held with its parse (about 1.5 x " +
+            "its size), so bodies above " + formatSize(largestBlobWithin(c.max_inflight_bytes)) +
+            " are dead-lettered (exceeds_inflight_budget); raise max_inflight_bytes to at " +
+            "least " + formatSize(c.max_blob_size + c.max_blob_size / 2) +
+            " or lower max_blob_size");
+  }
   r.getInt("max_blob_attempts", c.max_blob_attempts);
   r.getDuration("drain_timeout", c.drain_timeout);
   r.getDuration("lag_warning", c.lag_warning);

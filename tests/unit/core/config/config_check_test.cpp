@@ -187,6 +187,24 @@ TEST(ConfigCheck, RequiredTopLevelParts) {
   EXPECT_TRUE(contains(messageAt(c, "state_dir"), "is required"));
 }
 
+TEST(ConfigCheck, AMaxBlobSizeTheInflightBudgetCannotHoldIsAWarning) {
+  // A blob is charged ~1.5 x its body: 512 MiB admits bodies up to 341.3 MiB.
+  LoadedConfig c = load("", "collection:\n  max_blob_size: 1GiB\n  max_inflight_bytes: 512MiB\n");
+  EXPECT_TRUE(c.valid()) << all(c);
+  ASSERT_EQ(c.warningCount(), 1) << all(c);
+  std::string m = messageAt(c, "collection.max_blob_size");
+  EXPECT_TRUE(contains(m, "above 341.3 MiB are dead-lettered (exceeds_inflight_budget)")) << m;
+  EXPECT_TRUE(contains(m, "raise max_inflight_bytes to at least 1.5 GiB")) << m;
+  // Only the budget set, too small for the default max_blob_size: said at the budget.
+  c = load("", "collection:\n  max_inflight_bytes: 256MiB\n");
+  EXPECT_TRUE(contains(messageAt(c, "collection.max_inflight_bytes"), "max_blob_size 320.0 MiB"))
+      << all(c);
+  // A budget that holds the default 320 MiB blob, and the defaults themselves: nothing to say.
+  EXPECT_EQ(load("", "collection:\n  max_inflight_bytes: 480MiB\n").warningCount(), 0);
+  EXPECT_EQ(load("", "collection:\n  max_blob_size: 300MiB\n").warningCount(), 0);
+  EXPECT_EQ(load("").warningCount(), 0);
+}
+
 TEST(ConfigCheck, CollectionRanges) {
   LoadedConfig c = load("",
                         "collection:\n  initial_lookback: 8d\n  overlap: 169h\n"
