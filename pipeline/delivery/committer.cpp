@@ -4,6 +4,7 @@
 
 #include "core/backoff.h"
 #include "core/logging.h"
+#include "core/thread_name.h"
 
 namespace o365fwd {
 
@@ -71,6 +72,7 @@ std::uint64_t Committer::commitFailures() const {
 }
 
 void Committer::loop(std::stop_token) {
+  nameThisThread("o365-commit");
   // The committer's own stop source: set once stop() was called and everything is committed.
   std::stop_source give_up;
   for (;;) {

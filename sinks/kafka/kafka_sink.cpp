@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 
 namespace o365fwd {
 
@@ -258,6 +259,7 @@ Status KafkaSink::start() {
 }
 
 void KafkaSink::pollLoop(std::stop_token stop) {
+  nameThisThread("o365-sink-kafka");
   SteadyTime next_rebuild{};
   while (!stop.stop_requested()) {
     bool have_producer = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "sinks/syslog/rfc3164_formatter.h"
 #include "sinks/syslog/rfc5424_formatter.h"
 #include "sinks/syslog/udp_transport.h"
@@ -128,6 +129,7 @@ bool SyslogSink::canTakeMore() const {
 }
 
 void SyslogSink::run(std::stop_token stop) {
+  nameThisThread("o365-sink-syslog");
   std::vector<Item> fresh;
   while (!stop.stop_requested()) {
     bool take = false;
