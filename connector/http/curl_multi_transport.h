@@ -38,7 +38,8 @@
 //   after a first gzip member, so a body of several members fails, retryable, as it always did.)
 // - request.stop is checked at least every 100 ms, for running and for queued requests.
 // - TLS peer and host verification are always on; only http and https; redirects are never
-//   followed; the bearer token goes through CURLOPT_XOAUTH2_BEARER; no verbose output.
+//   followed; the bearer token goes in an Authorization header of ours (CURLHEADER_SEPARATE:
+//   never to a proxy's CONNECT); no verbose output.
 // - Response headers are those of the final response (100-continue and proxy CONNECT answers
 //   are discarded), names as the server sent them.
 #include <atomic>
@@ -110,7 +111,7 @@ class CurlMultiTransport final : public HttpTransport {
   std::vector<void*> idle_easy_;
   int wake_fd_ = -1;  // eventfd, owned
   std::atomic<bool> wake_pending_{false};
-  GzipInflater inflater_;                          // I/O thread only
+  GzipInflater inflater_;  // I/O thread only
   std::atomic<std::size_t> in_flight_{0};
   std::thread thread_;
   std::once_flag shutdown_once_;
