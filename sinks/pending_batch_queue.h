@@ -84,6 +84,7 @@ class PendingBatchAccounting {
   // counts it as queued and returns true with `lock` still held.
   bool admit(PendingBatch& item, std::stop_token stop, std::unique_lock<std::mutex>& lock);
   void finish(PendingBatch& item, DeliveryReport report, bool delivered);
+  bool closedLocked() const { return stopped_; }  // close() was called; caller holds mu_
 
   mutable std::mutex mu_;
   std::condition_variable_any queue_cv_;  // writer: items queued (or close())
@@ -119,9 +120,12 @@ class PendingBatchQueue final : public PendingBatchAccounting {
   void submit(Item item, std::stop_token stop) {
     std::unique_lock lock(mu_);
     if (!admit(item, stop, lock)) return;
+    untaken_bytes_ += item.bytes;
     queue_.push_back(std::move(item));
+    // A gathering writer (gather()) is woken only once it has enough to write.
+    const bool wake = untaken_bytes_ >= gather_bytes_;
     lock.unlock();
-    queue_cv_.notify_one();
+    if (wake) queue_cv_.notify_one();
   }
 
   // Writer: waits until an Item is queued (true) or `stop` is requested or, when given, `max_wait`
@@ -132,6 +136,18 @@ class PendingBatchQueue final : public PendingBatchAccounting {
     auto ready = [&] { return !queue_.empty(); };
     if (!max_wait) return queue_cv_.wait(lock, stop, ready);
     return queue_cv_.wait_for(lock, stop, *max_wait, ready);
+  }
+  // Writer, after waitForBatches(), for a group commit: waits until `enough_bytes` are queued
+  // (untaken), `max_wait` has passed, `stop` is requested or close() is called — so one write and
+  // one sync serve the batches of many small blobs. submit() does not wake the writer meanwhile
+  // unless `enough_bytes` are reached.
+  void gather(std::stop_token stop, std::chrono::milliseconds max_wait,
+              std::uint64_t enough_bytes) {
+    std::unique_lock lock(mu_);
+    gather_bytes_ = enough_bytes;
+    queue_cv_.wait_for(lock, stop, max_wait,
+                       [&] { return untaken_bytes_ >= enough_bytes || closedLocked(); });
+    gather_bytes_ = 0;
   }
   // Writer: waits `max_wait` or until `stop`, whatever is queued (when it cannot take more now).
   void idle(std::stop_token stop, std::chrono::milliseconds max_wait) {
@@ -146,6 +162,7 @@ class PendingBatchQueue final : public PendingBatchAccounting {
     bool first = true;
     while (!queue_.empty() && (first || bytes + queue_.front().bytes <= max_bytes)) {
       bytes += queue_.front().bytes;
+      untaken_bytes_ -= queue_.front().bytes;
       out.push_back(std::move(queue_.front()));
       queue_.pop_front();
       first = false;
@@ -157,12 +174,15 @@ class PendingBatchQueue final : public PendingBatchAccounting {
     {
       std::lock_guard lock(mu_);
       items.swap(queue_);
+      untaken_bytes_ = 0;
     }
     for (Item& item : items) fail(item, error);
   }
 
  private:
-  std::deque<Item> queue_;  // guarded by mu_
+  std::deque<Item> queue_;           // guarded by mu_
+  std::uint64_t untaken_bytes_ = 0;  // bytes of queue_; guarded by mu_
+  std::uint64_t gather_bytes_ = 0;   // while the writer gathers: its threshold; guarded by mu_
 };
 
 }  // namespace o365fwd

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "core/units.h"
 
 namespace o365fwd {
@@ -194,6 +195,7 @@ void FileSink::send(BatchPtr batch, DeliveryCallback done, std::stop_token stop)
 }
 
 void FileSink::run(std::stop_token stop) {
+  nameThisThread("o365-sink-file");
   std::vector<Item> cycle;
   while (!stop.stop_requested()) {
     if (!pending_.waitForBatches(stop)) break;
@@ -201,8 +203,11 @@ void FileSink::run(std::stop_token stop) {
       options_.writer_hook(stop);
       if (stop.stop_requested()) break;
     }
+    if (options_.group_commit_wait.count() > 0)
+      pending_.gather(stop, options_.group_commit_wait, options_.group_commit_bytes);
     pending_.takeBatches(cycle, options_.max_cycle_bytes);
     writeCycle(cycle);
+    if (options_.cycle_hook) options_.cycle_hook(cycle.size());
     cycle.clear();
   }
 }

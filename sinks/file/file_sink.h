@@ -56,6 +56,16 @@ namespace o365fwd {
 struct FileSinkOptions {
   std::uint64_t queue_max_bytes = 64ull * 1024 * 1024;
   std::uint64_t max_cycle_bytes = 16ull * 1024 * 1024;  // coalesced per write+fdatasync round
+  // Group commit: when batches arrive, the writer waits up to group_commit_wait for
+  // group_commit_bytes to be queued before it writes and syncs, so many small blobs share one
+  // fdatasync (a fleet's 10-record blobs took one each: 14,000 syncs and their wake-ups for
+  // 200,000 records). Nothing waits on it that matters: a delivered blob is committed every
+  // commit_interval (200 ms) anyway. 0 ms = write at once.
+  std::chrono::milliseconds group_commit_wait{5};
+  std::uint64_t group_commit_bytes = 1024 * 1024;
+  // Tests only: runs on the writer thread after each write+sync with the number of batches it
+  // served.
+  std::function<void(std::size_t)> cycle_hook;
   BackoffPolicy reopen_backoff{std::chrono::milliseconds(500), std::chrono::seconds(30),
                                std::chrono::milliseconds(100)};
   // Tests only: runs on the writer thread before it takes the next batches from the queue (to hold

@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/unit/sinks/sink_contract_test.h"
@@ -160,6 +162,58 @@ TEST_F(FileSinkTest, DataIsOnDiskWhenDoneFires) {
   ASSERT_TRUE(sink->flush(std::chrono::seconds(30)).ok());
   EXPECT_EQ(seen_in_callback, linesOf({first, second}));
   EXPECT_EQ(readFile(path_), linesOf({first, second}));
+}
+
+// Group commit: batches sent one after another while the writer gathers share one write and one
+// sync; the writer goes as soon as group_commit_bytes are queued, not when the wait runs out.
+TEST_F(FileSinkTest, SmallBatchesSentTogetherShareOneWriteAndSync) {
+  std::vector<BatchPtr> b;
+  std::uint64_t bytes = 0;
+  for (int i = 0; i < 20; ++i) {
+    b.push_back(makeTestBatch("g" + std::to_string(i), 3));
+    for (std::size_t r = 0; r < b.back()->size(); ++r) bytes += b.back()->raw(r).size() + 1;
+  }
+  FileSinkOptions options;
+  options.group_commit_wait = std::chrono::minutes(10);  // only the bytes can end the gathering
+  options.group_commit_bytes = bytes;
+  std::mutex mu;
+  std::vector<std::size_t> cycles;
+  options.cycle_hook = [&](std::size_t batches) {
+    std::lock_guard lock(mu);
+    cycles.push_back(batches);
+  };
+  FileSink sink("file-test", FileSinkConfig{path_.string(), 1ull << 30, 3}, clock_, random_,
+                options);
+  ASSERT_TRUE(sink.start().ok());
+  CallbackLog log;
+  for (std::size_t i = 0; i < b.size(); ++i) sink.send(b[i], log.callback(i), {});
+  ASSERT_TRUE(sink.flush(std::chrono::seconds(30)).ok());
+  for (std::size_t i = 0; i < b.size(); ++i)
+    EXPECT_EQ(log.report(i).status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(readFile(path_), linesOf(b));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(cycles, std::vector<std::size_t>{b.size()});
+}
+
+// A writer gathering for a group commit stops at once: what it held is written, nothing waits
+// for the gathering to time out.
+TEST_F(FileSinkTest, StoppingEndsTheGatheringAndWritesWhatIsQueued) {
+  FileSinkOptions options;
+  options.group_commit_wait = std::chrono::minutes(10);
+  options.group_commit_bytes = 1ull << 40;
+  auto sink = std::make_unique<FileSink>("file-test", FileSinkConfig{path_.string(), 1ull << 30, 3},
+                                         clock_, random_, options);
+  ASSERT_TRUE(sink->start().ok());
+  BatchPtr batch = makeTestBatch("s", 4);
+  CallbackLog log;
+  sink->send(batch, log.callback(0), {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the writer is gathering
+  const auto started = std::chrono::steady_clock::now();
+  sink->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::minutes(5));
+  ASSERT_EQ(log.calls(0), 1u);
+  EXPECT_EQ(log.report(0).status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(readFile(path_), linesOf({batch}));
 }
 
 TEST_F(FileSinkTest, CreatesDirectoryAndFileWithFixedModesWhateverTheUmask) {
