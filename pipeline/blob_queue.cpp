@@ -16,7 +16,8 @@ typename Map::iterator nextInTurn(Map& map, const std::optional<Key>& last) {
 
 BlobQueue::BlobQueue(std::size_t capacity)
     : capacity_(std::max<std::size_t>(1, capacity)),
-      tenant_share_(std::max<std::size_t>(1, capacity_ / 2)) {}
+      tenant_share_(std::max<std::size_t>(1, capacity_ / 2)),
+      refill_(std::max<std::size_t>(1, capacity_ / 4)) {}
 
 bool BlobQueue::hasRoomLocked(const std::string& tenant) const {
   if (size_ >= capacity_) return false;
@@ -24,11 +25,11 @@ bool BlobQueue::hasRoomLocked(const std::string& tenant) const {
   return it == tenants_.end() || it->second.size < tenant_share_;
 }
 
-void BlobQueue::wakePusherLocked() {
+void BlobQueue::wakePusherLocked(bool only_share_bound) {
   // Pushers already woken take the free places first; no one else is woken for them.
   if (capacity_ - std::min(size_, capacity_) <= woken_) return;
   for (Waiter* w : waiters_) {
-    if (w->woken || !hasRoomLocked(*w->tenant)) continue;
+    if (w->woken || (only_share_bound && !w->share_bound) || !hasRoomLocked(*w->tenant)) continue;
     w->woken = true;
     ++woken_;
     w->cv.notify_one();
@@ -42,6 +43,7 @@ bool BlobQueue::push(BlobTaskPtr task, std::stop_token stop) {
   if (!closed_ && !hasRoomLocked(tenant)) {
     Waiter self;
     self.tenant = &tenant;
+    self.share_bound = size_ < capacity_;
     auto pos = waiters_.insert(waiters_.end(), &self);
     bool got = true;
     // Another pusher may take the place this one was woken for first: it then waits again.
@@ -87,7 +89,10 @@ std::optional<BlobTaskPtr> BlobQueue::pop(std::stop_token stop) {
   if (q.size == 0) tenants_.erase(tenant);
   --size_;
   // Pushers wait for different conditions (their tenant's share): the first one with room now.
-  if (!waiters_.empty()) wakePusherLocked();
+  // One that waited for a full queue only once a quarter of it is free, so the woken lister
+  // pushes several blobs before it waits again (and wakes the next pusher while room is left,
+  // push()), not one blob per wake-up.
+  if (!waiters_.empty()) wakePusherLocked(capacity_ - size_ < refill_);
   return task;
 }
 

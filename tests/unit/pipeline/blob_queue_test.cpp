@@ -148,6 +148,32 @@ TEST(BlobQueue, EveryWaitingPusherGetsInWhenPopsWakeOneAtATime) {
   EXPECT_EQ(q.size(), 0u);
 }
 
+// A full queue wakes a waiting pusher once a quarter of it is free, not on every pop; the
+// woken pusher then fills the free places without waiting again.
+TEST(BlobQueue, AWaitingPusherIsWokenOnceAQuarterIsFreeAndFillsIt) {
+  BlobQueue q(8);  // a quarter: 2 places
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(q.push(task("f" + std::to_string(i), "DLP.All", i), {}));
+  std::atomic<int> pushed{0};
+  std::jthread pusher([&] {
+    for (int i = 0; i < 3; ++i)
+      if (q.push(task("p" + std::to_string(i), "DLP.All", i), {})) ++pushed;
+  });
+  while (q.size() != 8) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the pusher waits
+  ASSERT_TRUE(q.pop({}).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(pushed.load(), 0) << "woken with one place free";
+  EXPECT_EQ(q.size(), 7u);
+  ASSERT_TRUE(q.pop({}).has_value());
+  while (pushed.load() < 2) std::this_thread::yield();  // both places, one wake-up
+  EXPECT_EQ(q.size(), 8u);
+  ASSERT_TRUE(q.pop({}).has_value());
+  ASSERT_TRUE(q.pop({}).has_value());
+  pusher.join();
+  EXPECT_EQ(pushed.load(), 3);
+  EXPECT_EQ(q.size(), 7u);
+}
+
 TEST(BlobQueue, CloseWakesEveryWaitingPusher) {
   BlobQueue q(1);
   ASSERT_TRUE(q.push(task("a", "DLP.All", 0), {}));
