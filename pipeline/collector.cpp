@@ -252,6 +252,7 @@ std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
   input.retention = options_.retention;
   input.retention_margin = options_.retention_margin;
   WindowPlan plan = planWindows(input);
+  std::optional<WallTime> first_listing;
   if (!input.watermark && !plan.windows.empty() && sweepEnabled()) {
     // The stream's first listing: the deep sweep never lists older content (initial_lookback).
     if (Status s = store_.setSweepFloor(key, plan.windows.front().start); !s.ok())
@@ -259,6 +260,12 @@ std::vector<ListingWindow> Collector::planCycleWindows(StreamRuntime& rt) {
           "Could not store where the stream's collection starts; the deep sweep may list "
           "older content. stream={} error={}",
           key.str(), s.error().describe());
+    else
+      first_listing = clock_.wallNow();
+  }
+  {
+    std::lock_guard lock(mu_);
+    rt.first_listing_started = first_listing;
   }
   if (plan.unrecoverable_gap) {
     Error gap = Error::permanent(
@@ -707,6 +714,7 @@ void Collector::retryLoop(std::stop_token stop) {
 
 void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
   const StreamKey& key = cycle->stream();
+  std::optional<WallTime> first_listing;
   {
     std::unique_lock lock(mu_);
     auto it = streams_.find(key);
@@ -715,9 +723,34 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
       onSweepFinished(it->second, cycle);
       return;
     }
+    if (it != streams_.end() && it->second.sweep == StreamRuntime::Sweep::kUndecided &&
+        !it->second.sweep_loaded)
+      first_listing = it->second.first_listing_started;
   }
   bool ok = cycle->listingComplete() && cycle->failed() == 0;
   WallTime now = clock_.wallNow();
+  // The stream's first listing went from its sweep floor to now, every blob resolved: a complete
+  // sweep, stored as one. Sweeping the same range again right away would find nothing but cost
+  // a listing per day of initial_lookback (5,000 streams: 5,000-35,000 requests at a fleet's
+  // first start); the first real sweep is sweep_interval later, as after any sweep.
+  bool first_sweep_stored = false;
+  if (ok && first_listing) {
+    Status s = store_.recordSweep(key, *first_listing);
+    first_sweep_stored = s.ok();
+    // The sweepers cannot have touched the stream yet: it enters their scans below (ever_ok).
+    if (first_sweep_stored) {
+      status_.update(key, [&](StreamStatus& st) {
+        st.last_sweep = first_listing;
+        ++st.sweeps_completed;
+      });
+      log()->debug("First listing stored as the stream's first deep sweep. stream={}", key.str());
+    }
+    if (!s.ok())
+      log()->warn(
+          "Could not store the first listing as a sweep; the stream sweeps now. stream={} "
+          "error={}",
+          key.str(), s.error().describe());
+  }
   if (ok) {
     status_.update(key, [&](StreamStatus& s) {
       s.state = StreamState::kActive;
@@ -743,6 +776,12 @@ void Collector::onCycleFinished(const std::shared_ptr<CycleTracker>& cycle) {
       else
         for (Sink* sink : delivery_.sinks()) sink->everyStreamListed();
     }
+  }
+  if (first_sweep_stored && rt.sweep == StreamRuntime::Sweep::kUndecided && !rt.sweep_loaded) {
+    rt.sweep_loaded = true;
+    rt.last_sweep = first_listing;
+    rt.sweep = options_.mode == CollectorMode::kDaemon ? StreamRuntime::Sweep::kIdle
+                                                       : StreamRuntime::Sweep::kDone;
   }
   if (ok && !rt.ever_ok && !rt.retiring) {
     rt.ever_ok = true;

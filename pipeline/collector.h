@@ -145,6 +145,9 @@ class Collector {
     bool sweep_loaded = false;        // last_sweep was read from the store
     bool sweep_listing = false;       // the sweeper lists one of its windows now
     std::optional<WallTime> last_sweep;
+    // The running cycle is the stream's first listing (it stored the sweep floor), started then
+    // (local wall time): completed, it counts as the stream's first sweep.
+    std::optional<WallTime> first_listing_started;
     std::deque<ListingWindow> sweep_windows;  // still to list
     std::shared_ptr<CycleTracker> sweep_cycle;
     WallTime sweep_started{};    // local wall time, stored when the sweep completes

@@ -210,7 +210,12 @@ TEST(CollectorSweep, OnceSweepsWhenTheStoredSweepIsOlderThanTheIntervalAndRecord
     return collector.run(never.get_token());
   };
   EXPECT_TRUE(run().complete);
-  EXPECT_EQ(h.store.sweepsRecorded(), 1);  // a first run sweeps (no sweep stored yet)
+  // A first run's listing goes from the floor (48 h ago) to now: it is stored as the first sweep,
+  // and nothing is listed a second time (two 24 h windows, not four).
+  EXPECT_EQ(h.store.sweepsRecorded(), 1);
+  EXPECT_EQ(h.store.sweepRecord(kExchange)->last_sweep, kNow);
+  EXPECT_EQ(h.source.windows.size(), 2u);
+  EXPECT_EQ(h.source.fetchesOf("a"), 1);
   h.add("late", kNow - 40h);
   h.clock.advance(20min);
   std::size_t before = h.source.windows.size();
