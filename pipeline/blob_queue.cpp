@@ -37,38 +37,58 @@ void BlobQueue::wakePusherLocked(bool only_share_bound) {
   }
 }
 
-bool BlobQueue::push(BlobTaskPtr task, std::stop_token stop) {
-  const std::string& tenant = task->content.stream.tenant;
-  std::unique_lock lock(mu_);
-  if (!closed_ && !hasRoomLocked(tenant)) {
-    Waiter self;
-    self.tenant = &tenant;
-    self.share_bound = size_ < capacity_;
-    auto pos = waiters_.insert(waiters_.end(), &self);
-    bool got = true;
-    // Another pusher may take the place this one was woken for first: it then waits again.
-    while (got && !closed_ && !hasRoomLocked(tenant)) {
-      got = self.cv.wait(lock, stop, [&] { return self.woken || closed_; });
-      if (self.woken) {
-        self.woken = false;
-        --woken_;
-      }
-    }
-    waiters_.erase(pos);
-    if (!got) {
-      wakePusherLocked();  // a place this pusher was woken for goes to the next one
-      return false;
+bool BlobQueue::waitForRoomLocked(const std::string& tenant, std::unique_lock<std::mutex>& lock,
+                                  std::stop_token stop) {
+  if (closed_ || hasRoomLocked(tenant)) return !closed_;
+  // Held back by its tenant's share with room left: the next pusher that fits goes on meanwhile.
+  if (size_ < capacity_ && !waiters_.empty()) wakePusherLocked();
+  Waiter self;
+  self.tenant = &tenant;
+  self.share_bound = size_ < capacity_;
+  auto pos = waiters_.insert(waiters_.end(), &self);
+  bool got = true;
+  // Another pusher may take the place this one was woken for first: it then waits again.
+  while (got && !closed_ && !hasRoomLocked(tenant)) {
+    got = self.cv.wait(lock, stop, [&] { return self.woken || closed_; });
+    if (self.woken) {
+      self.woken = false;
+      --woken_;
     }
   }
-  if (closed_) return false;
-  TenantQueue& q = tenants_[tenant];
+  waiters_.erase(pos);
+  if (!got) {
+    wakePusherLocked();  // a place this pusher was woken for goes to the next one
+    return false;
+  }
+  return !closed_;
+}
+
+void BlobQueue::addLocked(BlobTaskPtr task) {
+  TenantQueue& q = tenants_[task->content.stream.tenant];
   q.streams[task->content.stream].push_back(std::move(task));
   ++q.size;
   ++size_;
   items_cv_.notify_one();
-  // Several places freed while this pusher woke up (several pops, a drain): the next pusher.
+}
+
+bool BlobQueue::push(BlobTaskPtr task, std::stop_token stop) {
+  std::vector<BlobTaskPtr> one;
+  one.push_back(std::move(task));
+  return pushAll(one, stop) == 1;
+}
+
+std::size_t BlobQueue::pushAll(std::vector<BlobTaskPtr>& tasks, std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  std::size_t pushed = 0;
+  for (BlobTaskPtr& task : tasks) {
+    if (!waitForRoomLocked(task->content.stream.tenant, lock, stop)) break;
+    addLocked(std::move(task));
+    ++pushed;
+  }
+  // Several places freed while this pusher pushed or woke up (several pops, a drain): the next
+  // pusher — after this one's blobs, so a woken lister fills the places with its whole listing.
   if (!waiters_.empty()) wakePusherLocked();
-  return true;
+  return pushed;
 }
 
 std::optional<BlobTaskPtr> BlobQueue::pop(std::stop_token stop) {

@@ -25,6 +25,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "pipeline/blob_task.h"
 
@@ -35,6 +36,11 @@ class BlobQueue {
   explicit BlobQueue(std::size_t capacity);
   // False when `stop` was requested or the queue was closed before there was room.
   bool push(BlobTaskPtr task, std::stop_token stop);
+  // Pushes the tasks in order, each as push() does (waiting for room), and returns how many went
+  // in: fewer when `stop` was requested or the queue was closed (the rest stay in `tasks`). The
+  // next waiting pusher is woken after the last of them, so one woken lister fills the free
+  // places with its listing instead of sharing them out one blob per lister.
+  std::size_t pushAll(std::vector<BlobTaskPtr>& tasks, std::stop_token stop);
   // Blocks for the next task; nullopt when `stop` was requested or the queue is closed and empty.
   std::optional<BlobTaskPtr> pop(std::stop_token stop);
   // Wakes every waiter; push() fails from now on, pop() drains what is left.
@@ -61,6 +67,10 @@ class BlobQueue {
     bool woken = false;
   };
   bool hasRoomLocked(const std::string& tenant) const;
+  // Waits (in the FIFO of pushers) until `tenant` has room; false on stop or close().
+  bool waitForRoomLocked(const std::string& tenant, std::unique_lock<std::mutex>& lock,
+                         std::stop_token stop);
+  void addLocked(BlobTaskPtr task);
   // Wakes the first waiting pusher that has room now, if any (caller holds mu_).
   // With only_share_bound, only a pusher that waited for its tenant's share, not for room.
   void wakePusherLocked(bool only_share_bound = false);

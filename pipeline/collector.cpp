@@ -398,6 +398,8 @@ Status Collector::queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracke
     std::lock_guard lock(mu_);
     blobs_queued_ += static_cast<std::uint64_t>(std::count(done.begin(), done.end(), false));
   }
+  std::vector<BlobTaskPtr> ready;
+  ready.reserve(refs.size());
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (done[i]) continue;
     auto task = std::make_shared<BlobTask>();
@@ -443,12 +445,15 @@ Status Collector::queueRefs(StreamRuntime& rt, const std::shared_ptr<CycleTracke
                               "expired"));
       continue;
     }
-    if (!queue_.push(task, stop)) {
-      settle(task, BlobOutcome::kFailed, Error::retryableError(ErrorKind::kCancelled, "stopping"));
-      return Error::retryableError(ErrorKind::kCancelled, "stopping");
-    }
+    ready.push_back(std::move(task));
   }
-  return okStatus();
+  // All at once: a lister woken for room fills it with its listing (BlobQueue::pushAll).
+  const std::size_t pushed = queue_.pushAll(ready, stop);
+  if (pushed == ready.size()) return okStatus();
+  for (std::size_t i = pushed; i < ready.size(); ++i)
+    settle(ready[i], BlobOutcome::kFailed,
+           Error::retryableError(ErrorKind::kCancelled, "stopping"));
+  return Error::retryableError(ErrorKind::kCancelled, "stopping");
 }
 
 void Collector::settle(const BlobTaskPtr& task, BlobOutcome outcome, std::optional<Error> error) {

@@ -174,6 +174,35 @@ TEST(BlobQueue, AWaitingPusherIsWokenOnceAQuarterIsFreeAndFillsIt) {
   EXPECT_EQ(q.size(), 7u);
 }
 
+// pushAll: every blob goes in, in order, waiting for room as push() does; what it could not push
+// when stopped stays with the caller.
+TEST(BlobQueue, PushAllWaitsForRoomForEachBlobAndReturnsTheRestOnStop) {
+  BlobQueue q(8);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(q.push(task("f" + std::to_string(i), "DLP.All", i), {}));
+  std::vector<BlobTaskPtr> listing;
+  for (int i = 0; i < 3; ++i) listing.push_back(task("a", "DLP.All", i));
+  std::atomic<std::size_t> pushed{99};
+  std::jthread a([&] { pushed = q.pushAll(listing, {}); });
+  while (q.size() != 8) std::this_thread::yield();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(q.pop({}).has_value());
+  a.join();
+  EXPECT_EQ(pushed.load(), 3u);
+  EXPECT_EQ(q.sizeOfTenant("a"), 3u);
+  EXPECT_EQ(q.size(), 7u);
+
+  std::vector<BlobTaskPtr> more;
+  for (int i = 0; i < 3; ++i) more.push_back(task("b", "DLP.All", i));
+  std::stop_source stop;
+  std::atomic<std::size_t> more_pushed{99};
+  std::jthread b([&] { more_pushed = q.pushAll(more, stop.get_token()); });
+  while (q.size() != 8) std::this_thread::yield();  // one place: the first blob, then it waits
+  stop.request_stop();
+  b.join();
+  EXPECT_EQ(more_pushed.load(), 1u);
+  EXPECT_FALSE(more[0]) << "pushed";
+  EXPECT_TRUE(more[1] && more[2]) << "not pushed: still the caller's";
+}
+
 TEST(BlobQueue, CloseWakesEveryWaitingPusher) {
   BlobQueue q(1);
   ASSERT_TRUE(q.push(task("a", "DLP.All", 0), {}));
