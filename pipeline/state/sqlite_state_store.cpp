@@ -449,9 +449,6 @@ class SqliteStateStore final : public StateStore {
   Status faultAt(std::string_view point) const;
   Result<std::optional<std::int64_t>> findStream(const StreamKey& stream);
   Result<std::int64_t> streamIdForWrite(const StreamKey& stream);
-  // Deep sweep: sets one of its columns of the stream's row (creating the row) with `sql`.
-  Status writeSweepColumn(const StreamKey& stream, const char* sql, WallTime at,
-                          std::string_view doing);
   Status writeCommit(const std::vector<BlobCommit>& blobs, const std::vector<RecordKey>& keys,
                      const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
                      const std::vector<SinkPosition>& positions, WallTime now);
@@ -476,6 +473,16 @@ class SqliteStateStore final : public StateStore {
   // tenants, and preparing each time was most of that cost. Guarded by mu_.
   std::map<const char*, Stmt> sweep_stmts_;
   Result<const Stmt*> sweepStatement(const char* sql, std::string_view doing);
+  // Sweep columns set since the last transaction that wrote them (recordSweep, setSweepFloor):
+  // written by the next commit() in its transaction, or when the store closes — at a fleet's
+  // first start every stream sets both, and 10,000 transactions of their own were half of the
+  // store's WAL writes. sweepRecord() answers them at once. Guarded by mu_.
+  struct PendingSweep {
+    std::optional<std::int64_t> last_sweep_ns;
+    std::optional<std::int64_t> floor_ns;
+  };
+  std::map<StreamKey, PendingSweep> pending_sweeps_;
+  Status writePendingSweeps();  // inside a write transaction, under mu_
   std::mutex mu_;
   std::atomic<int> waiters_{0};
   std::map<StreamKey, std::int64_t> stream_ids_;  // rows of streams; cleared on rollback
@@ -486,6 +493,16 @@ class SqliteStateStore final : public StateStore {
 };
 
 SqliteStateStore::~SqliteStateStore() {
+  if (db_ != nullptr && !pending_sweeps_.empty()) {
+    Serialized lock(*this);
+    Status s = transact<Unit>(true, "storing sweep records",
+                              [&]() -> Status { return writePendingSweeps(); });
+    if (!s.ok())
+      log_->warn(
+          "Could not store {} sweep record(s); those streams sweep again at the next start. "
+          "error={}",
+          pending_sweeps_.size(), s.error().describe());
+  }
   st_.reset();  // statements first: sqlite3_close refuses a connection with live statements
   sweep_stmts_.clear();
   if (db_ != nullptr && sqlite3_close(db_) != SQLITE_OK)
@@ -812,16 +829,19 @@ Result<std::vector<bool>> SqliteStateStore::keysSeen(const std::vector<RecordKey
 Status SqliteStateStore::commit(const std::vector<BlobCommit>& blobs,
                                 const std::vector<std::pair<StreamKey, WallTime>>& watermarks,
                                 const std::vector<SinkPosition>& positions, WallTime now) {
-  if (blobs.empty() && watermarks.empty() && positions.empty()) return okStatus();
   std::vector<RecordKey> keys;
   for (const BlobCommit& b : blobs) keys.insert(keys.end(), b.keys.begin(), b.keys.end());
   std::sort(keys.begin(), keys.end(), keyLess);
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   Serialized lock(*this);
+  if (blobs.empty() && watermarks.empty() && positions.empty() && pending_sweeps_.empty())
+    return okStatus();
   Status committed = transact<Unit>(true, "committing", [&]() -> Status {
+    if (Status s = writePendingSweeps(); !s.ok()) return s;
     return writeCommit(blobs, keys, watermarks, positions, now);
   });
   if (!committed.ok()) return committed;
+  pending_sweeps_.clear();
   for (const RecordKey& k : keys) rememberRecent(k, toSecondsFloor(now));
   recent_rows_ += keys.size();
   // The commit is durable; a failed merge step only delays the merge.
@@ -1166,15 +1186,17 @@ Status createSchemaForTesting(const fs::path& state_dir, int version, const std:
 }
 
 // --- Deep sweep (schema version 3) ---------------------------------------------------------
-// Rare calls (one per sweep and stream), so the statements are prepared per call.
+// The statements are prepared once, on first use (sweep_stmts_).
 //
-// The two sweep columns are written without waiting for the disk (synchronous = NORMAL for that
-// one transaction): at a fleet's first start every stream writes both, and 10,000 fsyncs of
-// ~3 ms each held the store's lock — which the committer, the de-duplicator and every lister
-// wait for — for most of the start-up. Nothing is lost by it: in WAL mode the next synchronous
-// commit (the committer's, within commit_interval) makes them durable with itself, and a power
-// loss can only drop a suffix of transactions, so a lost floor comes with a lost first watermark
-// (the stream starts over and stores its floor again) and a lost sweep time means one more sweep.
+// The two sweep columns are not written by transactions of their own: recordSweep() and
+// setSweepFloor() note them (pending_sweeps_), and the next commit() writes them in its own
+// transaction, durable with it (within the committer's commit_interval); the destructor writes
+// what is left. At a fleet's first start every stream sets both: 10,000 transactions of their own
+// held the store's lock — which the committer, the de-duplicator and every lister wait for — and
+// were half of the store's WAL writes. Nothing is lost by it: a floor is set before its stream's
+// first listing, so it is written with (or before) the stream's first watermark — a crash before
+// that starts the stream over, and it sets its floor again; a lost sweep time means one more
+// sweep.
 
 Result<const Stmt*> SqliteStateStore::sweepStatement(const char* sql, std::string_view doing) {
   Stmt& stmt = sweep_stmts_[sql];
@@ -1191,56 +1213,72 @@ Result<const Stmt*> SqliteStateStore::sweepStatement(const char* sql, std::strin
 
 Result<SweepRecord> SqliteStateStore::sweepRecord(const StreamKey& stream) {
   Serialized lock(*this);
-  return transact<SweepRecord>(false, "reading the sweep record", [&]() -> Result<SweepRecord> {
-    auto stmt = sweepStatement(
-        "SELECT w.last_sweep_ns, w.sweep_floor_ns FROM streams s JOIN stream_sweeps w "
-        "ON w.stream_id = s.id WHERE s.tenant = ?1 AND s.content_type = ?2",
-        "reading the sweep record of " + stream.str());
-    if (!stmt) return stmt.error();
-    Call call(**stmt);
-    call.bind(1, stream.tenant).bind(2, stream.content_type);
-    int rc = call.step();
-    SweepRecord out;
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return dbError(rc, "reading the sweep record of " + stream.str());
-    if (!call.isNull(0)) out.last_sweep = fromNs(call.i64(0));
-    if (!call.isNull(1)) out.floor = fromNs(call.i64(1));
-    return out;
-  });
+  auto stored =
+      transact<SweepRecord>(false, "reading the sweep record", [&]() -> Result<SweepRecord> {
+        auto stmt = sweepStatement(
+            "SELECT w.last_sweep_ns, w.sweep_floor_ns FROM streams s JOIN stream_sweeps w "
+            "ON w.stream_id = s.id WHERE s.tenant = ?1 AND s.content_type = ?2",
+            "reading the sweep record of " + stream.str());
+        if (!stmt) return stmt.error();
+        Call call(**stmt);
+        call.bind(1, stream.tenant).bind(2, stream.content_type);
+        int rc = call.step();
+        SweepRecord out;
+        if (rc == SQLITE_DONE) return out;
+        if (rc != SQLITE_ROW) return dbError(rc, "reading the sweep record of " + stream.str());
+        if (!call.isNull(0)) out.last_sweep = fromNs(call.i64(0));
+        if (!call.isNull(1)) out.floor = fromNs(call.i64(1));
+        return out;
+      });
+  if (!stored) return stored;
+  // What is set and not written yet, by the rules of the statements that will write it.
+  auto pending = pending_sweeps_.find(stream);
+  if (pending != pending_sweeps_.end()) {
+    const PendingSweep& p = pending->second;
+    if (p.last_sweep_ns && (!stored->last_sweep || *stored->last_sweep < fromNs(*p.last_sweep_ns)))
+      stored->last_sweep = fromNs(*p.last_sweep_ns);
+    if (p.floor_ns && !stored->floor) stored->floor = fromNs(*p.floor_ns);
+  }
+  return stored;
 }
 
-Status SqliteStateStore::writeSweepColumn(const StreamKey& stream, const char* sql, WallTime at,
-                                          std::string_view doing) {
-  Serialized lock(*this);
-  if (Status s = exec("PRAGMA synchronous = NORMAL", doing); !s.ok()) return s;
-  Status written = transact<Unit>(true, doing, [&]() -> Status {
+Status SqliteStateStore::writePendingSweeps() {
+  static constexpr const char* kLastSweep =
+      "INSERT INTO stream_sweeps (stream_id, last_sweep_ns) VALUES (?1, ?2) "
+      "ON CONFLICT (stream_id) DO UPDATE SET last_sweep_ns = ?2 "
+      "WHERE last_sweep_ns IS NULL OR last_sweep_ns < ?2";
+  static constexpr const char* kFloor =
+      "INSERT INTO stream_sweeps (stream_id, sweep_floor_ns) VALUES (?1, ?2) "
+      "ON CONFLICT (stream_id) DO UPDATE SET sweep_floor_ns = ?2 WHERE sweep_floor_ns IS NULL";
+  for (const auto& [stream, p] : pending_sweeps_) {
     auto id = streamIdForWrite(stream);
     if (!id) return id.error();
-    auto stmt = sweepStatement(sql, doing);
-    if (!stmt) return stmt.error();
-    Call call(**stmt);
-    call.bind(1, *id).bind(2, toNs(at));
-    if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, doing);
-    return okStatus();
-  });
-  if (Status s = exec("PRAGMA synchronous = FULL", doing); !s.ok()) return s;
-  return written;
+    for (auto [sql, value, doing] :
+         {std::tuple{kFloor, p.floor_ns, "recording the sweep floor"},
+          std::tuple{kLastSweep, p.last_sweep_ns, "recording a sweep"}}) {
+      if (!value) continue;
+      auto stmt = sweepStatement(sql, doing);
+      if (!stmt) return stmt.error();
+      Call call(**stmt);
+      call.bind(1, *id).bind(2, *value);
+      if (int rc = call.step(); rc != SQLITE_DONE) return dbError(rc, doing);
+    }
+  }
+  return okStatus();
 }
 
 Status SqliteStateStore::recordSweep(const StreamKey& stream, WallTime started) {
-  return writeSweepColumn(stream,
-                          "INSERT INTO stream_sweeps (stream_id, last_sweep_ns) VALUES (?1, ?2) "
-                          "ON CONFLICT (stream_id) DO UPDATE SET last_sweep_ns = ?2 "
-                          "WHERE last_sweep_ns IS NULL OR last_sweep_ns < ?2",
-                          started, "recording a sweep");
+  Serialized lock(*this);
+  std::optional<std::int64_t>& last = pending_sweeps_[stream].last_sweep_ns;
+  last = std::max(last.value_or(INT64_MIN), toNs(started));
+  return okStatus();
 }
 
 Status SqliteStateStore::setSweepFloor(const StreamKey& stream, WallTime floor) {
-  return writeSweepColumn(
-      stream,
-      "INSERT INTO stream_sweeps (stream_id, sweep_floor_ns) VALUES (?1, ?2) "
-      "ON CONFLICT (stream_id) DO UPDATE SET sweep_floor_ns = ?2 WHERE sweep_floor_ns IS NULL",
-      floor, "recording the sweep floor");
+  Serialized lock(*this);
+  std::optional<std::int64_t>& first = pending_sweeps_[stream].floor_ns;
+  if (!first) first = toNs(floor);
+  return okStatus();
 }
 
 }  // namespace o365fwd

@@ -92,8 +92,12 @@ class StateStore {
   // Deep sweep: what is stored for the stream (both empty for an unknown stream).
   virtual Result<SweepRecord> sweepRecord(const StreamKey& stream) = 0;
   // Stores the start of a completed sweep (a later value only; an older one is ignored).
+  // sweepRecord() answers it at once; it may become durable only with the next commit() (or
+  // when the store closes): a lost sweep time means one more sweep.
   virtual Status recordSweep(const StreamKey& stream, WallTime started) = 0;
-  // Stores the stream's sweep floor once; later calls keep the first value.
+  // Stores the stream's sweep floor once; later calls keep the first value. Like recordSweep(),
+  // durable at the latest with the next commit() — the one that stores the stream's first
+  // watermark.
   virtual Status setSweepFloor(const StreamKey& stream, WallTime floor) = 0;
 };
 

@@ -401,11 +401,26 @@ TEST_P(StateStoreContract, SweepRecordRoundTripsKeepsTheFirstFloorAndNeverMovesB
   ASSERT_TRUE(store_->setSweepFloor(kContractExchange, kContractT0 - hours(2)).ok());  // ignored
   ASSERT_TRUE(store_->recordSweep(kContractExchange, kContractT0).ok());
   ASSERT_TRUE(store_->recordSweep(kContractExchange, kContractT0 - hours(1)).ok());  // ignored
+  auto at_once = store_->sweepRecord(kContractExchange);  // before any commit or reopen
+  ASSERT_TRUE(at_once.ok());
+  EXPECT_EQ(at_once->last_sweep, kContractT0);
+  EXPECT_EQ(at_once->floor, kContractT0 - hours(24));
   reopen();
   auto got = store_->sweepRecord(kContractExchange);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->last_sweep, kContractT0);
   EXPECT_EQ(got->floor, kContractT0 - hours(24));
+  // After the reopen the stored values rule the same way: older and second values are ignored,
+  // a later sweep time moves it, also through a commit of something else.
+  ASSERT_TRUE(store_->recordSweep(kContractExchange, kContractT0 - hours(3)).ok());
+  ASSERT_TRUE(store_->setSweepFloor(kContractExchange, kContractT0 - hours(5)).ok());
+  EXPECT_EQ(store_->sweepRecord(kContractExchange)->last_sweep, kContractT0);
+  EXPECT_EQ(store_->sweepRecord(kContractExchange)->floor, kContractT0 - hours(24));
+  ASSERT_TRUE(store_->recordSweep(kContractExchange, kContractT0 + hours(1)).ok());
+  ASSERT_TRUE(store_->commit({}, {{kContractSharePoint, kContractT0}}, kContractT0).ok());
+  reopen();
+  EXPECT_EQ(store_->sweepRecord(kContractExchange)->last_sweep, kContractT0 + hours(1));
+  EXPECT_EQ(store_->sweepRecord(kContractExchange)->floor, kContractT0 - hours(24));
   auto other = store_->sweepRecord(kContractSharePoint);
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->last_sweep);
