@@ -1,21 +1,22 @@
 #include "tests/support/forwarder_harness.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/secret_scan.h"
 #include "tests/support/test_paths.h"
 
 namespace o365fwd::testing {
 
-ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, ForwarderOptions options)
+ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir,
+                                   ForwarderOptions options)
     : dir_(dir.path()), config_path_(dir.path() / "connector.yaml") {
   std::string api = options.api_url.empty() ? sim.url() : options.api_url;
   SecretScan::instance().addDirectory(stateDir());
@@ -43,7 +44,8 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
     yaml << options.tenant_yaml;
   }
   yaml << "collection:\n";
-  if (options.collection_yaml.find("poll_interval:") == std::string::npos) yaml << "    poll_interval: 2s\n";
+  if (options.collection_yaml.find("poll_interval:") == std::string::npos)
+    yaml << "    poll_interval: 2s\n";
   yaml << options.collection_yaml;
   yaml << "state_dir: " << stateDir().string() << "\n";
   yaml << "sinks:\n";
@@ -58,7 +60,8 @@ ForwarderHarness::ForwarderHarness(const SimProcess& sim, const TempDir& dir, Fo
   std::ofstream(config_path_) << yaml.str();
 }
 
-RunOutcome ForwarderHarness::runCommand(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+RunOutcome ForwarderHarness::runCommand(const std::vector<std::string>& args,
+                                        std::chrono::seconds timeout) {
   std::vector<std::string> argv{forwarderBinary().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("-c");
@@ -70,7 +73,8 @@ RunOutcome ForwarderHarness::runCommand(const std::vector<std::string>& args, st
   if (!started.ok()) return outcome;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (auto rss = peakRssKb(child.pid())) outcome.peak_rss_kb = std::max(outcome.peak_rss_kb, *rss);
+    if (auto rss = peakRssKb(child.pid()))
+      outcome.peak_rss_kb = std::max(outcome.peak_rss_kb, *rss);
     if (auto code = child.wait(std::chrono::milliseconds(50))) {
       outcome.exit_code = code;
       break;
@@ -82,7 +86,8 @@ RunOutcome ForwarderHarness::runCommand(const std::vector<std::string>& args, st
   return outcome;
 }
 
-RunOutcome ForwarderHarness::runOnce(std::chrono::seconds timeout, const std::vector<std::string>& extra_args) {
+RunOutcome ForwarderHarness::runOnce(std::chrono::seconds timeout,
+                                     const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"run", "--once"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return runCommand(args, timeout);
@@ -99,7 +104,8 @@ std::vector<std::string> ForwarderHarness::outputLines() const {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(outputDir(), ec))
-    if (entry.path().filename().string().rfind("audit.ndjson", 0) == 0) files.push_back(entry.path());
+    if (entry.path().filename().string().rfind("audit.ndjson", 0) == 0)
+      files.push_back(entry.path());
   // Oldest rotation first: audit.ndjson.N ... audit.ndjson.1, then audit.ndjson.
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
     auto rank = [](const std::filesystem::path& p) {
@@ -108,12 +114,15 @@ std::vector<std::string> ForwarderHarness::outputLines() const {
     };
     return rank(a) > rank(b);
   });
+  // Complete lines only: while the daemon runs, the last line of the current file may be in the
+  // middle of its write (a group of records goes out in one writev, not atomically for a reader).
   std::vector<std::string> lines;
   for (const auto& f : files) {
-    std::ifstream in(f);
-    std::string line;
-    while (std::getline(in, line))
-      if (!line.empty()) lines.push_back(line);
+    std::ifstream in(f, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t begin = 0;
+    for (std::size_t nl; (nl = text.find('\n', begin)) != std::string::npos; begin = nl + 1)
+      if (nl > begin) lines.push_back(text.substr(begin, nl - begin));
   }
   return lines;
 }
