@@ -2,11 +2,12 @@
 #include "connector/http/curl_multi_transport.h"
 
 #include <curl/curl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <exception>
@@ -304,14 +305,25 @@ Result<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::create(
     close(wake_fd);
     return Error::permanent(ErrorKind::kInternal, "curl_multi_init failed");
   }
+  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event wake_event{};
+  wake_event.events = EPOLLIN;
+  wake_event.data.fd = wake_fd;
+  if (epoll_fd < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake_event) != 0) {
+    if (epoll_fd >= 0) close(epoll_fd);
+    close(wake_fd);
+    curl_multi_cleanup(multi);
+    return Error::permanent(ErrorKind::kInternal, "epoll set-up failed");
+  }
   options.max_concurrent = std::max(1, options.max_concurrent);
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, std::max(1L, options.connection_cache));
   return std::unique_ptr<CurlMultiTransport>(
-      new CurlMultiTransport(std::move(options), multi, wake_fd));
+      new CurlMultiTransport(std::move(options), multi, wake_fd, epoll_fd));
 }
 
-CurlMultiTransport::CurlMultiTransport(CurlTransportOptions options, void* multi, int wake_fd)
-    : options_(std::move(options)), multi_(multi), wake_fd_(wake_fd) {
+CurlMultiTransport::CurlMultiTransport(CurlTransportOptions options, void* multi, int wake_fd,
+                                       int epoll_fd)
+    : options_(std::move(options)), multi_(multi), wake_fd_(wake_fd), epoll_fd_(epoll_fd) {
   curl_multi_setopt(asMulti(multi_), CURLMOPT_SOCKETFUNCTION, &CurlMultiTransport::onSocket);
   curl_multi_setopt(asMulti(multi_), CURLMOPT_SOCKETDATA, this);
   thread_ = std::thread([this] { run(); });
@@ -321,17 +333,30 @@ CurlMultiTransport::~CurlMultiTransport() {
   shutdown();
   for (void* easy : idle_easy_) curl_easy_cleanup(easy);
   curl_multi_cleanup(asMulti(multi_));
+  close(epoll_fd_);
   close(wake_fd_);
 }
 
 int CurlMultiTransport::onSocket(void* /*easy*/, int socket, int what, void* self,
                                  void* /*socketp*/) {
   auto* transport = static_cast<CurlMultiTransport*>(self);
+  const int epoll_fd = transport->epoll_fd_;
   if (what == CURL_POLL_REMOVE) {
+    // Fails harmlessly when the socket is closed already (a closed fd leaves the set by itself).
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, socket, nullptr);
     transport->sockets_.erase(socket);
-  } else {
-    transport->sockets_[socket] = what;
+    return 0;
   }
+  epoll_event event{};
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) event.events |= EPOLLIN;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) event.events |= EPOLLOUT;
+  event.data.fd = socket;
+  auto [it, added] = transport->sockets_.try_emplace(socket, what);
+  if (!added && it->second == what) return 0;
+  it->second = what;
+  // A socket closed without CURL_POLL_REMOVE left the set; its number may be a new socket now.
+  if (epoll_ctl(epoll_fd, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, socket, &event) != 0)
+    epoll_ctl(epoll_fd, added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, socket, &event);
   return 0;
 }
 
@@ -592,7 +617,7 @@ void CurlMultiTransport::failAll() {
 void CurlMultiTransport::run() {
   nameThisThread("o365-http-io");
   CURLM* multi = asMulti(multi_);
-  std::vector<pollfd> fds;
+  std::array<epoll_event, 64> events;
   for (;;) {
     {
       std::lock_guard lock(mu_);
@@ -636,35 +661,28 @@ void CurlMultiTransport::run() {
 
     curl_multi_timeout(multi, &due_ms);
     const long wait_ms = due_ms < 0 ? kStopCheckMs : std::min(due_ms, kStopCheckMs);
-    fds.clear();
-    fds.push_back({wake_fd_, POLLIN, 0});
-    for (const auto& [socket, what] : sockets_) {
-      short events = 0;
-      if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= POLLIN;
-      if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= POLLOUT;
-      fds.push_back({socket, events, 0});
-    }
-    if (poll(fds.data(), fds.size(), static_cast<int>(wait_ms)) <= 0) continue;  // EINTR: again
-    if (fds[0].revents) {
-      // Read, then clear, then (next turn) take the queue: a submit before the clear is in the
-      // queue already; one after it writes again. (Cleared before the read, a submit's write
-      // could be consumed here while the flag stays set, and later submits would not wake us.)
-      std::uint64_t count = 0;
-      [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof(count));
-      wake_pending_ = false;
-    }
-    for (std::size_t i = 1; i < fds.size(); ++i) {
-      const short got = fds[i].revents;
-      if (!got) continue;
-      if (got & POLLNVAL) {  // closed without a CURL_POLL_REMOVE: never poll it again
-        sockets_.erase(fds[i].fd);
+    // epoll: a wait costs the ready sockets, not every open one (a fleet keeps ~80 connections;
+    // poll() over all of them, 70,000 times in a 1,000-tenant run --once, was a tenth of this
+    // thread).
+    const int ready = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                                 static_cast<int>(wait_ms));
+    for (int i = 0; i < ready; ++i) {
+      const int fd = events[i].data.fd;
+      const std::uint32_t got = events[i].events;
+      if (fd == wake_fd_) {
+        // Read, then clear, then (next turn) take the queue: a submit before the clear is in the
+        // queue already; one after it writes again. (Cleared before the read, a submit's write
+        // could be consumed here while the flag stays set, and later submits would not wake us.)
+        std::uint64_t count = 0;
+        [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof(count));
+        wake_pending_ = false;
         continue;
       }
       int mask = 0;
-      if (got & (POLLIN | POLLHUP)) mask |= CURL_CSELECT_IN;
-      if (got & POLLOUT) mask |= CURL_CSELECT_OUT;
-      if (got & POLLERR) mask |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(multi, fds[i].fd, mask, &still_running);
+      if (got & (EPOLLIN | EPOLLHUP)) mask |= CURL_CSELECT_IN;
+      if (got & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+      if (got & EPOLLERR) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi, fd, mask, &still_running);
     }
   }
   failAll();

@@ -4,7 +4,7 @@
 //
 // Threads: submit(), inFlight() and shutdown() may be called from any thread; `done` callbacks
 // run on the I/O thread (after shutdown(), submit() completes `done` with kCancelled on the
-// calling thread). The I/O thread never blocks on anything but poll() over curl's sockets and
+// calling thread). The I/O thread never blocks on anything but epoll_wait() over curl's sockets and
 // its wake-up eventfd. It drives libcurl through curl_multi_socket_action, so an event costs the
 // work of the one transfer whose socket is ready: curl_multi_perform looked at (and polled) every
 // running transfer on every event, ~20 poll() calls per request with a fleet's 80 requests in
@@ -83,7 +83,7 @@ class CurlMultiTransport final : public HttpTransport {
   struct Transfer;  // one request's curl state (defined in the .cpp)
 
  private:
-  CurlMultiTransport(CurlTransportOptions options, void* multi, int wake_fd);
+  CurlMultiTransport(CurlTransportOptions options, void* multi, int wake_fd, int epoll_fd);
   void run();
   void startQueued();
   void finish(Transfer* transfer, Result<HttpResponse> result);
@@ -105,11 +105,12 @@ class CurlMultiTransport final : public HttpTransport {
   bool stopping_ = false;                        // guarded by mu_
 
   std::deque<std::unique_ptr<Transfer>> running_;  // I/O thread only
-  std::map<int, int> sockets_;  // curl's sockets -> CURL_POLL_IN/OUT/INOUT; I/O thread only
+  std::map<int, int> sockets_;  // curl's sockets -> CURL_POLL_IN/OUT/INOUT (as in epoll_fd_)
   // Easy handles of transfers that succeeded, reset for the next request (curl_easy_reset: no
   // option, header or token survives; libcurl keeps its buffers). I/O thread only.
   std::vector<void*> idle_easy_;
-  int wake_fd_ = -1;  // eventfd, owned
+  int wake_fd_ = -1;   // eventfd, owned
+  int epoll_fd_ = -1;  // curl's sockets and wake_fd_, owned; I/O thread only after construction
   std::atomic<bool> wake_pending_{false};
   GzipInflater inflater_;  // I/O thread only
   std::atomic<std::size_t> in_flight_{0};
