@@ -239,6 +239,33 @@ void ServiceHealthMonitor::poll(Tenant& t, std::stop_token worker_stop) {
         listing->problems.empty() ? "" : redactSecrets(listing->problems.front()));
   std::vector<ServiceIssue>& issues = listing->issues;
 
+  // Open issues for the status views, shown before the new versions are forwarded: a view that
+  // counts an issue's resolution as forwarded never still lists it as open.
+  std::vector<ServiceIssueReport> open;
+  for (const ServiceIssue& issue : issues) {
+    if (issue.is_resolved) continue;
+    ServiceIssueReport r;
+    r.id = issue.id;
+    r.title = issue.title;
+    r.service = issue.service;
+    r.feature = issue.feature;
+    r.classification = issue.classification;
+    r.status = issue.status;
+    r.start = issue.start;
+    r.last_modified = issue.last_modified_at;
+    r.content_types = contentTypesAffectedBy(issue.service);
+    open.push_back(std::move(r));
+  }
+  std::sort(open.begin(), open.end(), openFirst);
+  const std::uint64_t open_total = open.size();
+  if (open.size() > options_.max_open_shown) open.resize(options_.max_open_shown);
+
+  {
+    std::lock_guard lock(mu_);
+    t.status.open_issues = std::move(open);
+    t.status.open_issues_total = open_total;
+  }
+
   // New or changed against memory, then against the store (after a restart memory is empty).
   std::vector<std::size_t> changed = changedIssues(issues, t.known);
   std::vector<RecordKey> keys;
@@ -283,26 +310,6 @@ void ServiceHealthMonitor::poll(Tenant& t, std::stop_token worker_stop) {
     }
   }
 
-  // Open issues for the status views.
-  std::vector<ServiceIssueReport> open;
-  for (const ServiceIssue& issue : issues) {
-    if (issue.is_resolved) continue;
-    ServiceIssueReport r;
-    r.id = issue.id;
-    r.title = issue.title;
-    r.service = issue.service;
-    r.feature = issue.feature;
-    r.classification = issue.classification;
-    r.status = issue.status;
-    r.start = issue.start;
-    r.last_modified = issue.last_modified_at;
-    r.content_types = contentTypesAffectedBy(issue.service);
-    open.push_back(std::move(r));
-  }
-  std::sort(open.begin(), open.end(), openFirst);
-  const std::uint64_t open_total = open.size();
-  if (open.size() > options_.max_open_shown) open.resize(options_.max_open_shown);
-
   std::vector<std::string> degraded;
   auto overviews = t.graph->healthOverviews(stop);
   if (overviews.ok()) {
@@ -315,8 +322,6 @@ void ServiceHealthMonitor::poll(Tenant& t, std::stop_token worker_stop) {
   }
   {
     std::lock_guard lock(mu_);
-    t.status.open_issues = std::move(open);
-    t.status.open_issues_total = open_total;
     t.status.degraded_services = std::move(degraded);
   }
   noteOk(t);
