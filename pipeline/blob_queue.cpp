@@ -111,7 +111,7 @@ std::optional<BlobTaskPtr> BlobQueue::pop(std::stop_token stop) {
   // Pushers wait for different conditions (their tenant's share): the first one with room now.
   // One that waited for a full queue only once a quarter of it is free, so the woken lister
   // pushes several blobs before it waits again (and wakes the next pusher while room is left,
-  // push()), not one blob per wake-up.
+  // pushAll()), not one blob per wake-up.
   if (!waiters_.empty()) wakePusherLocked(capacity_ - size_ < refill_);
   return task;
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -118,8 +117,7 @@ std::vector<std::string> ForwarderHarness::outputLines() const {
   // middle of its write (a group of records goes out in one writev, not atomically for a reader).
   std::vector<std::string> lines;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = readFile(f);
     std::size_t begin = 0;
     for (std::size_t nl; (nl = text.find('\n', begin)) != std::string::npos; begin = nl + 1)
       if (nl > begin) lines.push_back(text.substr(begin, nl - begin));
